@@ -1,0 +1,145 @@
+// Package store defines the durable log of connection events: the Store
+// interface every backend implements, its errors, and how a backend is chosen
+// from a database URL.
+//
+// The log is append-only. Every stored event gets a sequence number that is
+// strictly increasing in commit order and never reused, so a reader that has
+// seen sequence N and later reads "after N" can never miss an event that
+// committed in between: a backend must not make sequence N+1 visible before
+// N. Backends live in sub-packages (sqlite, postgres) and all pass the
+// conformance suite in storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+)
+
+// Errors returned by every backend. Transports map them to status codes in
+// one place (server/api).
+var (
+	// ErrNotFound: no event with that id, or no checkpoint with that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrInvalidEvent: an appended event lacks a field the store needs
+	// (id, source, source_event_id). A programming error, not bad input.
+	ErrInvalidEvent = errors.New("store: invalid event")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store: closed")
+)
+
+// Order is the direction of a List.
+type Order int
+
+const (
+	// Descending lists the newest (highest sequence) first.
+	Descending Order = iota
+	// Ascending lists the oldest (lowest sequence) first.
+	Ascending
+)
+
+// Query selects events for List.
+type Query struct {
+	// Filter selects events; nil matches everything. Semantics are those of
+	// conneventsv1.EventFilter: OR within a repeated field, AND across
+	// fields; Patient matches the external id, the 1upHealth user id or the
+	// FHIR patient reference; OccurredAfter is inclusive, OccurredBefore
+	// exclusive.
+	Filter *conneventsv1.EventFilter
+	// Order of the result, by sequence.
+	Order Order
+	// After keeps only events with sequence > After (0: no lower bound).
+	After int64
+	// Before keeps only events with sequence < Before (0: no upper bound).
+	Before int64
+	// Limit is the most events returned; it must be > 0.
+	Limit int
+	// WithRaw also loads the raw vendor payload (ConnectionEvent.raw).
+	WithRaw bool
+}
+
+// Appended is the outcome of appending one event.
+type Appended struct {
+	// Event is the stored event: the one appended (with its sequence set),
+	// or, for a duplicate, the one stored before. Raw is not loaded for
+	// duplicates.
+	Event *conneventsv1.ConnectionEvent
+	// Duplicate is true when an event with the same (source,
+	// source_event_id) was already stored; nothing new was written for it.
+	Duplicate bool
+}
+
+// Bounds describes the retained part of the log.
+type Bounds struct {
+	// Oldest is the lowest retained sequence, or Head+1 when no event is
+	// retained (an empty log has Oldest 1 and Head 0).
+	Oldest int64
+	// Head is the highest committed sequence (0 for a log that never held
+	// an event). It never goes down, even when old events are pruned.
+	Head int64
+}
+
+// Store is the durable, append-only log of connection events.
+//
+// All methods are safe for concurrent use. Events returned are fresh copies
+// the caller may modify.
+type Store interface {
+	// Append stores a batch of events in one transaction and returns one
+	// Appended per input event, in input order.
+	//
+	// Each event must have ID, Source and SourceEventId set (otherwise
+	// ErrInvalidEvent and nothing is stored); Sequence is assigned by the
+	// store and the input value ignored. Append is idempotent on (Source,
+	// SourceEventId): an event whose key is already stored, or appears
+	// earlier in the same batch, is a duplicate and the stored event is
+	// returned instead. Concurrent appends of the same key, from this or
+	// another process, store exactly one event.
+	//
+	// New events get consecutive sequences above every committed sequence,
+	// and become visible to readers in sequence order: when Append returns
+	// nil the batch is durable (it survives a process kill) and visible.
+	// On error nothing of the batch is stored.
+	Append(ctx context.Context, events []*conneventsv1.ConnectionEvent) ([]Appended, error)
+
+	// Get returns the event with the connevents id, or ErrNotFound.
+	// withRaw also loads the raw vendor payload.
+	Get(ctx context.Context, id string, withRaw bool) (*conneventsv1.ConnectionEvent, error)
+
+	// List returns up to q.Limit committed events that match q, ordered by
+	// sequence in q.Order. Paging is by keyset: pass the last sequence seen
+	// as After (ascending) or Before (descending). Reading ascending from
+	// After is how subscriptions replay the log.
+	List(ctx context.Context, q Query) ([]*conneventsv1.ConnectionEvent, error)
+
+	// Bounds returns the oldest retained and the highest committed sequence.
+	Bounds(ctx context.Context) (Bounds, error)
+
+	// SequenceBefore returns the highest sequence of an event received
+	// strictly before t, or Oldest-1 if there is none: reading after it
+	// yields the events received at or after t.
+	SequenceBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// Prune deletes the events received before t and returns how many were
+	// deleted. Sequences are never reused; Bounds.Oldest moves up. A pruned
+	// event's (source, source_event_id) may be stored again later.
+	Prune(ctx context.Context, before time.Time) (int64, error)
+
+	// DatabaseID returns a random id created with the database. Cursors
+	// carry it so that a cursor from another database is recognised.
+	DatabaseID() string
+
+	// GetCheckpoint returns the value stored under key, or ErrNotFound.
+	// Checkpoints record how far a source poller has read.
+	GetCheckpoint(ctx context.Context, key string) (string, error)
+
+	// PutCheckpoint durably stores value under key, replacing any value.
+	PutCheckpoint(ctx context.Context, key, value string) error
+
+	// Ping reports whether the store can serve requests.
+	Ping(ctx context.Context) error
+
+	// Close releases the store. Further calls return ErrClosed.
+	Close() error
+}
