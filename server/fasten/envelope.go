@@ -1,0 +1,93 @@
+package fasten
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reject"
+)
+
+// envelope is the validated outer object of a delivery.
+type envelope struct {
+	id      string
+	typ     string
+	apiMode conneventsv1.ApiMode
+	date    *timestamppb.Timestamp // nil when the delivery has no date
+	data    fields                 // empty when data is absent or null
+}
+
+// parseEnvelope validates the envelope. Only the envelope can refuse a
+// delivery; everything inside data is read leniently.
+func parseEnvelope(body []byte) (*envelope, error) {
+	top, ok := object(bytes.TrimLeft(body, " \t\r\n"))
+	if !ok || top == nil {
+		return nil, reject.New(ReasonMalformedJSON, "the body is not a JSON object")
+	}
+	env := &envelope{id: top.str("id"), typ: top.str("type"), apiMode: apiMode(top.str("api_mode"))}
+	if !isString(top["id"]) || env.id == "" {
+		return nil, missingID(top)
+	}
+	if !isString(top["type"]) || env.typ == "" {
+		return nil, reject.New(ReasonMissingType, "the envelope has no string type")
+	}
+	var err error
+	if env.date, err = parseDate(top["date"]); err != nil {
+		return nil, err
+	}
+	if env.data, err = parseData(top["data"]); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+func missingID(top fields) error {
+	if _, stitch := top["event_type"]; stitch {
+		return reject.New(ReasonMissingID,
+			"the body has event_type but no id: a browser (Stitch) event, not a webhook")
+	}
+	return reject.New(ReasonMissingID, "the envelope has no string id")
+}
+
+// parseDate: absent or null is nil; anything else must be RFC 3339.
+func parseDate(raw json.RawMessage) (*timestamppb.Timestamp, error) {
+	if isAbsent(raw) {
+		return nil, nil
+	}
+	var s string
+	if isString(raw) && json.Unmarshal(raw, &s) == nil {
+		if ts, ok := parseTime(s); ok {
+			return ts, nil
+		}
+	}
+	return nil, reject.New(ReasonInvalidDate, "the envelope date is not an RFC 3339 time")
+}
+
+// parseData: absent or null is an empty object.
+func parseData(raw json.RawMessage) (fields, error) {
+	if isAbsent(raw) {
+		return fields{}, nil
+	}
+	data, ok := object(raw)
+	if !ok {
+		return nil, reject.New(ReasonDataNotObject, "the envelope data is not a JSON object")
+	}
+	return data, nil
+}
+
+func apiMode(s string) conneventsv1.ApiMode {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "test":
+		return conneventsv1.ApiMode_API_MODE_TEST
+	case "live":
+		return conneventsv1.ApiMode_API_MODE_LIVE
+	}
+	return conneventsv1.ApiMode_API_MODE_UNSPECIFIED
+}
+
+func isString(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '"' }
+
+func isAbsent(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
