@@ -1,0 +1,71 @@
+package oneup
+
+import (
+	"encoding/json"
+
+	"github.com/connevents/connevents/server/reject"
+)
+
+// bundle is a decoded FHIR Bundle: its items and its links.
+type bundle struct {
+	items []Item
+	links []bundleLink
+	// linksOK is false when `link` is present but not an array of links.
+	linksOK bool
+}
+
+type bundleLink struct {
+	Relation string `json:"relation"`
+	URL      string `json:"url"`
+}
+
+// decodeBundle decodes a Bundle object. `entry` must be an array (or
+// absent); each entry is delimited and normalized on its own.
+func decodeBundle(body []byte) (*bundle, error) {
+	var doc struct {
+		Entry json.RawMessage `json:"entry"`
+		Link  json.RawMessage `json:"link"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, reject.New(ReasonMalformedJSON, "the Bundle is not a JSON object")
+	}
+	var entries []json.RawMessage
+	if !isAbsent(doc.Entry) && json.Unmarshal(doc.Entry, &entries) != nil {
+		return nil, reject.New(ReasonMalformedBundle, "Bundle.entry is not an array")
+	}
+	b := &bundle{items: make([]Item, 0, len(entries)), linksOK: true}
+	for _, e := range entries {
+		b.items = append(b.items, entryItem(e))
+	}
+	if !isAbsent(doc.Link) && json.Unmarshal(doc.Link, &b.links) != nil {
+		b.linksOK = false
+	}
+	return b, nil
+}
+
+// entryItem delimits entry.resource and normalizes it. The raw kept is the
+// resource's own JSON, byte for byte as it appeared in the Bundle.
+func entryItem(e json.RawMessage) Item {
+	var entry struct {
+		Resource json.RawMessage `json:"resource"`
+	}
+	if json.Unmarshal(e, &entry) != nil || isAbsent(entry.Resource) {
+		return Item{Err: reject.New(ReasonMalformedEntry, "the Bundle entry has no resource object")}
+	}
+	return normalizeItem(entry.Resource)
+}
+
+// isAbsent reports whether a raw element is missing or null.
+func isAbsent(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+// next returns the url of the link with relation "next", or "".
+func (b *bundle) next() string {
+	for _, l := range b.links {
+		if l.Relation == "next" {
+			return l.URL
+		}
+	}
+	return ""
+}

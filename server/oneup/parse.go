@@ -1,0 +1,90 @@
+package oneup
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reject"
+)
+
+// Item is the result for one resource of a payload, in payload order.
+// Exactly one of Event and Err is set.
+type Item struct {
+	// Raw is the exact bytes of the resource (a Bundle entry's resource, an
+	// NDJSON line without its line ending, or the whole single resource).
+	// Nil when the item could not be delimited (a malformed Bundle entry).
+	Raw []byte
+	// Event is the normalized event when the item was accepted.
+	Event *conneventsv1.ConnectionEvent
+	// Err is a *reject.Error when the item was rejected.
+	Err error
+}
+
+// Parse splits a pushed payload into AuditEvents and normalizes each one.
+//
+// contentType selects the format (parameters such as charset are ignored):
+// application/fhir+json or application/json carry one AuditEvent or a
+// Bundle of them (entry[].resource); application/fhir+ndjson,
+// application/x-ndjson or application/ndjson carry one resource per line,
+// blank lines skipped. Whole-payload problems return a *reject.Error
+// (UNSUPPORTED_MEDIA_TYPE, MALFORMED_JSON, MALFORMED_BUNDLE); problems with
+// one resource are reported in its Item and do not affect the others.
+func Parse(contentType string, body []byte) ([]Item, error) {
+	switch mediaType(contentType) {
+	case "application/fhir+json", "application/json":
+		return parseJSON(body)
+	case "application/fhir+ndjson", "application/x-ndjson", "application/ndjson":
+		return parseNDJSON(body), nil
+	}
+	return nil, reject.New(ReasonUnsupportedMediaType,
+		"content type must be application/fhir+json, application/json or application/fhir+ndjson")
+}
+
+// mediaType returns the lower-case type/subtype of a Content-Type value.
+func mediaType(contentType string) string {
+	t, _, _ := strings.Cut(contentType, ";")
+	return strings.ToLower(strings.TrimSpace(t))
+}
+
+// parseJSON handles one resource or a Bundle.
+func parseJSON(body []byte) ([]Item, error) {
+	if !isJSONObject(body) {
+		return nil, reject.New(ReasonMalformedJSON, "the payload is not a JSON object")
+	}
+	var probe struct {
+		ResourceType string `json:"resourceType"`
+	}
+	_ = json.Unmarshal(body, &probe) // a non-string resourceType is a type error: not a Bundle
+	if probe.ResourceType != "Bundle" {
+		return []Item{normalizeItem(bytes.Clone(bytes.TrimSpace(body)))}, nil
+	}
+	b, err := decodeBundle(body)
+	if err != nil {
+		return nil, err
+	}
+	return b.items, nil
+}
+
+// parseNDJSON normalizes each non-blank line on its own.
+func parseNDJSON(body []byte) []Item {
+	var items []Item
+	for line := range bytes.SplitSeq(body, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		items = append(items, normalizeItem(bytes.Clone(line)))
+	}
+	return items
+}
+
+// normalizeItem normalizes one delimited resource.
+func normalizeItem(raw []byte) Item {
+	ev, err := Normalize(raw)
+	if err != nil {
+		return Item{Raw: raw, Err: err}
+	}
+	return Item{Raw: raw, Event: ev}
+}

@@ -1,0 +1,134 @@
+package oneup
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/connevents/connevents/server/reject"
+)
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "events", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// compact returns b on one line (NDJSON needs one resource per line).
+func compact(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// wantItems checks each item's outcome: "" for accepted, else the reason.
+func wantItems(t *testing.T, items []Item, want ...string) {
+	t.Helper()
+	if len(items) != len(want) {
+		t.Fatalf("got %d items, want %d", len(items), len(want))
+	}
+	for i, it := range items {
+		if (it.Event == nil) == (it.Err == nil) {
+			t.Errorf("item %d: exactly one of Event and Err must be set", i)
+		}
+		if got := reject.Reason(it.Err); got != want[i] {
+			t.Errorf("item %d: reason %q, want %q (err %v)", i, got, want[i], it.Err)
+		}
+	}
+}
+
+func TestParseSingle(t *testing.T) {
+	raw := readFixture(t, "system-selected")
+	items, err := Parse("application/fhir+json; charset=utf-8", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, items, "")
+	if !bytes.Equal(items[0].Raw, bytes.TrimSpace(raw)) || !bytes.Equal(items[0].Event.GetRaw(), items[0].Raw) {
+		t.Error("Raw is not the resource bytes")
+	}
+}
+
+func TestParseSingleWrongResourceType(t *testing.T) {
+	items, err := Parse("application/json", []byte(`{"resourceType":"Patient","id":"p1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, items, ReasonNotAnAuditEvent)
+}
+
+func TestParseBundleMixed(t *testing.T) {
+	a, b := readFixture(t, "system-selected"), readFixture(t, "member-data-ingestion-timeout")
+	body := []byte(`{"resourceType":"Bundle","type":"searchset","total":7,"entry":[` +
+		`{"fullUrl":"https://x/r4/AuditEvent/1","resource":` + string(a) + `},` +
+		`{"resource":{"resourceType":"OperationOutcome","id":"oo"}},` +
+		`{"resource":{"resourceType":"AuditEvent","recorded":"2026-01-01T00:00:00Z"}},` +
+		`{"resource":{"resourceType":"AuditEvent","id":"no-time"}},` +
+		`{"fullUrl":"x"},` + `"not an object",` +
+		`{"resource":` + string(b) + `}]}`)
+	items, err := Parse("application/fhir+json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, items, "", ReasonNotAnAuditEvent, ReasonMissingID, ReasonMissingRecorded,
+		ReasonMalformedEntry, ReasonMalformedEntry, "")
+	if !bytes.Equal(items[0].Raw, bytes.TrimSpace(a)) || !bytes.Equal(items[6].Raw, bytes.TrimSpace(b)) {
+		t.Error("Raw of a Bundle entry is not the resource's own bytes")
+	}
+}
+
+func TestParseNDJSONWithBadLine(t *testing.T) {
+	a := compact(t, readFixture(t, "system-selected"))
+	b := compact(t, readFixture(t, "resource-ingestion-result"))
+	body := bytes.Join([][]byte{a, []byte(`{"resourceType":"AuditEvent",`), {}, []byte("   "), b, []byte(`[1,2]`), {}}, []byte("\r\n"))
+	items, err := Parse("application/fhir+ndjson", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, items, "", ReasonMalformedJSON, "", ReasonMalformedJSON)
+	if !bytes.Equal(items[0].Raw, a) || !bytes.Equal(items[2].Raw, b) {
+		t.Error("Raw of an NDJSON line is not the line")
+	}
+}
+
+func TestParseWholePayloadErrors(t *testing.T) {
+	tests := []struct {
+		name, ct, body, reason string
+	}{
+		{"not json", "application/fhir+json", `{"resourceType":`, ReasonMalformedJSON},
+		{"empty", "application/json", ``, ReasonMalformedJSON},
+		{"array", "application/json", `[{"resourceType":"AuditEvent"}]`, ReasonMalformedJSON},
+		{"entry not array", "application/fhir+json", `{"resourceType":"Bundle","entry":{"a":1}}`, ReasonMalformedBundle},
+		{"xml", "application/fhir+xml", `<AuditEvent/>`, ReasonUnsupportedMediaType},
+		{"no type", "", `{}`, ReasonUnsupportedMediaType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			items, err := Parse(tt.ct, []byte(tt.body))
+			if got := reject.Reason(err); got != tt.reason || items != nil {
+				t.Errorf("reason %q, want %q (items %v)", got, tt.reason, items)
+			}
+		})
+	}
+}
+
+func TestParseEmptyBundleAndNDJSON(t *testing.T) {
+	for ct, body := range map[string]string{
+		"application/fhir+json":  `{"resourceType":"Bundle","type":"searchset","total":0}`,
+		"application/x-ndjson":   "\n\n",
+		"APPLICATION/FHIR+JSON ": `{"resourceType":"Bundle","entry":null}`,
+	} {
+		items, err := Parse(ct, []byte(body))
+		if err != nil || len(items) != 0 {
+			t.Errorf("%s: items %v err %v", ct, items, err)
+		}
+	}
+}
