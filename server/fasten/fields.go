@@ -1,10 +1,12 @@
 package fasten
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -31,13 +33,23 @@ func (f fields) str(key string) string {
 	}
 	switch c := raw[0]; {
 	case c == '"':
-		var s string
-		_ = json.Unmarshal(raw, &s)
-		return s
+		return unquote(raw)
 	case c == '-' || (c >= '0' && c <= '9'):
 		return string(raw)
 	}
 	return ""
+}
+
+// unquote decodes a JSON string. One without escapes and with valid UTF-8
+// is its own content, which spares a decoder run for the common case.
+func unquote(raw json.RawMessage) string {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner)
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return s
 }
 
 // integer reads an integer member, sent as a JSON number or a numeric
@@ -48,10 +60,8 @@ func (f fields) integer(key string) (int64, bool) {
 
 func parseInteger(raw json.RawMessage) (int64, bool) {
 	text := string(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		if json.Unmarshal(raw, &text) != nil {
-			return 0, false
-		}
+	if isString(raw) {
+		text = unquote(raw)
 	}
 	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return n, true

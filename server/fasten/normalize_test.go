@@ -1,0 +1,73 @@
+package fasten
+
+import (
+	"testing"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reject"
+)
+
+func TestNormalizeRejects(t *testing.T) {
+	tests := []struct {
+		name, body, reason string
+	}{
+		{"empty", ``, ReasonMalformedJSON},
+		{"not json", `hello`, ReasonMalformedJSON},
+		{"truncated", `{"id":"a","type":"b"`, ReasonMalformedJSON},
+		{"trailing garbage", `{"id":"a","type":"b"} x`, ReasonMalformedJSON},
+		{"array", `[{"id":"a","type":"b"}]`, ReasonMalformedJSON},
+		{"null", `null`, ReasonMalformedJSON},
+		{"string", `"x"`, ReasonMalformedJSON},
+		{"no id", `{"type":"webhook.test"}`, ReasonMissingID},
+		{"empty id", `{"id":"","type":"webhook.test"}`, ReasonMissingID},
+		{"numeric id", `{"id":12,"type":"webhook.test"}`, ReasonMissingID},
+		{"null id", `{"id":null,"type":"webhook.test"}`, ReasonMissingID},
+		{"stitch event", `{"event_type":"widget.complete","data":{"org_connection_id":"x"}}`, ReasonMissingID},
+		{"no type", `{"id":"a"}`, ReasonMissingType},
+		{"empty type", `{"id":"a","type":""}`, ReasonMissingType},
+		{"object type", `{"id":"a","type":{}}`, ReasonMissingType},
+		{"stitch with id", `{"id":"a","event_type":"widget.complete"}`, ReasonMissingType},
+		{"data string", `{"id":"a","type":"webhook.test","data":"x"}`, ReasonDataNotObject},
+		{"data array", `{"id":"a","type":"webhook.test","data":[]}`, ReasonDataNotObject},
+		{"data number", `{"id":"a","type":"webhook.test","data":1}`, ReasonDataNotObject},
+		{"date not rfc3339", `{"id":"a","type":"webhook.test","date":"13/06/2024"}`, ReasonInvalidDate},
+		{"date without zone", `{"id":"a","type":"webhook.test","date":"2024-06-13T00:08:31"}`, ReasonInvalidDate},
+		{"date number", `{"id":"a","type":"webhook.test","date":1718237311}`, ReasonInvalidDate},
+		{"date empty", `{"id":"a","type":"webhook.test","date":""}`, ReasonInvalidDate},
+		{"date out of range", `{"id":"a","type":"webhook.test","date":"0000-12-31T23:59:59Z"}`, ReasonInvalidDate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := Normalize([]byte(tt.body))
+			if got := reject.Reason(err); got != tt.reason || ev != nil {
+				t.Fatalf("Normalize = %v, %v; want reason %s", ev, err, tt.reason)
+			}
+		})
+	}
+}
+
+func TestNormalizeLeavesIngestFieldsUnset(t *testing.T) {
+	ev, err := Normalize([]byte(`{"id":"a","type":"x.y","date":"2024-06-13T00:08:31Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Id != "" || ev.Sequence != 0 || ev.ReceivedAt != nil {
+		t.Fatalf("ingest fields set: %v", ev)
+	}
+	if ev.Type != conneventsv1.EventType_EVENT_TYPE_UNSPECIFIED || ev.Stage != conneventsv1.Stage_STAGE_OTHER {
+		t.Fatalf("unknown type mapped to %v/%v", ev.Type, ev.Stage)
+	}
+}
+
+// TestNormalizeCopiesRaw: the caller may reuse its buffer.
+func TestNormalizeCopiesRaw(t *testing.T) {
+	body := []byte(`{"id":"a","type":"webhook.test"}`)
+	ev, err := Normalize(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body[7] = 'b'
+	if string(ev.Raw) != `{"id":"a","type":"webhook.test"}` {
+		t.Fatal("Raw aliases the caller's buffer")
+	}
+}

@@ -1,0 +1,185 @@
+package fasten
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connevents/connevents/server/reject"
+)
+
+// Fixed secrets for the tests: 32 and 24 bytes.
+var (
+	testSecretA = "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	testSecretB = "whsec_" + base64.StdEncoding.EncodeToString([]byte("fedcba9876543210fedcba98"))
+	testNow     = time.Unix(1718237311, 0) // 2024-06-13T00:08:31Z
+	testBody    = []byte(`{"id":"evt-1","type":"webhook.test","data":{"hello":"world"}}`)
+)
+
+func signed(t *testing.T, secret string, ts time.Time, body []byte) Headers {
+	t.Helper()
+	sig, err := Sign(secret, "msg_1", ts, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Headers{ID: "msg_1", Timestamp: strconv.FormatInt(ts.Unix(), 10), Signature: sig}
+}
+
+func mustVerifier(t *testing.T, secrets ...string) *Verifier {
+	t.Helper()
+	v, err := NewVerifier(secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestVerifyAccepts(t *testing.T) {
+	sigA := signed(t, testSecretA, testNow, testBody).Signature
+	sigB := signed(t, testSecretB, testNow, testBody).Signature
+	ts := strconv.FormatInt(testNow.Unix(), 10)
+	tests := []struct {
+		name    string
+		secrets []string
+		sig     string
+	}{
+		{"one secret", []string{testSecretA}, sigA},
+		{"rotation, first secret matches", []string{testSecretA, testSecretB}, sigA},
+		{"rotation, second secret matches", []string{testSecretA, testSecretB}, sigB},
+		{"several entries, last matches", []string{testSecretB}, sigA + " " + sigB},
+		{"several entries, first matches", []string{testSecretA}, sigA + " " + sigB},
+		{"non-v1 entries ignored", []string{testSecretA}, "v1a,abc v2," + strings.TrimPrefix(sigA, "v1,") + " " + sigA},
+		{"garbage entries ignored", []string{testSecretA}, "v1,!!!notbase64 nocomma " + sigA},
+		{"extra spaces", []string{testSecretA}, "  " + sigA + "   "},
+		{"secret without prefix", []string{strings.TrimPrefix(testSecretA, "whsec_")}, sigA},
+		{"blank secrets skipped", []string{"", " ", testSecretA}, sigA},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := Headers{ID: "msg_1", Timestamp: ts, Signature: tt.sig}
+			if err := mustVerifier(t, tt.secrets...).Verify(h, testBody, testNow); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+		})
+	}
+}
+
+func TestVerifyRejects(t *testing.T) {
+	good := signed(t, testSecretA, testNow, testBody)
+	with := func(f func(*Headers)) Headers { h := good; f(&h); return h }
+	tests := []struct {
+		name   string
+		v      *Verifier
+		h      Headers
+		body   []byte
+		reason string
+	}{
+		{"no secrets", mustVerifier(t), good, testBody, ReasonNoSecretConfigured},
+		{"nil verifier", nil, good, testBody, ReasonNoSecretConfigured},
+		{"missing id", mustVerifier(t, testSecretA), with(func(h *Headers) { h.ID = "" }), testBody, ReasonSignatureMissing},
+		{"missing timestamp", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "" }), testBody, ReasonSignatureMissing},
+		{"missing signature", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "" }), testBody, ReasonSignatureMissing},
+		{"timestamp not integer", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "2024-06-13T00:08:31Z" }), testBody, ReasonTimestampInvalid},
+		{"timestamp fraction", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp += ".5" }), testBody, ReasonTimestampInvalid},
+		{"timestamp overflow", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "99999999999999999999" }), testBody, ReasonTimestampInvalid},
+		{"wrong secret", mustVerifier(t, testSecretB), good, testBody, ReasonSignatureInvalid},
+		{"tampered body", mustVerifier(t, testSecretA), good, append([]byte(nil), append(testBody, ' ')...), ReasonSignatureInvalid},
+		{"tampered id", mustVerifier(t, testSecretA), with(func(h *Headers) { h.ID = "msg_2" }), testBody, ReasonSignatureInvalid},
+		{"only non-v1 entries", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "v2," + strings.TrimPrefix(good.Signature, "v1,") }), testBody, ReasonSignatureInvalid},
+		{"no comma", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = strings.TrimPrefix(good.Signature, "v1,") }), testBody, ReasonSignatureInvalid},
+		{"not base64", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "v1,***" }), testBody, ReasonSignatureInvalid},
+		{"truncated signature", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = good.Signature[:len(good.Signature)-4] }), testBody, ReasonSignatureInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.v.Verify(tt.h, tt.body, testNow)
+			if got := reject.Reason(err); got != tt.reason {
+				t.Fatalf("Verify = %v, want reason %s", err, tt.reason)
+			}
+		})
+	}
+}
+
+// TestVerifyTolerance checks the ±5 minute window at its edges, with the
+// signature computed for each timestamp so only the clock is at fault.
+func TestVerifyTolerance(t *testing.T) {
+	v := mustVerifier(t, testSecretA)
+	tests := []struct {
+		name   string
+		skew   time.Duration // timestamp minus now
+		reason string
+	}{
+		{"now", 0, ""},
+		{"exactly 5m old", -Tolerance, ""},
+		{"exactly 5m ahead", Tolerance, ""},
+		{"5m1s old", -Tolerance - time.Second, ReasonTimestampOutOfTolerance},
+		{"5m1s ahead", Tolerance + time.Second, ReasonTimestampOutOfTolerance},
+		{"a day old", -24 * time.Hour, ReasonTimestampOutOfTolerance},
+		{"zero", -time.Duration(testNow.Unix()) * time.Second, ReasonTimestampOutOfTolerance},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := signed(t, testSecretA, testNow.Add(tt.skew), testBody)
+			if got := reject.Reason(v.Verify(h, testBody, testNow)); got != tt.reason {
+				t.Fatalf("reason %q, want %q", got, tt.reason)
+			}
+		})
+	}
+	// Sub-second clock: 5m and 0.9s after a whole-second timestamp is still
+	// within 5m in whole seconds.
+	h := signed(t, testSecretA, testNow, testBody)
+	if err := v.Verify(h, testBody, testNow.Add(Tolerance+900*time.Millisecond)); err != nil {
+		t.Fatalf("sub-second edge: %v", err)
+	}
+	if got := reject.Reason(v.Verify(h, testBody, testNow.Add(-Tolerance-time.Millisecond))); got != ReasonTimestampOutOfTolerance {
+		t.Fatalf("timestamp 5m and 1ms ahead (301 s in whole seconds): %q", got)
+	}
+}
+
+func TestNewVerifierRejectsMalformedSecret(t *testing.T) {
+	for _, bad := range []string{"whsec_", "whsec_not*base64", "whsec_=====", "plain text secret"} {
+		_, err := NewVerifier([]string{testSecretA, bad})
+		if err == nil {
+			t.Fatalf("NewVerifier accepted a malformed secret")
+		}
+		if !strings.Contains(err.Error(), "#2") {
+			t.Errorf("error %q does not name the secret's position", err)
+		}
+		if rest := strings.TrimPrefix(bad, "whsec_"); rest != "" && strings.Contains(err.Error(), rest) {
+			t.Errorf("error %q prints the secret", err)
+		}
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	s, err := NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := decodeSecret(s)
+	if err != nil || len(key) != 32 || !strings.HasPrefix(s, "whsec_") {
+		t.Fatalf("NewSecret = %q: key %d bytes, %v", s, len(key), err)
+	}
+	if s2, _ := NewSecret(); s2 == s {
+		t.Fatal("NewSecret repeated itself")
+	}
+	if _, err := Sign("whsec_***", "id", testNow, nil); err == nil {
+		t.Fatal("Sign accepted a malformed secret")
+	}
+}
+
+// TestSignKnownVector pins the signed content format against a value
+// computed independently (openssl dgst -sha256 -hmac over "msg_1.1718237311.<body>").
+func TestSignKnownVector(t *testing.T) {
+	got, err := Sign(testSecretA, "msg_1", testNow, testBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != knownSignature {
+		t.Fatalf("Sign = %s, want %s", got, knownSignature)
+	}
+}
+
+const knownSignature = "v1,MbnabNtvtG9xHotMNWAOBsHSSOxTL0fai4uhck0ULnc="
