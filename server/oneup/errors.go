@@ -1,0 +1,54 @@
+package oneup
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ConfigError means 1upHealth refused the client credentials (HTTP 401 or
+// 403). An operator must fix the configuration; the poller reports
+// SOURCE_STATE_CONFIG_ERROR and keeps retrying only at its slowed-down
+// error interval.
+type ConfigError struct {
+	// StatusCode is the HTTP status 1upHealth answered.
+	StatusCode int
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("1upHealth refused the client credentials (HTTP %d): check the client id and secret", e.StatusCode)
+}
+
+// StatusError is an HTTP status the client does not retry (any 4xx other
+// than 401, 403 and 429), or a retryable one (429, 5xx) that persisted
+// through every attempt.
+type StatusError struct {
+	// StatusCode is the last HTTP status received.
+	StatusCode int
+	// Attempts is how many requests were made.
+	Attempts int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("1upHealth answered HTTP %d (after %d attempts)", e.StatusCode, e.Attempts)
+}
+
+// ErrMalformedPage is wrapped by errors about a search page that is not a
+// usable FHIR Bundle. The poll fails and is retried at the next interval;
+// events of earlier pages stay stored.
+var ErrMalformedPage = errors.New("malformed search page")
+
+// malformed returns an error wrapping ErrMalformedPage.
+func malformed(why string) error {
+	return fmt.Errorf("%w: %s", ErrMalformedPage, why)
+}
+
+// retryable marks an attempt that may be retried after a wait. after is
+// zero when the server named no time and backoff decides.
+type retryable struct {
+	err   error
+	after time.Duration
+}
+
+func (r *retryable) Error() string { return r.err.Error() }
+func (r *retryable) Unwrap() error { return r.err }

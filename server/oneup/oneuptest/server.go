@@ -1,0 +1,147 @@
+package oneuptest
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Default credentials the server accepts.
+const (
+	ClientID     = "test-client-id"
+	ClientSecret = "test-client-secret-do-not-log"
+)
+
+// Paging limits, as 1upHealth documents them.
+const (
+	DefaultCount = 10
+	MaxCount     = 100
+	MaxSkip      = 10000
+)
+
+// Fault makes one AuditEvent request misbehave. The zero Fault answers
+// normally (useful to let earlier requests through).
+type Fault struct {
+	// Status, when set, is answered instead of a page (for example 429 or
+	// 503), with an OperationOutcome body.
+	Status int
+	// RetryAfter is sent as the Retry-After header with Status.
+	RetryAfter string
+	// Delay holds the answer back (until the client gives up first).
+	Delay time.Duration
+	// Malformed answers 200 with a truncated Bundle.
+	Malformed bool
+}
+
+// Request is what the server saw of one request.
+type Request struct {
+	Query  url.Values
+	Header http.Header
+}
+
+// Server is the fake 1upHealth FHIR API. Its methods are safe for
+// concurrent use while it serves.
+type Server struct {
+	// URL is the base URL (pass it as the client's base URL).
+	URL string
+
+	srv      *httptest.Server
+	mu       sync.Mutex
+	events   []stored
+	faults   []Fault
+	requests []Request
+}
+
+type stored struct {
+	id       string
+	subtypes []string
+	recorded time.Time
+	raw      []byte
+}
+
+// New starts a Server; it is closed when the test ends.
+func New(tb testing.TB) *Server {
+	tb.Helper()
+	s := &Server{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /r4/AuditEvent", s.search)
+	s.srv = httptest.NewServer(mux)
+	s.URL = s.srv.URL
+	tb.Cleanup(s.srv.Close)
+	return s
+}
+
+// Add adds events rendered by AuditEvent, after every event added so far.
+func (s *Server) Add(events ...Event) {
+	for _, e := range events {
+		if err := s.AddRaw(AuditEvent(e)); err != nil {
+			panic(err) // AuditEvent always renders id and recorded
+		}
+	}
+}
+
+// AddRaw adds resources as given (served byte for byte). Each must be a
+// JSON object with an id and an RFC 3339 `recorded`; subtype codes are
+// read for filtering.
+func (s *Server) AddRaw(raws ...[]byte) error {
+	for _, raw := range raws {
+		st, err := decodeStored(raw)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.events = append(s.events, st)
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+func decodeStored(raw []byte) (stored, error) {
+	var ae struct {
+		ID       string `json:"id"`
+		Recorded string `json:"recorded"`
+		Subtype  []struct {
+			Code string `json:"code"`
+		} `json:"subtype"`
+	}
+	if err := json.Unmarshal(raw, &ae); err != nil {
+		return stored{}, err
+	}
+	rec, err := time.Parse(time.RFC3339Nano, ae.Recorded)
+	if err != nil || ae.ID == "" {
+		return stored{}, errors.New("oneuptest: a resource needs an id and an RFC 3339 recorded")
+	}
+	st := stored{id: ae.ID, recorded: rec, raw: slices.Clone(raw)}
+	for _, c := range ae.Subtype {
+		st.subtypes = append(st.subtypes, c.Code)
+	}
+	return st, nil
+}
+
+// Inject queues faults; each later AuditEvent request that passes the
+// credential check takes the next one.
+func (s *Server) Inject(faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, faults...)
+}
+
+// Requests returns the AuditEvent requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// Len returns how many events the server holds.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.events)
+}
