@@ -125,7 +125,10 @@ func SignedHeaders(secret string, body []byte, now time.Time) (Headers, error) {
 		}
 	}
 	sig, err := Sign(secret, id, now, body)
-	return Headers{ID: id, Timestamp: strconv.FormatInt(now.Unix(), 10), Signature: sig}, err
+	if err != nil {
+		return Headers{}, err
+	}
+	return Headers{ID: id, Timestamp: strconv.FormatInt(now.Unix(), 10), Signature: sig}, nil
 }
 
 // newUUID returns a random (version 4) UUID.
