@@ -46,8 +46,9 @@ type Config struct {
 	// the flag's default is DefaultInterval.
 	Interval time.Duration
 	// Since is the lower bound of everything pulled (--oneup-since,
-	// CONNEVENTS_ONEUP_SINCE); zero means DefaultSinceAge before Now at
-	// the first poll of this Poller.
+	// CONNEVENTS_ONEUP_SINCE). Zero means: the first poll (no checkpoint
+	// stored yet) starts DefaultSinceAge before NewPoller's Now, and later
+	// polls follow the checkpoint with no lower limit.
 	Since time.Time
 	// Overlap re-reads this much before the checkpoint on every poll, to
 	// pick up events 1upHealth writes late.

@@ -12,7 +12,8 @@ import (
 // PollOnce does one complete incremental pull and returns its totals.
 //
 // It searches `date=ge(lower)` where lower is the stored checkpoint minus
-// Overlap (never before Since; Since itself on the first poll), follows
+// Overlap (never before a configured Since; Since itself on the first
+// poll), follows
 // every next link and hands each page to the sink. Once every page of the
 // search is ingested it stores the newest `recorded` seen as the new
 // checkpoint. A failed poll stores nothing new as checkpoint; what it
@@ -61,11 +62,14 @@ func (p *Poller) poll(ctx context.Context, res *PollResult) error {
 	}
 }
 
-// lowerBound is the date lower bound of a search from checkpoint cp.
+// lowerBound is the date lower bound of a search from checkpoint cp:
+// cp - Overlap, but never before an explicitly configured Since. (The
+// default Since only bounds the first poll: after a long outage the
+// checkpoint, however old, still wins.)
 func (p *Poller) lowerBound(cp time.Time) time.Time {
 	l := cp.Add(-p.cfg.Overlap)
-	if l.Before(p.since) {
-		return p.since
+	if l.Before(p.floor) {
+		return p.floor
 	}
 	return l
 }

@@ -60,7 +60,8 @@ type Poller struct {
 	sink   Sink
 	cps    Checkpoints
 	status *tracker
-	since  time.Time
+	since  time.Time // the first poll's lower bound
+	floor  time.Time // Config.Since: no poll reads earlier (zero: none)
 	pollMu sync.Mutex
 }
 
@@ -78,7 +79,8 @@ func NewPoller(cfg Config, sink Sink, cps Checkpoints) (*Poller, error) {
 	if since.IsZero() {
 		since = cfg.Now().Add(-DefaultSinceAge)
 	}
-	return &Poller{cfg: cfg, client: client, sink: sink, cps: cps, status: newTracker(), since: since.UTC()}, nil
+	return &Poller{cfg: cfg, client: client, sink: sink, cps: cps, status: newTracker(),
+		since: since.UTC(), floor: cfg.Since.UTC()}, nil
 }
 
 // Status returns a snapshot of the poller's state.

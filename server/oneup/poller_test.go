@@ -166,3 +166,33 @@ func TestPollRejectionsCounted(t *testing.T) {
 		t.Errorf("status %v", st)
 	}
 }
+
+func TestPollOldCheckpointWinsOverDefaultSince(t *testing.T) {
+	r := newRig(t)
+	old := r.now.Add(-10 * 24 * time.Hour) // down for ten days
+	r.cps.m[DefaultCheckpointKey] = old.Format(time.RFC3339Nano)
+	r.srv.Add(oneuptest.Event{ID: "during-outage", Subtype: SubtypeSystemSelected, Recorded: old.Add(time.Hour)})
+	cfg := r.config()
+	cfg.Since = time.Time{}
+	if _, err := r.poller(t, cfg).PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.srv.Requests()[0].Query.Get("date"), "ge"+old.Add(-10*time.Minute).Format(time.RFC3339); got != want {
+		t.Errorf("date %q, want %q", got, want)
+	}
+	if !r.sink.has("during-outage") {
+		t.Error("event recorded during the outage was skipped")
+	}
+}
+
+func TestPollExplicitSinceIsAFloor(t *testing.T) {
+	r := newRig(t)
+	cfg := r.config()
+	r.cps.m[DefaultCheckpointKey] = cfg.Since.Add(time.Minute).Format(time.RFC3339Nano)
+	if _, err := r.poller(t, cfg).PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.srv.Requests()[0].Query.Get("date"), "ge"+cfg.Since.Format(time.RFC3339); got != want {
+		t.Errorf("date %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,51 @@
+package oneuptest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func get(t *testing.T, url string, auth bool) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if auth {
+		req.Header.Set("client_id", ClientID)
+		req.Header.Set("client_secret", ClientSecret)
+		req.Header.Set("x-oneup-user-id", "client")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var body map[string]any
+	_ = json.Unmarshal(b, &body)
+	return resp.StatusCode, body
+}
+
+func TestServerAuthAndFilters(t *testing.T) {
+	s := New(t)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, sub := range []string{"system-selected", "member-authorization", "system-selected"} {
+		s.Add(Event{ID: string(rune('a' + i)), Subtype: sub, Recorded: at.Add(time.Duration(i) * time.Hour)})
+	}
+	if code, body := get(t, s.URL+"/r4/AuditEvent", false); code != 401 || body["resourceType"] != "OperationOutcome" {
+		t.Errorf("no credentials: %d %v", code, body)
+	}
+	_, body := get(t, s.URL+"/r4/AuditEvent?subtype=system-selected,x&date=ge2026-01-01T01:00:00Z", true)
+	if body["total"] != float64(1) {
+		t.Errorf("filtered total %v, want 1", body["total"])
+	}
+	if code, _ := get(t, s.URL+"/r4/AuditEvent?_skip=10001", true); code != 400 {
+		t.Errorf("_skip over the cap: %d", code)
+	}
+	_, body = get(t, s.URL+"/r4/AuditEvent?_count=2", true)
+	links := body["link"].([]any)
+	if len(body["entry"].([]any)) != 2 || len(links) != 2 {
+		t.Errorf("page: %v", body)
+	}
+}
