@@ -28,10 +28,12 @@ type Item struct {
 // application/fhir+json or application/json carry one AuditEvent or a
 // Bundle of them (entry[].resource); application/fhir+ndjson,
 // application/x-ndjson or application/ndjson carry one resource per line,
-// blank lines skipped. Whole-payload problems return a *reject.Error
+// blank lines skipped. A leading UTF-8 byte order mark is ignored.
+// Whole-payload problems return a *reject.Error
 // (UNSUPPORTED_MEDIA_TYPE, MALFORMED_JSON, MALFORMED_BUNDLE); problems with
 // one resource are reported in its Item and do not affect the others.
 func Parse(contentType string, body []byte) ([]Item, error) {
+	body = bytes.TrimPrefix(body, []byte("\uFEFF")) // a UTF-8 byte order mark
 	switch mediaType(contentType) {
 	case "application/fhir+json", "application/json":
 		return parseJSON(body)

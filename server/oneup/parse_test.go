@@ -132,3 +132,11 @@ func TestParseEmptyBundleAndNDJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestParseIgnoresByteOrderMark(t *testing.T) {
+	items, err := Parse("application/fhir+json", append([]byte("\uFEFF"), readFixture(t, "system-selected")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, items, "")
+}
