@@ -1,0 +1,7 @@
+// Package eventsql holds what the SQL backends (sqlite, postgres) share: the
+// checks on an appended batch, the row form of an event (proto bytes plus the
+// indexed columns every filter needs) and the WHERE clause of a store.Query.
+//
+// Nothing here talks to a database; placeholders are supplied by the caller so
+// the same clause serves SQLite (?) and PostgreSQL ($n).
+package eventsql

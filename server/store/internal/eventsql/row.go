@@ -1,0 +1,108 @@
+package eventsql
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+)
+
+// Row is an event as the SQL backends store it. Optional columns are nil
+// pointers (SQL NULL) when the event does not carry the value, so partial
+// indexes stay small.
+type Row struct {
+	ID              string
+	Source          int32
+	SourceEventID   string
+	Type            int32
+	Stage           int32
+	Outcome         int32
+	APIMode         int32
+	OccurredAt      *int64 // unix nanoseconds
+	ReceivedAt      *int64 // unix nanoseconds
+	ExternalID      *string
+	OneupUserID     *string
+	FHIRPatientRef  *string
+	OrgConnectionID *string
+	Body            []byte // proto.Marshal of the event without raw and sequence
+	Raw             []byte // the raw vendor payload; nil when empty
+}
+
+// Encode returns the row of ev and a copy of ev that the backend hands back
+// to the caller once it has set the sequence. ev itself is not modified.
+func Encode(ev *conneventsv1.ConnectionEvent) (Row, *conneventsv1.ConnectionEvent, error) {
+	c := proto.Clone(ev).(*conneventsv1.ConnectionEvent)
+	raw := c.GetRaw()
+	c.Raw, c.Sequence = nil, 0
+	body, err := proto.Marshal(c)
+	if err != nil {
+		return Row{}, nil, fmt.Errorf("encode event: %w", err)
+	}
+	if len(raw) > 0 {
+		c.Raw = raw
+	} else {
+		raw = nil
+	}
+	return Row{
+		ID: c.GetId(), Source: int32(c.GetSource()), SourceEventID: c.GetSourceEventId(),
+		Type: int32(c.GetType()), Stage: int32(c.GetStage()), Outcome: int32(c.GetOutcome()),
+		APIMode:    int32(c.GetApiMode()),
+		OccurredAt: TimestampNanos(c.GetOccurredAt()), ReceivedAt: TimestampNanos(c.GetReceivedAt()),
+		ExternalID:      nonEmpty(c.GetPatient().GetExternalId()),
+		OneupUserID:     nonEmpty(c.GetPatient().GetOneupUserId()),
+		FHIRPatientRef:  nonEmpty(c.GetPatient().GetFhirPatientReference()),
+		OrgConnectionID: nonEmpty(c.GetConnection().GetOrgConnectionId()),
+		Body:            body, Raw: raw,
+	}, c, nil
+}
+
+// Decode rebuilds a stored event from its sequence, body and raw payload.
+func Decode(seq int64, body, raw []byte) (*conneventsv1.ConnectionEvent, error) {
+	ev := &conneventsv1.ConnectionEvent{}
+	if err := proto.Unmarshal(body, ev); err != nil {
+		return nil, fmt.Errorf("decode event %d: %w", seq, err)
+	}
+	ev.Sequence = seq
+	if len(raw) > 0 {
+		ev.Raw = raw
+	}
+	return ev, nil
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// TimestampNanos returns ts as unix nanoseconds, or nil when ts is nil.
+// Times outside the int64 range (before 1678 or after 2262) are clamped to
+// it, so they still compare correctly with times inside it.
+func TimestampNanos(ts *timestamppb.Timestamp) *int64 {
+	if ts == nil {
+		return nil
+	}
+	n := clampNanos(ts.GetSeconds(), int64(ts.GetNanos()))
+	return &n
+}
+
+// TimeNanos returns t as unix nanoseconds, clamped like TimestampNanos.
+func TimeNanos(t time.Time) int64 {
+	return clampNanos(t.Unix(), int64(t.Nanosecond()))
+}
+
+func clampNanos(sec, nsec int64) int64 {
+	const limit = math.MaxInt64/int64(time.Second) - 1
+	switch {
+	case sec > limit:
+		return math.MaxInt64
+	case sec < -limit:
+		return math.MinInt64
+	}
+	return sec*int64(time.Second) + nsec
+}

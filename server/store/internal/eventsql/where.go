@@ -1,0 +1,119 @@
+package eventsql
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
+)
+
+// errBadLimit is returned for a Query whose Limit is not positive.
+var errBadLimit = errors.New("store: query limit must be > 0")
+
+// Placeholder returns the SQL placeholder of the n-th argument (1-based).
+type Placeholder func(n int) string
+
+// Question is the SQLite placeholder: ?.
+func Question(int) string { return "?" }
+
+// Dollar is the PostgreSQL placeholder: $n.
+func Dollar(n int) string { return fmt.Sprintf("$%d", n) }
+
+// Select builds the part of a List statement after "FROM events e ...": the
+// WHERE clause, the ORDER BY and the LIMIT, with their arguments. Columns are
+// qualified with the alias e.
+func Select(q store.Query, ph Placeholder) (string, []any, error) {
+	if q.Limit <= 0 {
+		return "", nil, errBadLimit
+	}
+	w := &where{ph: ph}
+	w.bounds(q.After, q.Before)
+	w.filter(q.Filter)
+	order := "DESC"
+	if q.Order == store.Ascending {
+		order = "ASC"
+	}
+	limit := w.arg(int64(q.Limit))
+	return w.clause() + " ORDER BY e.sequence " + order + " LIMIT " + limit, w.args, nil
+}
+
+type where struct {
+	ph    Placeholder
+	conds []string
+	args  []any
+}
+
+func (w *where) arg(v any) string {
+	w.args = append(w.args, v)
+	return w.ph(len(w.args))
+}
+
+func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
+
+func (w *where) clause() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+func (w *where) bounds(after, before int64) {
+	if after > 0 {
+		w.add("e.sequence > " + w.arg(after))
+	}
+	if before > 0 {
+		w.add("e.sequence < " + w.arg(before))
+	}
+}
+
+func (w *where) filter(f *conneventsv1.EventFilter) {
+	if f == nil {
+		return
+	}
+	w.in("e.source", enumValues(f.GetSources()))
+	w.in("e.type", enumValues(f.GetTypes()))
+	w.in("e.stage", enumValues(f.GetStages()))
+	w.in("e.outcome", enumValues(f.GetOutcomes()))
+	w.patient(f.GetPatient())
+	if v := f.GetOrgConnectionId(); v != "" {
+		w.add("e.org_connection_id = " + w.arg(v))
+	}
+	if v := f.GetApiMode(); v != conneventsv1.ApiMode_API_MODE_UNSPECIFIED {
+		w.add("e.api_mode = " + w.arg(int32(v)))
+	}
+	if v := TimestampNanos(f.GetOccurredAfter()); v != nil {
+		w.add("e.occurred_at >= " + w.arg(*v))
+	}
+	if v := TimestampNanos(f.GetOccurredBefore()); v != nil {
+		w.add("e.occurred_at < " + w.arg(*v))
+	}
+}
+
+func (w *where) in(column string, values []int32) {
+	if len(values) == 0 {
+		return
+	}
+	marks := make([]string, len(values))
+	for i, v := range values {
+		marks[i] = w.arg(v)
+	}
+	w.add(column + " IN (" + strings.Join(marks, ", ") + ")")
+}
+
+func (w *where) patient(p string) {
+	if p == "" {
+		return
+	}
+	w.add("(e.external_id = " + w.arg(p) + " OR e.oneup_user_id = " + w.arg(p) +
+		" OR e.fhir_patient_reference = " + w.arg(p) + ")")
+}
+
+func enumValues[E ~int32](values []E) []int32 {
+	out := make([]int32, len(values))
+	for i, v := range values {
+		out[i] = int32(v)
+	}
+	return out
+}

@@ -1,0 +1,146 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	v1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
+)
+
+// filterSpec describes one event of the filter data set.
+type filterSpec struct {
+	name       string
+	source     v1.Source
+	typ        v1.EventType
+	stage      v1.Stage
+	outcome    v1.Outcome
+	mode       v1.ApiMode
+	ext, oneup string
+	fhir, org  string
+}
+
+// filterData: patient "p1" is a's external id, c's 1upHealth user id and f's
+// FHIR reference. Event i occurred at occurredAt(i).
+func filterData() []filterSpec {
+	const f, o = v1.Source_SOURCE_FASTEN, v1.Source_SOURCE_ONEUP
+	return []filterSpec{
+		{"a", f, v1.EventType_EVENT_TYPE_CONNECTION_AUTHORIZED, v1.Stage_STAGE_AUTHORIZATION, v1.Outcome_OUTCOME_SUCCESS, v1.ApiMode_API_MODE_LIVE, "p1", "", "", "org1"},
+		{"b", f, v1.EventType_EVENT_TYPE_CONNECTION_DECLINED, v1.Stage_STAGE_AUTHORIZATION, v1.Outcome_OUTCOME_MINOR_FAILURE, v1.ApiMode_API_MODE_TEST, "p2", "", "", "org2"},
+		{"c", o, v1.EventType_EVENT_TYPE_SYSTEM_SEARCHED, v1.Stage_STAGE_DISCOVERY, v1.Outcome_OUTCOME_SUCCESS, v1.ApiMode_API_MODE_UNSPECIFIED, "", "p1", "", ""},
+		{"d", o, v1.EventType_EVENT_TYPE_DATA_TRANSFER_FAILED, v1.Stage_STAGE_COMPLETION, v1.Outcome_OUTCOME_SERIOUS_FAILURE, v1.ApiMode_API_MODE_UNSPECIFIED, "", "u3", "Patient/p3", ""},
+		{"e", f, v1.EventType_EVENT_TYPE_DATA_TRANSFER_COMPLETED, v1.Stage_STAGE_COMPLETION, v1.Outcome_OUTCOME_SUCCESS, v1.ApiMode_API_MODE_LIVE, "p4", "", "", "org1"},
+		{"f", o, v1.EventType_EVENT_TYPE_UNSPECIFIED, v1.Stage_STAGE_OTHER, v1.Outcome_OUTCOME_UNSPECIFIED, v1.ApiMode_API_MODE_UNSPECIFIED, "", "", "p1", ""},
+		{"g", f, v1.EventType_EVENT_TYPE_TEST, v1.Stage_STAGE_OTHER, v1.Outcome_OUTCOME_UNSPECIFIED, v1.ApiMode_API_MODE_TEST, "", "", "", ""},
+	}
+}
+
+func occurredAt(i int) time.Time { return baseTime().Add(time.Duration(i) * time.Minute) }
+
+func (f filterSpec) event(i int) *v1.ConnectionEvent {
+	ev := minimalEvent(f.source, baseTime())
+	ev.Type, ev.Stage, ev.Outcome, ev.ApiMode = f.typ, f.stage, f.outcome, f.mode
+	ev.OccurredAt = timestamppb.New(occurredAt(i))
+	ev.Patient = &v1.Patient{ExternalId: f.ext, OneupUserId: f.oneup, FhirPatientReference: f.fhir}
+	ev.Connection = &v1.Connection{OrgConnectionId: f.org}
+	return ev
+}
+
+// appendFilterData stores the data set, one event per call, and returns the
+// sequence of each event by name.
+func appendFilterData(t *testing.T, s store.Store) map[string]int64 {
+	t.Helper()
+	seqs := map[string]int64{}
+	for i, spec := range filterData() {
+		seqs[spec.name] = mustAppend(t, s, spec.event(i))[0].Event.GetSequence()
+	}
+	return seqs
+}
+
+func ts(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+type filterCase struct {
+	name   string
+	filter *v1.EventFilter
+	want   string // names of the matching events
+}
+
+func filterCases() []filterCase {
+	const f, o = v1.Source_SOURCE_FASTEN, v1.Source_SOURCE_ONEUP
+	return []filterCase{
+		{"nil filter", nil, "abcdefg"},
+		{"empty filter", &v1.EventFilter{}, "abcdefg"},
+		{"one source", &v1.EventFilter{Sources: []v1.Source{f}}, "abeg"},
+		{"both sources", &v1.EventFilter{Sources: []v1.Source{o, f}}, "abcdefg"},
+		{"types", &v1.EventFilter{Types: []v1.EventType{v1.EventType_EVENT_TYPE_CONNECTION_DECLINED, v1.EventType_EVENT_TYPE_CONNECTION_AUTHORIZED}}, "ab"},
+		{"unmapped type", &v1.EventFilter{Types: []v1.EventType{v1.EventType_EVENT_TYPE_UNSPECIFIED}}, "f"},
+		{"one stage", &v1.EventFilter{Stages: []v1.Stage{v1.Stage_STAGE_COMPLETION}}, "de"},
+		{"two stages", &v1.EventFilter{Stages: []v1.Stage{v1.Stage_STAGE_DISCOVERY, v1.Stage_STAGE_OTHER}}, "cfg"},
+		{"outcome success", &v1.EventFilter{Outcomes: []v1.Outcome{v1.Outcome_OUTCOME_SUCCESS}}, "ace"},
+		{"outcome unspecified", &v1.EventFilter{Outcomes: []v1.Outcome{v1.Outcome_OUTCOME_UNSPECIFIED}}, "fg"},
+		{"failure outcomes", &v1.EventFilter{Outcomes: []v1.Outcome{v1.Outcome_OUTCOME_MINOR_FAILURE, v1.Outcome_OUTCOME_SERIOUS_FAILURE, v1.Outcome_OUTCOME_MAJOR_FAILURE}}, "bd"},
+		{"patient in any field", &v1.EventFilter{Patient: "p1"}, "acf"},
+		{"patient by fhir reference", &v1.EventFilter{Patient: "Patient/p3"}, "d"},
+		{"patient by 1up user", &v1.EventFilter{Patient: "u3"}, "d"},
+		{"unknown patient", &v1.EventFilter{Patient: "nobody"}, ""},
+		{"org connection", &v1.EventFilter{OrgConnectionId: "org1"}, "ae"},
+		{"api mode live", &v1.EventFilter{ApiMode: v1.ApiMode_API_MODE_LIVE}, "ae"},
+		{"api mode test", &v1.EventFilter{ApiMode: v1.ApiMode_API_MODE_TEST}, "bg"},
+		{"occurred after is inclusive", &v1.EventFilter{OccurredAfter: ts(occurredAt(2))}, "cdefg"},
+		{"occurred after, 1ns later", &v1.EventFilter{OccurredAfter: ts(occurredAt(2).Add(time.Nanosecond))}, "defg"},
+		{"occurred before is exclusive", &v1.EventFilter{OccurredBefore: ts(occurredAt(2))}, "ab"},
+		{"occurred before, 1ns later", &v1.EventFilter{OccurredBefore: ts(occurredAt(2).Add(time.Nanosecond))}, "abc"},
+		{"occurred window", &v1.EventFilter{OccurredAfter: ts(occurredAt(1)), OccurredBefore: ts(occurredAt(4))}, "bcd"},
+		{"occurred empty window", &v1.EventFilter{OccurredAfter: ts(occurredAt(3)), OccurredBefore: ts(occurredAt(3))}, ""},
+		{"source and outcome", &v1.EventFilter{Sources: []v1.Source{f}, Outcomes: []v1.Outcome{v1.Outcome_OUTCOME_SUCCESS}}, "ae"},
+		{"source and patient", &v1.EventFilter{Sources: []v1.Source{o}, Patient: "p1"}, "cf"},
+		{"patient and time", &v1.EventFilter{Patient: "p1", OccurredAfter: ts(occurredAt(1)), OccurredBefore: ts(occurredAt(5))}, "c"},
+		{"four fields", &v1.EventFilter{Sources: []v1.Source{f}, Stages: []v1.Stage{v1.Stage_STAGE_COMPLETION}, ApiMode: v1.ApiMode_API_MODE_LIVE, OrgConnectionId: "org1"}, "e"},
+		{"contradiction", &v1.EventFilter{Sources: []v1.Source{o}, ApiMode: v1.ApiMode_API_MODE_LIVE}, ""},
+		{"type and stage", &v1.EventFilter{Types: []v1.EventType{v1.EventType_EVENT_TYPE_TEST, v1.EventType_EVENT_TYPE_SYSTEM_SEARCHED}, Stages: []v1.Stage{v1.Stage_STAGE_OTHER}}, "g"},
+	}
+}
+
+func testFilter(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	seqs := appendFilterData(t, s)
+	for _, c := range filterCases() {
+		want := namedSeqs(seqs, c.want)
+		asc := mustList(t, s, store.Query{Filter: c.filter, Order: store.Ascending, Limit: 100})
+		assertSeqs(t, c.name+" (asc)", seqsOf(asc), want)
+		desc := mustList(t, s, store.Query{Filter: c.filter, Order: store.Descending, Limit: 100})
+		assertSeqs(t, c.name+" (desc)", seqsOf(desc), reversed(want))
+	}
+}
+
+// testFilterPaging pages through a filtered result one event at a time.
+func testFilterPaging(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	seqs := appendFilterData(t, s)
+	filter := &v1.EventFilter{Patient: "p1"}
+	var got []int64
+	q := store.Query{Filter: filter, Order: store.Ascending, Limit: 1}
+	for range 10 {
+		page := mustList(t, s, q)
+		if len(page) == 0 {
+			break
+		}
+		got = append(got, page[0].GetSequence())
+		q.After = page[0].GetSequence()
+	}
+	assertSeqs(t, "patient p1, one per page", got, namedSeqs(seqs, "acf"))
+	q = store.Query{Filter: filter, Order: store.Descending, Before: seqs["f"], Limit: 5}
+	assertSeqs(t, "patient p1 before f", seqsOf(mustList(t, s, q)), namedSeqs(seqs, "ca"))
+}
+
+// namedSeqs returns the sequences of the named events (one letter each), in
+// the order named.
+func namedSeqs(seqs map[string]int64, names string) []int64 {
+	out := []int64{}
+	for _, r := range names {
+		out = append(out, seqs[string(r)])
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/connevents/connevents/server/store"
+)
+
+func assertBounds(t *testing.T, what string, s store.Store, want store.Bounds) {
+	t.Helper()
+	if got := mustBounds(t, s); got != want {
+		t.Errorf("Bounds %s = %+v, want %+v", what, got, want)
+	}
+}
+
+func mustPrune(t *testing.T, s store.Store, before time.Time, want int64) {
+	t.Helper()
+	n, err := s.Prune(t.Context(), before)
+	if err != nil {
+		t.Fatalf("Prune: %v", err)
+	}
+	if n != want {
+		t.Errorf("Prune(%v) deleted %d, want %d", before, n, want)
+	}
+}
+
+func testBounds(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	base := baseTime()
+	assertBounds(t, "of an empty log", s, store.Bounds{Oldest: 1, Head: 0})
+	appendMinimal(t, s, 5, base)
+	assertBounds(t, "after 5 appends", s, store.Bounds{Oldest: 1, Head: 5})
+	mustPrune(t, s, base.Add(2*time.Second), 2)
+	assertBounds(t, "after pruning 2", s, store.Bounds{Oldest: 3, Head: 5})
+	mustPrune(t, s, base.Add(time.Hour), 3)
+	assertBounds(t, "after pruning all", s, store.Bounds{Oldest: 6, Head: 5})
+	appendMinimal(t, s, 1, base)
+	assertBounds(t, "after appending again", s, store.Bounds{Oldest: 6, Head: 6})
+}
+
+func testSequenceBefore(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	base := baseTime()
+	checkSequenceBefore(t, s, "empty log", base, 0)
+	appendMinimal(t, s, 5, base) // received at base+0s..4s: sequences 1..5
+	cases := []struct {
+		name string
+		at   time.Time
+		want int64
+	}{
+		{"before all", base.Add(-time.Second), 0},
+		{"at the first", base, 0},
+		{"1ns after the first", base.Add(time.Nanosecond), 1},
+		{"at the second", base.Add(time.Second), 1},
+		{"between", base.Add(2500 * time.Millisecond), 3},
+		{"at the last", base.Add(4 * time.Second), 4},
+		{"after all", base.Add(time.Hour), 5},
+	}
+	for _, c := range cases {
+		checkSequenceBefore(t, s, c.name, c.at, c.want)
+	}
+	mustPrune(t, s, base.Add(2*time.Second), 2)
+	checkSequenceBefore(t, s, "pruned part", base, 2)
+	checkSequenceBefore(t, s, "after prune", base.Add(3*time.Second), 3)
+	mustPrune(t, s, base.Add(time.Hour), 3)
+	checkSequenceBefore(t, s, "all pruned", base.Add(time.Hour), 5)
+}
+
+func checkSequenceBefore(t *testing.T, s store.Store, what string, at time.Time, want int64) {
+	t.Helper()
+	got, err := s.SequenceBefore(t.Context(), at)
+	if err != nil {
+		t.Fatalf("SequenceBefore (%s): %v", what, err)
+	}
+	if got != want {
+		t.Errorf("SequenceBefore (%s) = %d, want %d", what, got, want)
+	}
+}
+
+func testPrune(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	base := baseTime()
+	evs := appendMinimal(t, s, 6, base)
+	mustPrune(t, s, base, 0)
+	assertBounds(t, "after pruning nothing", s, store.Bounds{Oldest: 1, Head: 6})
+	mustPrune(t, s, base.Add(3*time.Second), 3)
+	for i, ev := range evs {
+		_, err := s.Get(t.Context(), ev.GetId(), false)
+		if pruned := i < 3; pruned != errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Get(event %d) after prune: %v (pruned=%v)", i, err, pruned)
+		}
+	}
+	assertSeqs(t, "List after prune", seqsOf(mustList(t, s, store.Query{Order: store.Ascending, Limit: 10})), []int64{4, 5, 6})
+	mustPrune(t, s, base.Add(3*time.Second), 0)
+	mustPrune(t, s, base.Add(time.Hour), 3)
+	assertBounds(t, "after pruning all", s, store.Bounds{Oldest: 7, Head: 6})
+	again := mustAppend(t, s, stored(evs[0], 0, true))[0]
+	if again.Duplicate || again.Event.GetSequence() != 7 {
+		t.Errorf("re-appending a pruned event: duplicate=%v sequence=%d, want new with 7",
+			again.Duplicate, again.Event.GetSequence())
+	}
+	assertBounds(t, "after re-appending", s, store.Bounds{Oldest: 7, Head: 7})
+}
