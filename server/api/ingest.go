@@ -1,0 +1,94 @@
+package api
+
+import (
+	"context"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/oneup"
+	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/store"
+)
+
+// IngestFastenWebhook verifies, normalizes and stores one Fasten delivery.
+// The HTTP webhook route calls it in-process too, so both doors share every
+// rule.
+func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.IngestFastenWebhookRequest) (*conneventsv1.IngestFastenWebhookResponse, error) {
+	ev, err := s.acceptFasten(req)
+	if err != nil {
+		s.board.Rejected(conneventsv1.Source_SOURCE_FASTEN, reject.Reason(err))
+		s.logger.Info("fasten delivery rejected", "reason", reject.Reason(err))
+		return nil, s.toStatus(err)
+	}
+	appended, err := s.ingester.Ingest(ctx, []*conneventsv1.ConnectionEvent{ev})
+	if err != nil {
+		return nil, s.toStatus(err)
+	}
+	res := ingestResult(appended[0])
+	s.board.Succeeded(conneventsv1.Source_SOURCE_FASTEN, s.now())
+	s.logger.Info("fasten delivery accepted", "event_id", res.GetEventId(), "type", ev.GetSourceEventType(), "status", res.GetStatus().String())
+	return &conneventsv1.IngestFastenWebhookResponse{Result: res}, nil
+}
+
+func (s *Service) acceptFasten(req *conneventsv1.IngestFastenWebhookRequest) (*conneventsv1.ConnectionEvent, error) {
+	if !s.noVerify {
+		h := fasten.Headers{ID: req.GetWebhookId(), Timestamp: req.GetWebhookTimestamp(), Signature: req.GetWebhookSignature()}
+		if err := s.verifier.Verify(h, req.GetPayload(), s.now()); err != nil {
+			return nil, err
+		}
+	}
+	return fasten.Normalize(req.GetPayload())
+}
+
+// IngestOneUpAuditEvents stores every good AuditEvent of a payload and
+// answers each item. Whole-payload errors (not JSON, unsupported media type)
+// are INVALID_ARGUMENT; item errors are REJECTED results.
+func (s *Service) IngestOneUpAuditEvents(ctx context.Context, req *conneventsv1.IngestOneUpAuditEventsRequest) (*conneventsv1.IngestOneUpAuditEventsResponse, error) {
+	items, err := oneup.Parse(req.GetContentType(), req.GetPayload())
+	if err != nil {
+		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reject.Reason(err))
+		return nil, s.toStatus(err)
+	}
+	results := make([]*conneventsv1.IngestResult, len(items))
+	var good []*conneventsv1.ConnectionEvent
+	var goodIdx []int
+	for i, it := range items {
+		if it.Err != nil {
+			results[i] = rejectedResult(it.Err)
+			s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reject.Reason(it.Err))
+			continue
+		}
+		good = append(good, it.Event)
+		goodIdx = append(goodIdx, i)
+	}
+	appended, err := s.ingester.Ingest(ctx, good)
+	if err != nil {
+		return nil, s.toStatus(err)
+	}
+	for j, a := range appended {
+		results[goodIdx[j]] = ingestResult(a)
+	}
+	s.logger.Info("oneup audit events pushed", "items", len(items), "accepted", len(good))
+	return &conneventsv1.IngestOneUpAuditEventsResponse{Results: results}, nil
+}
+
+func ingestResult(a store.Appended) *conneventsv1.IngestResult {
+	st := conneventsv1.IngestStatus_INGEST_STATUS_STORED
+	if a.Duplicate {
+		st = conneventsv1.IngestStatus_INGEST_STATUS_DUPLICATE
+	}
+	return &conneventsv1.IngestResult{
+		Status:        st,
+		EventId:       a.Event.GetId(),
+		Sequence:      a.Event.GetSequence(),
+		SourceEventId: a.Event.GetSourceEventId(),
+	}
+}
+
+func rejectedResult(err error) *conneventsv1.IngestResult {
+	res := &conneventsv1.IngestResult{Status: conneventsv1.IngestStatus_INGEST_STATUS_REJECTED, Reason: reject.Reason(err)}
+	if r, ok := err.(*reject.Error); ok {
+		res.Message = r.Message
+	}
+	return res
+}

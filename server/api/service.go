@@ -1,0 +1,76 @@
+// Package api implements ConnectionEventService: it translates requests into
+// calls on the store, the ingest path and the subscription hub, and their
+// results and errors into gRPC answers. It holds no business rules: those
+// live in the source packages (fasten, oneup), ingest, store and stream.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/status"
+	"github.com/connevents/connevents/server/store"
+)
+
+// Ingester is the one way into the store (server/ingest).
+type Ingester interface {
+	Ingest(ctx context.Context, events []*conneventsv1.ConnectionEvent) ([]store.Appended, error)
+}
+
+// Subscriber serves SubscribeEvents (server/stream).
+type Subscriber interface {
+	Subscribe(req *conneventsv1.SubscribeEventsRequest, stream conneventsv1.ConnectionEventService_SubscribeEventsServer) error
+}
+
+// Service implements conneventsv1.ConnectionEventServiceServer.
+type Service struct {
+	conneventsv1.UnimplementedConnectionEventServiceServer
+
+	store    store.Store
+	ingester Ingester
+	streams  Subscriber
+	board    *status.Board
+	verifier *fasten.Verifier
+	noVerify bool
+	logger   *slog.Logger
+	now      func() time.Time
+}
+
+// Deps are what a Service is built from.
+type Deps struct {
+	Store    store.Store
+	Ingester Ingester
+	Streams  Subscriber
+	Board    *status.Board
+	// Verifier checks Fasten signatures.
+	Verifier *fasten.Verifier
+	// SkipFastenVerification accepts unsigned Fasten deliveries
+	// (--fasten-insecure-no-verify, local development only).
+	SkipFastenVerification bool
+	Logger                 *slog.Logger
+	Now                    func() time.Time
+}
+
+// New returns a Service.
+func New(d Deps) *Service {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{
+		store: d.Store, ingester: d.Ingester, streams: d.Streams, board: d.Board,
+		verifier: d.Verifier, noVerify: d.SkipFastenVerification, logger: d.Logger, now: d.Now,
+	}
+}
+
+var _ conneventsv1.ConnectionEventServiceServer = (*Service)(nil)
+
+// SubscribeEvents streams matching events; see server/stream.
+func (s *Service) SubscribeEvents(req *conneventsv1.SubscribeEventsRequest, ss conneventsv1.ConnectionEventService_SubscribeEventsServer) error {
+	return s.streams.Subscribe(req, ss)
+}

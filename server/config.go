@@ -1,0 +1,210 @@
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// Config is everything `connevents serve` can be told. Fill it with
+// DefaultConfig, then RegisterFlags/ApplyEnv, then check it with Validate.
+type Config struct {
+	GRPCAddr        string
+	HTTPAddr        string
+	Database        string
+	APIKeys         []string
+	InsecureNoAuth  bool
+	TLSCert, TLSKey string
+	ShutdownTimeout time.Duration
+	LogLevel        string
+
+	FastenWebhookSecrets   []string
+	FastenInsecureNoVerify bool
+
+	OneUp OneUpConfig
+
+	HeartbeatInterval time.Duration
+	MaxSubscriptions  int
+	Retention         time.Duration
+}
+
+// OneUpConfig configures the 1upHealth poller; it runs when both
+// credentials are set and PollInterval is not zero.
+type OneUpConfig struct {
+	ClientID     string
+	ClientSecret string
+	BaseURL      string
+	PollInterval time.Duration
+	Subtypes     []string
+	Since        string
+}
+
+// Enabled reports whether the poller should run.
+func (c OneUpConfig) Enabled() bool {
+	return c.ClientID != "" && c.ClientSecret != "" && c.PollInterval > 0
+}
+
+// DefaultConfig returns the configuration of a bare `connevents serve`:
+// loopback listeners, an SQLite file in the working directory, no auth.
+func DefaultConfig() Config {
+	return Config{
+		GRPCAddr:          "127.0.0.1:9090",
+		HTTPAddr:          "127.0.0.1:8080",
+		Database:          "sqlite:connevents.db",
+		ShutdownTimeout:   10 * time.Second,
+		LogLevel:          "info",
+		HeartbeatInterval: 15 * time.Second,
+		MaxSubscriptions:  10000,
+		OneUp: OneUpConfig{
+			BaseURL:      "https://api.1up.health",
+			PollInterval: time.Minute,
+		},
+	}
+}
+
+// RegisterFlags defines one flag per field on fs. Every flag has an
+// environment variable: CONNEVENTS_ followed by the flag name in upper case
+// with dashes as underscores (see ApplyEnv).
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.GRPCAddr, "grpc-addr", c.GRPCAddr, "gRPC listen address")
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP (REST, webhooks, health) listen address")
+	fs.StringVar(&c.Database, "database", c.Database, "event store: sqlite:PATH or postgres://…")
+	fs.Var(listFlag{&c.APIKeys}, "api-keys", "comma-separated pre-shared API keys (Bearer tokens)")
+	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", c.InsecureNoAuth, "allow no API keys on non-loopback listeners")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM) for both listeners")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM) for both listeners")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long open requests and streams get to finish on shutdown")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.Var(listFlag{&c.FastenWebhookSecrets}, "fasten-webhook-secrets", "comma-separated Fasten signing secrets (whsec_…)")
+	fs.BoolVar(&c.FastenInsecureNoVerify, "fasten-insecure-no-verify", c.FastenInsecureNoVerify, "accept unsigned Fasten webhooks (local development only)")
+	c.OneUp.registerFlags(fs)
+	fs.DurationVar(&c.HeartbeatInterval, "heartbeat-interval", c.HeartbeatInterval, "checkpoint interval on quiet subscriptions")
+	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "most concurrent subscriptions")
+	fs.DurationVar(&c.Retention, "retention", c.Retention, "delete events received longer ago than this (0 keeps every event)")
+}
+
+func (c *OneUpConfig) registerFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.ClientID, "oneup-client-id", c.ClientID, "1upHealth client id (enables the poller)")
+	fs.StringVar(&c.ClientSecret, "oneup-client-secret", c.ClientSecret, "1upHealth client secret")
+	fs.StringVar(&c.BaseURL, "oneup-base-url", c.BaseURL, "1upHealth API base URL")
+	fs.DurationVar(&c.PollInterval, "oneup-poll-interval", c.PollInterval, "1upHealth poll interval (0 disables polling)")
+	fs.Var(listFlag{&c.Subtypes}, "oneup-subtypes", "comma-separated AuditEvent subtypes to pull (default: all nine)")
+	fs.StringVar(&c.Since, "oneup-since", c.Since, "where the first pull starts: RFC 3339 time or a duration back from now such as 168h (default 168h)")
+}
+
+// ApplyEnv sets every flag of fs that was not given on the command line
+// from its environment variable, if that is set. Call it after fs.Parse.
+func ApplyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v, ok := lookup(EnvName(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", EnvName(f.Name), err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// EnvName is the environment variable of a flag: grpc-addr → CONNEVENTS_GRPC_ADDR.
+func EnvName(flagName string) string {
+	return "CONNEVENTS_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Validate reports every problem in c at once.
+func (c Config) Validate() error {
+	var errs []error
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if len(c.APIKeys) == 0 && !c.InsecureNoAuth {
+		for _, addr := range []string{c.GRPCAddr, c.HTTPAddr} {
+			if !isLoopback(addr) {
+				errs = append(errs, fmt.Errorf("no --api-keys and %s is not a loopback address: set --api-keys, or --insecure-no-auth to serve without authentication", addr))
+			}
+		}
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+	}
+	if c.HeartbeatInterval <= 0 {
+		errs = append(errs, errors.New("--heartbeat-interval must be positive"))
+	}
+	if c.MaxSubscriptions <= 0 {
+		errs = append(errs, errors.New("--max-subscriptions must be positive"))
+	}
+	if c.Retention < 0 {
+		errs = append(errs, errors.New("--retention must not be negative"))
+	}
+	if c.OneUp.PollInterval < 0 {
+		errs = append(errs, errors.New("--oneup-poll-interval must not be negative"))
+	}
+	if (c.OneUp.ClientID == "") != (c.OneUp.ClientSecret == "") {
+		errs = append(errs, errors.New("--oneup-client-id and --oneup-client-secret go together"))
+	}
+	if _, err := c.OneUp.SinceTime(time.Now()); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := parseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// SinceTime resolves --oneup-since against now.
+func (c OneUpConfig) SinceTime(now time.Time) (time.Time, error) {
+	s := c.Since
+	if s == "" {
+		s = "168h"
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--oneup-since %q: want an RFC 3339 time or a duration such as 168h", s)
+	}
+	return t, nil
+}
+
+// isLoopback reports whether a listen address only accepts local
+// connections. An empty host (":8080") listens everywhere.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// listFlag is a comma-separated list flag.
+type listFlag struct{ values *[]string }
+
+func (l listFlag) String() string {
+	if l.values == nil {
+		return ""
+	}
+	return strings.Join(*l.values, ",")
+}
+
+func (l listFlag) Set(s string) error {
+	*l.values = nil
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l.values = append(*l.values, v)
+		}
+	}
+	return nil
+}

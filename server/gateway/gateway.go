@@ -1,0 +1,86 @@
+// Package gateway is the HTTP face of the service: the grpc-gateway mux
+// (REST and streaming JSON for every RPC with an HTTP rule), the
+// vendor-native ingest routes (Fasten webhooks, 1upHealth FHIR pushes),
+// health and the OpenAPI document. It translates; the rules live behind
+// server/api.
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/gen/openapi"
+	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/auth"
+)
+
+// Body limits of the vendor-native routes.
+const (
+	MaxFastenBody = 256 << 10
+	MaxOneUpBody  = 10 << 20
+)
+
+// Deps are what the HTTP handler is built from.
+type Deps struct {
+	// Conn reaches the gRPC server (streams need a real gRPC connection).
+	Conn *grpc.ClientConn
+	// Service is called in-process by the vendor-native routes.
+	Service *api.Service
+	Keys    *auth.Keys
+	// Ready reports whether the service can serve (store reachable, not
+	// shutting down).
+	Ready  func(ctx context.Context) error
+	Logger *slog.Logger
+}
+
+// New returns the service's HTTP handler.
+func New(ctx context.Context, d Deps) (http.Handler, error) {
+	gw := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler()),
+		runtime.WithMarshalerOption(MIMENDJSON, ndjson{jsonMarshaler()}),
+		runtime.WithMarshalerOption(MIMEEventStream, sse{jsonMarshaler()}),
+		runtime.WithErrorHandler(errorHandler),
+	)
+	if err := conneventsv1.RegisterConnectionEventServiceHandler(ctx, gw, d.Conn); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", gw)
+	mux.Handle("GET /v1/events:subscribe", subscribe(gw))
+	mux.HandleFunc("GET /healthz", healthz(d.Ready))
+	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
+	mux.Handle("POST /v1/webhooks/fasten", fastenWebhook(d.Service))
+	mux.Handle("POST /v1/oneup/audit-events", oneupPush(d.Service, d.Keys))
+	return mux, nil
+}
+
+// jsonMarshaler writes canonical protojson: lowerCamelCase names, enums as
+// strings, and empty lists and zero scalars included so that clients see
+// every field of the schema.
+func jsonMarshaler() *runtime.JSONPb {
+	return &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
+	}
+}
+
+func healthz(ready func(context.Context) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := ready(r.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "NOT_SERVING"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "SERVING"})
+	}
+}
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openapi.Document)
+}

@@ -1,0 +1,86 @@
+package gateway
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/auth"
+)
+
+// fastenWebhook takes Fasten deliveries as Fasten sends them. It is
+// authenticated by the Standard Webhooks signature, not by an API key.
+func fastenWebhook(svc *api.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := readBody(w, r, MaxFastenBody)
+		if !ok {
+			return
+		}
+		resp, err := svc.IngestFastenWebhook(r.Context(), &conneventsv1.IngestFastenWebhookRequest{
+			Payload:          body,
+			WebhookId:        r.Header.Get("webhook-id"),
+			WebhookTimestamp: r.Header.Get("webhook-timestamp"),
+			WebhookSignature: r.Header.Get("webhook-signature"),
+		})
+		if err != nil {
+			writeStatusError(w, err)
+			return
+		}
+		writeProto(w, resp)
+	})
+}
+
+// oneupPush takes 1upHealth AuditEvents as FHIR JSON or NDJSON.
+func oneupPush(svc *api.Service, keys *auth.Keys) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !keys.AllowHTTP(r) {
+			writeError(w, http.StatusUnauthorized, codes.Unauthenticated, "", "missing or invalid API key: send authorization: Bearer <key>")
+			return
+		}
+		body, ok := readBody(w, r, MaxOneUpBody)
+		if !ok {
+			return
+		}
+		resp, err := svc.IngestOneUpAuditEvents(r.Context(), &conneventsv1.IngestOneUpAuditEventsRequest{
+			ContentType: r.Header.Get("Content-Type"),
+			Payload:     body,
+		})
+		if err != nil {
+			writeStatusError(w, err)
+			return
+		}
+		writeProto(w, resp)
+	})
+}
+
+// readBody reads at most limit bytes; a larger body is answered 413 before
+// any of it is parsed.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, codes.InvalidArgument, "BODY_TOO_LARGE", "request body is larger than the limit")
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, codes.InvalidArgument, "BODY_UNREADABLE", "request body could not be read")
+		return nil, false
+	}
+	return body, true
+}
+
+func writeProto(w http.ResponseWriter, m proto.Message) {
+	b, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(m)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, codes.Internal, "", "could not encode the response")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}

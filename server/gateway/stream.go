@@ -1,0 +1,126 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+)
+
+// Media types of the subscription stream.
+const (
+	MIMENDJSON      = "application/x-ndjson"
+	MIMEEventStream = "text/event-stream"
+)
+
+// subscribe prepares a subscription request for the gateway: it picks the
+// stream format from Accept (Server-Sent Events for text/event-stream,
+// newline-delimited JSON otherwise), resumes from Last-Event-ID like
+// start_cursor, and asks proxies not to buffer.
+func subscribe(gw http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.Clone(r.Context())
+		r.Header.Del("Content-Type")
+		if strings.Contains(r.Header.Get("Accept"), MIMEEventStream) {
+			r.Header.Set("Accept", MIMEEventStream)
+		} else {
+			r.Header.Set("Accept", MIMENDJSON)
+		}
+		if last := r.Header.Get("Last-Event-ID"); last != "" {
+			q := r.URL.Query()
+			q.Del("startPosition")
+			q.Del("start_position")
+			q.Del("startTime")
+			q.Del("start_time")
+			q.Set("start_cursor", last)
+			r.URL.RawQuery = q.Encode()
+		}
+		w.Header().Set("X-Accel-Buffering", "no")
+		w.Header().Set("Cache-Control", "no-cache")
+		gw.ServeHTTP(w, r)
+	})
+}
+
+// ndjson writes one {"result": …} or {"error": …} object per line.
+type ndjson struct{ *runtime.JSONPb }
+
+func (ndjson) ContentType(any) string { return MIMENDJSON }
+func (ndjson) Delimiter() []byte      { return []byte("\n") }
+
+func (m ndjson) Marshal(v any) ([]byte, error) {
+	if st, ok := streamError(v); ok {
+		return json.Marshal(map[string]ErrorBody{"error": errorBody(st)})
+	}
+	return m.JSONPb.Marshal(v)
+}
+
+// sse writes Server-Sent Events: `id:` is the cursor, `event:` is `event`,
+// `checkpoint` or `error`, and `data:` the JSON of the item (the same
+// object as an NDJSON `result`) or of the error.
+type sse struct{ *runtime.JSONPb }
+
+func (sse) ContentType(any) string { return MIMEEventStream }
+func (sse) Delimiter() []byte      { return []byte("\n") }
+
+func (m sse) Marshal(v any) ([]byte, error) {
+	if st, ok := streamError(v); ok {
+		data, err := json.Marshal(errorBody(st))
+		return sseFrame("", "error", data), err
+	}
+	item, ok := streamResult(v)
+	if !ok {
+		return m.JSONPb.Marshal(v)
+	}
+	data, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(item)
+	if err != nil {
+		return nil, err
+	}
+	kind := "event"
+	if item.GetCheckpoint() != nil {
+		kind = "checkpoint"
+	}
+	return sseFrame(item.GetCursor(), kind, data), nil
+}
+
+func sseFrame(id, event string, data []byte) []byte {
+	var b bytes.Buffer
+	if id != "" {
+		b.WriteString("id: " + id + "\n")
+	}
+	b.WriteString("event: " + event + "\n")
+	b.WriteString("data: ")
+	b.Write(data)
+	b.WriteString("\n")
+	return b.Bytes()
+}
+
+// streamResult unwraps the gateway's {"result": item} chunk.
+func streamResult(v any) (*conneventsv1.SubscribeEventsResponse, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	item, ok := m["result"].(*conneventsv1.SubscribeEventsResponse)
+	return item, ok
+}
+
+// streamError unwraps the gateway's {"error": status} chunk.
+func streamError(v any) (*status.Status, bool) {
+	m, ok := v.(map[string]proto.Message)
+	if !ok {
+		return nil, false
+	}
+	p, ok := m["error"].(*spb.Status)
+	if !ok {
+		return nil, false
+	}
+	return status.FromProto(p), true
+}

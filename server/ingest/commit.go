@@ -1,0 +1,106 @@
+package ingest
+
+import (
+	"context"
+	"time"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
+)
+
+// commitTimeout bounds one transaction.
+const commitTimeout = 30 * time.Second
+
+// commitLoop is the single committer: it takes everything queued (up to
+// maxBatch events), appends it in one transaction, and answers each request.
+func (in *Ingester) commitLoop() {
+	defer close(in.done)
+	for {
+		select {
+		case first := <-in.queue:
+			in.commit(in.gather(first))
+		case <-in.stop:
+			in.drain()
+			return
+		}
+	}
+}
+
+// gather adds whatever else is already queued to first, without waiting.
+func (in *Ingester) gather(first *request) []*request {
+	batch := []*request{first}
+	n := len(first.events)
+	for n < in.maxBatch {
+		select {
+		case r := <-in.queue:
+			batch = append(batch, r)
+			n += len(r.events)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// drain commits what was queued before Close.
+func (in *Ingester) drain() {
+	for {
+		select {
+		case r := <-in.queue:
+			in.commit(in.gather(r))
+		default:
+			return
+		}
+	}
+}
+
+func (in *Ingester) commit(batch []*request) {
+	var events []*conneventsv1.ConnectionEvent
+	for _, r := range batch {
+		events = append(events, r.events...)
+	}
+	// The commit must not be cut short by one caller going away: others
+	// wait for the same transaction. A stuck store still ends.
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	appended, err := in.store.Append(ctx, events)
+	if err != nil {
+		in.logger.Error("commit failed", "events", len(events), "requests", len(batch), "err", err)
+		for _, r := range batch {
+			r.reply <- reply{err: err}
+		}
+		return
+	}
+	in.publish(appended)
+	for _, r := range batch {
+		r.reply <- reply{appended: appended[:len(r.events):len(r.events)]}
+		appended = appended[len(r.events):]
+	}
+}
+
+// publish tells the notifier and the recorder what is new.
+func (in *Ingester) publish(appended []store.Appended) {
+	var fresh []*conneventsv1.ConnectionEvent
+	type count struct{ stored, dup int }
+	counts := map[conneventsv1.Source]*count{}
+	for _, a := range appended {
+		c := counts[a.Event.GetSource()]
+		if c == nil {
+			c = &count{}
+			counts[a.Event.GetSource()] = c
+		}
+		if a.Duplicate {
+			c.dup++
+			continue
+		}
+		c.stored++
+		fresh = append(fresh, a.Event)
+	}
+	if len(fresh) > 0 {
+		in.notifier.Committed(fresh)
+	}
+	now := in.now()
+	for src, c := range counts {
+		in.recorder.Ingested(src, c.stored, c.dup, now)
+	}
+}

@@ -1,0 +1,167 @@
+// Package ingest is the one way into the store. Every door (the Fasten
+// webhook, the gRPC relay, the 1upHealth poller and push) hands normalized
+// events to an Ingester, which stamps them, commits them, and tells the
+// subscriptions.
+//
+// Group commit: concurrent Ingest calls queue their events for a single
+// committer goroutine, which appends everything queued in one store
+// transaction (one fsync) and then answers each caller. A caller is answered
+// only after its events are durable, so throughput grows with concurrency
+// while every acknowledgement still means "committed".
+package ingest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
+)
+
+// ErrClosed is returned by Ingest after Close.
+var ErrClosed = errors.New("ingest: closed")
+
+// Notifier learns about newly committed events, in sequence order, right
+// after their commit. It must not block.
+type Notifier interface {
+	Committed(events []*conneventsv1.ConnectionEvent)
+}
+
+// Recorder counts what was stored per source (see server/status).
+type Recorder interface {
+	Ingested(source conneventsv1.Source, stored, duplicates int, at time.Time)
+}
+
+// Ingester commits normalized events to the store.
+type Ingester struct {
+	store    store.Store
+	notifier Notifier
+	recorder Recorder
+	logger   *slog.Logger
+	now      func() time.Time
+	maxBatch int
+
+	queue chan *request
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+type request struct {
+	events []*conneventsv1.ConnectionEvent
+	reply  chan reply // buffered: the committer never waits for a caller
+}
+
+type reply struct {
+	appended []store.Appended
+	err      error
+}
+
+// Option configures an Ingester.
+type Option func(*Ingester)
+
+// WithNotifier sets who learns about committed events.
+func WithNotifier(n Notifier) Option { return func(in *Ingester) { in.notifier = n } }
+
+// WithRecorder sets who counts stored events per source.
+func WithRecorder(r Recorder) Option { return func(in *Ingester) { in.recorder = r } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(in *Ingester) { in.logger = l } }
+
+// WithClock sets the clock that stamps received_at.
+func WithClock(now func() time.Time) Option { return func(in *Ingester) { in.now = now } }
+
+// WithMaxBatch caps how many events one transaction holds (default 1000).
+func WithMaxBatch(n int) Option { return func(in *Ingester) { in.maxBatch = n } }
+
+// New starts an Ingester on st. Close stops it.
+func New(st store.Store, opts ...Option) *Ingester {
+	in := &Ingester{
+		store:    st,
+		notifier: nopNotifier{},
+		recorder: nopRecorder{},
+		logger:   slog.New(slog.DiscardHandler),
+		now:      time.Now,
+		maxBatch: 1000,
+		queue:    make(chan *request, 4096),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(in)
+	}
+	go in.commitLoop()
+	return in
+}
+
+// Ingest stamps events (id, received_at, and occurred_at when the source
+// gave none) and durably appends them. It returns one store.Appended per
+// event, in order; duplicates of stored events are reported, not stored
+// again. An error means nothing of this call is stored — unless ctx ended
+// while the commit was in flight, in which case the events may be stored and
+// a retry will report them as duplicates.
+func (in *Ingester) Ingest(ctx context.Context, events []*conneventsv1.ConnectionEvent) ([]store.Appended, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	if err := in.stamp(events); err != nil {
+		return nil, err
+	}
+	req := &request{events: events, reply: make(chan reply, 1)}
+	select {
+	case in.queue <- req:
+	case <-in.stop:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case r := <-req.reply:
+		return r.appended, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (in *Ingester) stamp(events []*conneventsv1.ConnectionEvent) error {
+	now := timestamppb.New(in.now())
+	for _, e := range events {
+		if e.GetSource() == conneventsv1.Source_SOURCE_UNSPECIFIED || e.GetSourceEventId() == "" {
+			return store.ErrInvalidEvent
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		e.Id = id.String()
+		e.ReceivedAt = now
+		if e.OccurredAt == nil {
+			e.OccurredAt = now
+		}
+	}
+	return nil
+}
+
+// Close stops accepting events, commits what is queued, and returns when the
+// committer has stopped.
+func (in *Ingester) Close() {
+	select {
+	case <-in.stop:
+	default:
+		close(in.stop)
+	}
+	<-in.done
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Committed([]*conneventsv1.ConnectionEvent) {}
+
+type nopRecorder struct{}
+
+func (nopRecorder) Ingested(conneventsv1.Source, int, int, time.Time) {}

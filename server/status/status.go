@@ -1,0 +1,98 @@
+// Package status keeps what operators see about each source: events stored,
+// duplicates answered, rejections by reason, last success and last error.
+// Counters are in memory and start at zero with the process; the 1upHealth
+// poller's checkpoint lives in the store.
+package status
+
+import (
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+)
+
+// Board holds one SourceStatus per source. Safe for concurrent use.
+type Board struct {
+	mu      sync.Mutex
+	sources map[conneventsv1.Source]*conneventsv1.SourceStatus
+}
+
+// NewBoard returns a board with every source disabled.
+func NewBoard() *Board {
+	b := &Board{sources: map[conneventsv1.Source]*conneventsv1.SourceStatus{}}
+	for _, s := range Sources() {
+		b.sources[s] = &conneventsv1.SourceStatus{
+			Source:             s,
+			State:              conneventsv1.SourceState_SOURCE_STATE_DISABLED,
+			RejectionsByReason: map[string]int64{},
+		}
+	}
+	return b
+}
+
+// Sources lists the sources the service knows, in a stable order.
+func Sources() []conneventsv1.Source {
+	return []conneventsv1.Source{conneventsv1.Source_SOURCE_FASTEN, conneventsv1.Source_SOURCE_ONEUP}
+}
+
+func (b *Board) update(src conneventsv1.Source, f func(*conneventsv1.SourceStatus)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if s, ok := b.sources[src]; ok {
+		f(s)
+	}
+}
+
+// Enable marks a source as configured.
+func (b *Board) Enable(src conneventsv1.Source) {
+	b.update(src, func(s *conneventsv1.SourceStatus) { s.State = conneventsv1.SourceState_SOURCE_STATE_OK })
+}
+
+// Ingested counts stored events and duplicates (see ingest.Recorder).
+func (b *Board) Ingested(src conneventsv1.Source, stored, duplicates int, at time.Time) {
+	b.update(src, func(s *conneventsv1.SourceStatus) {
+		s.EventsIngested += int64(stored)
+		s.Duplicates += int64(duplicates)
+	})
+}
+
+// Rejected counts one refused item.
+func (b *Board) Rejected(src conneventsv1.Source, reason string) {
+	b.update(src, func(s *conneventsv1.SourceStatus) { s.RejectionsByReason[reason]++ })
+}
+
+// Succeeded records a success: an accepted delivery, a complete poll.
+func (b *Board) Succeeded(src conneventsv1.Source, at time.Time) {
+	b.update(src, func(s *conneventsv1.SourceStatus) {
+		s.LastSuccessAt = timestamppb.New(at)
+		s.State = conneventsv1.SourceState_SOURCE_STATE_OK
+	})
+}
+
+// Failed records an error. The message must hold no secret or personal data.
+func (b *Board) Failed(src conneventsv1.Source, state conneventsv1.SourceState, message string, at time.Time) {
+	b.update(src, func(s *conneventsv1.SourceStatus) {
+		s.State = state
+		s.LastError = message
+		s.LastErrorAt = timestamppb.New(at)
+	})
+}
+
+// SetCheckpoint records how far a poller has read.
+func (b *Board) SetCheckpoint(src conneventsv1.Source, at time.Time) {
+	b.update(src, func(s *conneventsv1.SourceStatus) { s.Checkpoint = timestamppb.New(at) })
+}
+
+// Get returns a copy of one source's status, or nil for an unknown source.
+func (b *Board) Get(src conneventsv1.Source) *conneventsv1.SourceStatus {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.sources[src]
+	if !ok {
+		return nil
+	}
+	return proto.Clone(s).(*conneventsv1.SourceStatus)
+}

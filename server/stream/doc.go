@@ -1,0 +1,20 @@
+// Package stream serves subscriptions: every committed event that matches a
+// filter, after a start position, exactly once and in sequence order, with
+// checkpoints on quiet streams.
+//
+// The store's log is the only source of truth. A subscription reads forward
+// from its cursor; the Hub keeps the most recent commits of this process in
+// a ring and wakes subscribers when one lands, so that live subscribers are
+// served from memory. A subscriber whose cursor is older than the ring (it
+// started from history, or fell behind) reads from the store instead, until
+// it catches up. Because both paths read the same log by sequence, the
+// switch from history to live can neither skip nor repeat an event, and
+// events committed by other processes (several replicas on one PostgreSQL
+// database) are found by the same store read.
+//
+// Each subscription has a bounded send buffer. Ingestion never waits for a
+// subscriber: committing only appends to the ring. A subscriber whose
+// buffer stays full for longer than the slow-subscriber timeout is ended
+// with RESOURCE_EXHAUSTED (reason SUBSCRIBER_TOO_SLOW) and can resume from
+// the last cursor it received.
+package stream

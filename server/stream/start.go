@@ -1,0 +1,63 @@
+package stream
+
+import (
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/store"
+)
+
+// startPosition resolves the request's start to the sequence after which
+// the stream begins.
+func (h *Hub) startPosition(ctx context.Context, req *conneventsv1.SubscribeEventsRequest) (int64, error) {
+	b, err := h.store.Bounds(ctx)
+	if err != nil {
+		return 0, storageError()
+	}
+	switch start := req.GetStart().(type) {
+	case *conneventsv1.SubscribeEventsRequest_StartCursor:
+		seq, err := DecodeCursor(h.store.DatabaseID(), start.StartCursor)
+		if err != nil {
+			return 0, err
+		}
+		return seq, checkRetained(h.store.DatabaseID(), seq, b.Oldest, b.Head)
+	case *conneventsv1.SubscribeEventsRequest_StartTime:
+		seq, err := h.store.SequenceBefore(ctx, start.StartTime.AsTime())
+		if err != nil {
+			return 0, storageError()
+		}
+		return seq, nil
+	case *conneventsv1.SubscribeEventsRequest_StartPosition:
+		if start.StartPosition == conneventsv1.StartPosition_START_POSITION_EARLIEST {
+			return b.Oldest - 1, nil
+		}
+	}
+	return b.Head, nil
+}
+
+// readStore reads matching events after `after`, up to head, and returns
+// the sequence it scanned to.
+func (h *Hub) readStore(ctx context.Context, f *conneventsv1.EventFilter, after, head int64, full bool) ([]*conneventsv1.ConnectionEvent, int64, error) {
+	events, err := h.store.List(ctx, store.Query{
+		Filter: f, Order: store.Ascending, After: after, Before: head + 1,
+		Limit: h.opts.ReadBatch, WithRaw: full,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, after, status.FromContextError(ctx.Err()).Err()
+		}
+		return nil, after, storageError()
+	}
+	if len(events) < h.opts.ReadBatch {
+		return events, head, nil
+	}
+	return events, events[len(events)-1].GetSequence(), nil
+}
+
+func storageError() error {
+	return api.WithReason(codes.Unavailable, api.ReasonStorageUnavailable, "storage is unavailable; retry later", nil)
+}
