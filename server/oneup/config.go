@@ -86,6 +86,10 @@ type Config struct {
 	// Progress, when set, is called after each page with the poll's
 	// running totals (the backfill command prints them).
 	Progress func(PollResult)
+	// Rejected, when set, is called with the reason of every entry a poll
+	// rejects, so that the server counts poll and push rejections in one
+	// place (its status board).
+	Rejected func(reason string)
 }
 
 // withDefaults returns c with every zero field set to its default.

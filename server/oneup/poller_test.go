@@ -154,13 +154,19 @@ func TestPollRejectionsCounted(t *testing.T) {
 	if err := r.srv.AddRaw([]byte(basic)); err != nil {
 		t.Fatal(err)
 	}
-	p := r.poller(t, r.config())
+	cfg := r.config()
+	var told []string
+	cfg.Rejected = func(reason string) { told = append(told, reason) }
+	p := r.poller(t, cfg)
 	if _, err := p.PollOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	st := p.Status()
 	if st.GetRejectionsByReason()[ReasonNotAnAuditEvent] != 1 {
 		t.Errorf("rejections %v", st.GetRejectionsByReason())
+	}
+	if len(told) != 1 || told[0] != ReasonNotAnAuditEvent {
+		t.Errorf("Config.Rejected was told %q, want [%s]", told, ReasonNotAnAuditEvent)
 	}
 	if st.GetEventsIngested() != 2 || st.GetState() != conneventsv1.SourceState_SOURCE_STATE_OK || st.GetLastSuccessAt() == nil {
 		t.Errorf("status %v", st)

@@ -81,6 +81,9 @@ func (p *Poller) accepted(ctx context.Context, page *Page, res *PollResult) ([]*
 			res.Rejected++
 			res.RejectionsByReason[reason]++
 			p.status.addRejection(reason)
+			if p.cfg.Rejected != nil {
+				p.cfg.Rejected(reason)
+			}
 			p.cfg.Logger.WarnContext(ctx, "oneup: entry rejected", "page", res.Pages, "entry", i, "reason", reason)
 			continue
 		}
