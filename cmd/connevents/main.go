@@ -3,6 +3,7 @@
 //	connevents serve          run the service
 //	connevents fasten send    post a signed test delivery to a webhook URL
 //	connevents fasten secret  print a new whsec_ signing secret
+//	connevents tail           subscribe and print events as they arrive
 //	connevents version        print the version
 //
 // Run `connevents COMMAND --help` for a command's flags.
@@ -29,6 +30,7 @@ func commands() []command {
 		{"serve", "run the service", serve},
 		{"fasten send", "post a signed Fasten webhook delivery to a URL", fastenSend},
 		{"fasten secret", "print a new whsec_ signing secret", fastenSecret},
+		{"tail", "subscribe and print events as they arrive", tail},
 		{"version", "print the version", func([]string) error { fmt.Println(version); return nil }},
 	}
 }

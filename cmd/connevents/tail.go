@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+)
+
+// tailOptions are the flags of `connevents tail`.
+type tailOptions struct {
+	addr, apiKey, cursor string
+	useTLS, fromStart    bool
+	json, full           bool
+	filter               *conneventsv1.EventFilter
+	out                  io.Writer
+}
+
+// tail subscribes and prints events as they arrive, reconnecting from the
+// last cursor it received.
+func tail(args []string) error {
+	o, err := parseTail(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = o.run(ctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func parseTail(args []string) (*tailOptions, error) {
+	o := &tailOptions{filter: &conneventsv1.EventFilter{}, out: os.Stdout}
+	fs := newFlagSet("tail", nil)
+	fs.StringVar(&o.addr, "addr", envOr("CONNEVENTS_GRPC_ADDR", "127.0.0.1:9090"), "gRPC address of the server ($CONNEVENTS_GRPC_ADDR)")
+	fs.StringVar(&o.apiKey, "api-key", "", "API key (default $CONNEVENTS_API_KEY)")
+	fs.BoolVar(&o.useTLS, "tls", false, "connect with TLS")
+	fs.BoolVar(&o.fromStart, "from-start", false, "replay the whole retained log first")
+	fs.StringVar(&o.cursor, "cursor", "", "resume after this cursor")
+	fs.BoolVar(&o.json, "json", false, "print each stream item as one JSON line (NDJSON)")
+	fs.BoolVar(&o.full, "full", false, "include the raw vendor payload (with --json)")
+	f := o.filter
+	fs.Func("source", "only this source: FASTEN or ONEUP (repeatable)", enumFlag(&f.Sources))
+	fs.Func("type", "only this event type, e.g. DATA_TRANSFER_FAILED (repeatable)", enumFlag(&f.Types))
+	fs.Func("stage", "only this stage, e.g. AUTHORIZATION (repeatable)", enumFlag(&f.Stages))
+	fs.Func("outcome", "only this outcome, e.g. SERIOUS_FAILURE (repeatable)", enumFlag(&f.Outcomes))
+	fs.StringVar(&f.Patient, "patient", "", "only events about this patient identifier")
+	fs.StringVar(&f.OrgConnectionId, "org-connection-id", "", "only events of this Fasten org connection")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.apiKey == "" {
+		o.apiKey = os.Getenv("CONNEVENTS_API_KEY")
+	}
+	return o, nil
+}
+
+// run keeps a subscription open until ctx ends or the server refuses it
+// for good (bad key, bad cursor).
+func (o *tailOptions) run(ctx context.Context) error {
+	conn, err := o.dial()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	client := conneventsv1.NewConnectionEventServiceClient(conn)
+	backoff := 100 * time.Millisecond
+	for {
+		err := o.follow(ctx, client)
+		if ctx.Err() != nil || permanent(err) {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "connevents tail: %v; reconnecting in %s\n", status.Convert(err).Message(), backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
+// follow reads one subscription until it fails, advancing o.cursor.
+func (o *tailOptions) follow(ctx context.Context, client conneventsv1.ConnectionEventServiceClient) error {
+	if o.apiKey != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+o.apiKey)
+	}
+	stream, err := client.SubscribeEvents(ctx, o.request())
+	if err != nil {
+		return err
+	}
+	for {
+		item, err := stream.Recv()
+		if err != nil {
+			return err
+		}
+		o.cursor = item.GetCursor()
+		if err := o.print(item); err != nil {
+			return err
+		}
+	}
+}
+
+func (o *tailOptions) request() *conneventsv1.SubscribeEventsRequest {
+	req := &conneventsv1.SubscribeEventsRequest{Filter: o.filter}
+	if o.full {
+		req.View = conneventsv1.EventView_EVENT_VIEW_FULL
+	}
+	switch {
+	case o.cursor != "":
+		req.Start = &conneventsv1.SubscribeEventsRequest_StartCursor{StartCursor: o.cursor}
+	case o.fromStart:
+		req.Start = &conneventsv1.SubscribeEventsRequest_StartPosition{StartPosition: conneventsv1.StartPosition_START_POSITION_EARLIEST}
+	}
+	return req
+}
+
+func (o *tailOptions) print(item *conneventsv1.SubscribeEventsResponse) error {
+	if o.json {
+		b, err := protojson.Marshal(item)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(o.out, "%s\n", b)
+		return err
+	}
+	ev := item.GetEvent()
+	if ev == nil {
+		return nil // checkpoints only move the cursor
+	}
+	_, err := fmt.Fprintf(o.out, "%s  #%d  %-6s  %-34s %-13s %-15s %s  %s\n",
+		ev.GetOccurredAt().AsTime().Format(time.RFC3339), ev.GetSequence(), trimEnum(ev.GetSource().String(), "SOURCE_"),
+		trimEnum(ev.GetType().String(), "EVENT_TYPE_"), trimEnum(ev.GetStage().String(), "STAGE_"),
+		trimEnum(ev.GetOutcome().String(), "OUTCOME_"), ev.GetSourceEventType(), ev.GetId())
+	return err
+}
+
+func (o *tailOptions) dial() (*grpc.ClientConn, error) {
+	creds := insecure.NewCredentials()
+	if o.useTLS {
+		creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+	}
+	return grpc.NewClient(o.addr, grpc.WithTransportCredentials(creds))
+}
+
+// permanent errors end tail: retrying cannot fix them. Errors that are not
+// gRPC statuses come from tail itself (it could not write its output).
+func permanent(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok {
+		return true
+	}
+	switch st.Code() {
+	case codes.Unauthenticated, codes.PermissionDenied, codes.InvalidArgument, codes.FailedPrecondition, codes.Unimplemented:
+		return true
+	}
+	return false
+}
+
+func trimEnum(name, prefix string) string { return strings.TrimPrefix(name, prefix) }
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
