@@ -73,9 +73,14 @@ func buildParts(ctx context.Context, cfg Config, logger *slog.Logger) (*parts, e
 		p.close()
 		return nil, err
 	}
+	oneupStatus, err := p.addOneUpPoller(cfg)
+	if err != nil {
+		p.close()
+		return nil, err
+	}
 	p.service = api.New(api.Deps{
 		Store: st, Ingester: p.ingester, Streams: p.hub, Board: p.board, Logger: logger,
-		Verifier: verifier, SkipFastenVerification: cfg.FastenInsecureNoVerify,
+		Verifier: verifier, SkipFastenVerification: cfg.FastenInsecureNoVerify, OneUpStatus: oneupStatus,
 	})
 	return p, nil
 }

@@ -33,6 +33,7 @@ type Service struct {
 	ingester Ingester
 	streams  Subscriber
 	board    *status.Board
+	oneup    func() *conneventsv1.SourceStatus
 	verifier *fasten.Verifier
 	noVerify bool
 	logger   *slog.Logger
@@ -44,7 +45,13 @@ type Deps struct {
 	Store    store.Store
 	Ingester Ingester
 	Streams  Subscriber
-	Board    *status.Board
+	// Board counts every door's events, duplicates and rejections.
+	Board *status.Board
+	// OneUpStatus, when set, is the running 1upHealth poller's status: its
+	// state, last success, last error and checkpoint replace the board's
+	// for SOURCE_ONEUP (the counts stay the board's). Nil when the poller
+	// is off.
+	OneUpStatus func() *conneventsv1.SourceStatus
 	// Verifier checks Fasten signatures.
 	Verifier *fasten.Verifier
 	// SkipFastenVerification accepts unsigned Fasten deliveries
@@ -63,7 +70,7 @@ func New(d Deps) *Service {
 		d.Now = time.Now
 	}
 	return &Service{
-		store: d.Store, ingester: d.Ingester, streams: d.Streams, board: d.Board,
+		store: d.Store, ingester: d.Ingester, streams: d.Streams, board: d.Board, oneup: d.OneUpStatus,
 		verifier: d.Verifier, noVerify: d.SkipFastenVerification, logger: d.Logger, now: d.Now,
 	}
 }

@@ -1,0 +1,56 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/oneup"
+)
+
+// oneupConfig translates the 1upHealth flags into the poller's
+// configuration. An explicit --oneup-since becomes the poller's Since (a
+// floor no poll reads before); left empty, the poller's own default bounds
+// only its first poll, so that after an outage of any length polling
+// resumes from the stored checkpoint (docs/oneup.md).
+func oneupConfig(c OneUpConfig, now time.Time, logger *slog.Logger) (oneup.Config, error) {
+	cfg := oneup.Config{
+		BaseURL: c.BaseURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		Subtypes: c.Subtypes, Interval: c.PollInterval, Logger: logger,
+	}
+	if c.Since == "" {
+		return cfg, nil
+	}
+	since, err := c.SinceTime(now)
+	if err != nil {
+		return oneup.Config{}, err
+	}
+	cfg.Since = since
+	return cfg, nil
+}
+
+// addOneUpPoller adds the 1upHealth poller to the background loops when it
+// is configured. It ingests through the shared ingester (which counts what
+// it stores on the board), keeps its checkpoint in the store, and counts
+// the entries it rejects on the board too. It returns the poller's status
+// (state, last success, last error, checkpoint) for the API, or nil when
+// the poller is off.
+func (p *parts) addOneUpPoller(cfg Config) (func() *conneventsv1.SourceStatus, error) {
+	if !cfg.OneUp.Enabled() {
+		return nil, nil
+	}
+	ocfg, err := oneupConfig(cfg.OneUp, time.Now(), p.logger)
+	if err != nil {
+		return nil, err
+	}
+	ocfg.Rejected = func(reason string) { p.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reason) }
+	poller, err := oneup.NewPoller(ocfg, p.ingester, p.store)
+	if err != nil {
+		return nil, err
+	}
+	p.background = append(p.background, func(ctx context.Context) { _ = poller.Run(ctx) })
+	p.board.Enable(conneventsv1.Source_SOURCE_ONEUP)
+	p.logger.Info("1upHealth poller enabled", "interval", ocfg.Interval.String())
+	return poller.Status, nil
+}
