@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/oneup"
 )
 
 // ErrorBody is the JSON body of every HTTP error the service answers:
@@ -37,7 +38,17 @@ func errorBody(st *status.Status) ErrorBody {
 	if info := api.ErrorInfoOf(st.Err()); info != nil {
 		b.Reason, b.Metadata = info.GetReason(), info.GetMetadata()
 	}
+	if c, ok := reasonHTTPStatus[b.Reason]; ok {
+		b.Code = c
+	}
 	return b
+}
+
+// reasonHTTPStatus holds the reasons that HTTP can answer more precisely
+// than the gRPC code's usual mapping: a pushed 1upHealth payload of
+// another content type is INVALID_ARGUMENT over gRPC but 415 over HTTP.
+var reasonHTTPStatus = map[string]int{
+	oneup.ReasonUnsupportedMediaType: http.StatusUnsupportedMediaType,
 }
 
 // writeStatusError writes a gRPC status error as an HTTP error.
