@@ -38,7 +38,7 @@ func (s subscribeOnly) SubscribeEvents(req *conneventsv1.SubscribeEventsRequest,
 	return s.hub.Subscribe(req, ss)
 }
 
-func newEnv(t *testing.T, opts stream.Options) *env {
+func newEnv(t testing.TB, opts stream.Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "events.db"))
