@@ -31,6 +31,11 @@ func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.Ing
 }
 
 func (s *Service) acceptFasten(req *conneventsv1.IngestFastenWebhookRequest) (*conneventsv1.ConnectionEvent, error) {
+	// The HTTP route stops larger bodies while reading them (413); a relay's
+	// arrive whole, so the same limit is checked here.
+	if len(req.GetPayload()) > fasten.MaxBodyBytes {
+		return nil, reject.New(fasten.ReasonBodyTooLarge, "the delivery body is larger than 256 KiB")
+	}
 	if !s.noVerify {
 		h := fasten.Headers{ID: req.GetWebhookId(), Timestamp: req.GetWebhookTimestamp(), Signature: req.GetWebhookSignature()}
 		if err := s.verifier.Verify(h, req.GetPayload(), s.now()); err != nil {
