@@ -3,6 +3,7 @@
 //	connevents serve          run the service
 //	connevents fasten send    post a signed test delivery to a webhook URL
 //	connevents fasten secret  print a new whsec_ signing secret
+//	connevents oneup pull     backfill 1upHealth AuditEvents into the store
 //	connevents tail           subscribe and print events as they arrive
 //	connevents version        print the version
 //
@@ -30,6 +31,7 @@ func commands() []command {
 		{"serve", "run the service", serve},
 		{"fasten send", "post a signed Fasten webhook delivery to a URL", fastenSend},
 		{"fasten secret", "print a new whsec_ signing secret", fastenSecret},
+		{"oneup pull", "backfill 1upHealth AuditEvents from --since into the store", oneupPull},
 		{"tail", "subscribe and print events as they arrive", tail},
 		{"version", "print the version", func([]string) error { fmt.Println(version); return nil }},
 	}
@@ -84,7 +86,7 @@ func newFlagSet(name string, envOf func(string) string) *flag.FlagSet {
 				env = " (env " + envOf(f.Name) + ")"
 			}
 			def := ""
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
 			fmt.Fprintf(fs.Output(), "  --%s%s\n        %s%s\n", f.Name, env, f.Usage, def)
