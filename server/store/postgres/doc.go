@@ -1,0 +1,25 @@
+// Package postgres is the PostgreSQL backend of store.Store, on pgx (pgxpool).
+//
+// # Ordering across processes
+//
+// Several service replicas may append to one database. Each Append is one
+// transaction that first locks the single log_head row (SELECT ... FOR
+// UPDATE), assigns the batch's sequences above the head inside that lock,
+// writes the events, moves the head and commits. The lock is held until the
+// commit is visible, so appends commit one after another in sequence order
+// and no reader can see sequence N+1 before N. The same lock makes the
+// duplicate check race-free: concurrent appends of one key store it once.
+//
+// # Durability
+//
+// An Append returns after COMMIT, which with the server's default
+// synchronous_commit=on means the WAL is flushed: the batch survives a crash.
+//
+// # Schema
+//
+// Numbered migrations are embedded and applied on Open under an advisory
+// lock, in the first schema of the connection's search_path (idempotent on
+// reopen). Each event is stored as protobuf bytes plus one indexed column per
+// filter field; the raw vendor payload lives in its own table and is read
+// only when asked for.
+package postgres
