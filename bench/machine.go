@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// Machine describes where the bench ran.
+type Machine struct {
+	CPU       string  `json:"cpu"`
+	Cores     int     `json:"cores"`
+	MemoryGiB float64 `json:"memory_gib"`
+	OS        string  `json:"os"`
+	Go        string  `json:"go"`
+}
+
+func (m Machine) String() string {
+	return fmt.Sprintf("%d cores (%s), %.0f GiB, %s, %s", m.Cores, m.CPU, m.MemoryGiB, m.OS, m.Go)
+}
+
+func thisMachine() Machine {
+	return Machine{
+		CPU: cpuModel(), Cores: runtime.NumCPU(), MemoryGiB: memTotalKiB() / (1 << 20),
+		OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(),
+	}
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for line := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func memTotalKiB() float64 { return procField("/proc/meminfo", "MemTotal:") }
+
+// procField reads a "Name: value kB" line of a /proc file (0 if absent).
+func procField(path, name string) float64 {
+	b, _ := os.ReadFile(path)
+	for line := range strings.Lines(string(b)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == name {
+			v, _ := strconv.ParseFloat(f[1], 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// rssMiB is the resident set size of process pid.
+func rssMiB(pid int) float64 {
+	return procField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:") / 1024
+}
