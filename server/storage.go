@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/postgres"
 	"github.com/connevents/connevents/server/store/sqlite"
 )
 
@@ -16,6 +17,9 @@ func openStore(ctx context.Context, url string) (store.Store, string, error) {
 	case strings.HasPrefix(url, "sqlite:"):
 		st, err := sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite:"))
 		return st, "sqlite", wrapOpen(err)
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		st, err := postgres.Open(ctx, url)
+		return st, "postgres", wrapOpen(err)
 	}
 	return nil, "", fmt.Errorf("--database must be sqlite:PATH or postgres://…")
 }
