@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -15,7 +16,7 @@ import (
 func benchCmd(args []string) error {
 	var cfg bench.Config
 	var asJSON, bare bool
-	var only string
+	var only, cpuProfile string
 	fs := newFlagSet("bench", nil)
 	fs.BoolVar(&cfg.Quick, "quick", false, "short run: shorter phases, 100,000-event Get/List store, fewer idle subscribers")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -25,6 +26,7 @@ func benchCmd(args []string) error {
 	fs.IntVar(&cfg.Clients, "clients", 64, "concurrent HTTP and unary gRPC clients")
 	fs.StringVar(&cfg.CacheDir, "cache-dir", "", "keep the Get/List store here between runs")
 	fs.StringVar(&only, "only", "", "comma-separated phases to run: webhook,peers,grpc,reads,fanout,memory")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
 	fs.BoolVar(&bare, "bare-server", false, "internal: serve the bare gRPC fan-out (the memory ceiling) and wait")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -37,6 +39,13 @@ func benchCmd(args []string) error {
 	if only != "" {
 		cfg.Only = strings.Split(only, ",")
 	}
+	if cpuProfile != "" {
+		stopProfile, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	cfg.Binary, _ = os.Executable()
 	cfg.Progress = os.Stderr
 	rep, err := bench.Run(ctx, cfg)
@@ -48,4 +57,16 @@ func benchCmd(args []string) error {
 	}
 	rep.WriteTable(os.Stdout)
 	return nil
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

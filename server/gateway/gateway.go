@@ -14,7 +14,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/gen/openapi"
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/auth"
@@ -41,18 +40,13 @@ type Deps struct {
 
 // New returns the service's HTTP handler.
 func New(ctx context.Context, d Deps) (http.Handler, error) {
-	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler()),
-		runtime.WithMarshalerOption(MIMENDJSON, ndjson{jsonMarshaler()}),
-		runtime.WithMarshalerOption(MIMEEventStream, sse{jsonMarshaler()}),
-		runtime.WithErrorHandler(errorHandler),
-	)
-	if err := conneventsv1.RegisterConnectionEventServiceHandler(ctx, gw, d.Conn); err != nil {
+	unary, streams, err := newMuxes(ctx, d)
+	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", gw)
-	mux.Handle("GET /v1/events:subscribe", subscribe(gw))
+	mux.Handle("/", unary)
+	mux.Handle("GET /v1/events:subscribe", subscribe(streams))
 	mux.HandleFunc("GET /healthz", healthz(d.Ready))
 	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 	mux.Handle("POST /v1/webhooks/fasten", fastenWebhook(d.Service))

@@ -1,0 +1,53 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/auth"
+)
+
+// newMuxes returns the two grpc-gateway bridges. Unary calls (Get, List,
+// source status) call the service in-process: no gRPC encoding, no
+// connection, no second copy of each message, which roughly doubles REST
+// throughput. Server-streaming calls cannot be bridged in-process (the
+// gateway answers 501), so SubscribeEvents keeps the gRPC connection.
+func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, err error) {
+	unary = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(requireKey(d.Keys)))...)
+	if err := conneventsv1.RegisterConnectionEventServiceHandlerServer(ctx, unary, d.Service); err != nil {
+		return nil, nil, err
+	}
+	streams = runtime.NewServeMux(muxOptions()...)
+	if err := conneventsv1.RegisterConnectionEventServiceHandler(ctx, streams, d.Conn); err != nil {
+		return nil, nil, err
+	}
+	return unary, streams, nil
+}
+
+func muxOptions() []runtime.ServeMuxOption {
+	return []runtime.ServeMuxOption{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler()),
+		runtime.WithMarshalerOption(MIMENDJSON, ndjson{jsonMarshaler()}),
+		runtime.WithMarshalerOption(MIMEEventStream, sse{jsonMarshaler()}),
+		runtime.WithErrorHandler(errorHandler),
+	}
+}
+
+// requireKey does for the in-process bridge what the gRPC auth interceptor
+// does for calls that come over gRPC: it runs only on matched routes, and
+// answers a missing or wrong key exactly as the interceptor would.
+func requireKey(keys *auth.Keys) runtime.Middleware {
+	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+			if !keys.AllowHTTP(r) {
+				writeError(w, http.StatusUnauthorized, codes.Unauthenticated, "", "missing or invalid API key: send authorization: Bearer <key>")
+				return
+			}
+			next(w, r, params)
+		}
+	}
+}
