@@ -92,7 +92,7 @@ func (c *OneUpConfig) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "oneup-base-url", c.BaseURL, "1upHealth API base URL")
 	fs.DurationVar(&c.PollInterval, "oneup-poll-interval", c.PollInterval, "1upHealth poll interval (0 disables polling)")
 	fs.Var(listFlag{&c.Subtypes}, "oneup-subtypes", "comma-separated AuditEvent subtypes to pull (default: all nine)")
-	fs.StringVar(&c.Since, "oneup-since", c.Since, "where the first pull starts: RFC 3339 time or a duration back from now such as 168h (default 168h)")
+	fs.StringVar(&c.Since, "oneup-since", c.Since, "lower bound of 1upHealth polls: RFC 3339 time or a duration back from now such as 720h (default: the first poll starts 168h back, later ones at the checkpoint)")
 }
 
 // ApplyEnv sets every flag of fs that was not given on the command line
