@@ -59,7 +59,11 @@ func Start(t testing.TB, mutate func(*server.Config)) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	s := &Server{Server: srv, Config: cfg, Logs: logs, BaseURL: "http://" + srv.HTTPAddr()}
+	scheme := "http://"
+	if cfg.TLSCert != "" {
+		scheme = "https://" // health is polled without verifying the test certificate
+	}
+	s := &Server{Server: srv, Config: cfg, Logs: logs, BaseURL: scheme + srv.HTTPAddr()}
 	s.stop = sync.OnceValue(func() error { cancel(); return <-done })
 	t.Cleanup(func() {
 		if err := s.stop(); err != nil {
