@@ -35,7 +35,8 @@ drift: generate ## fail if regenerating changes gen/
 	@test -z "$$(git status --porcelain -- gen proto)" || { git status --porcelain -- gen proto; echo "untracked generated files"; exit 1; }
 
 .PHONY: build
-build: ## build the binary without cgo
+build: ## build every package and the binary without cgo
+	CGO_ENABLED=0 go build ./...
 	CGO_ENABLED=0 go build -o bin/connevents ./cmd/connevents
 
 .PHONY: test
