@@ -33,9 +33,8 @@ type columns struct {
 	raw                               [][]byte
 }
 
-func (c *columns) len() int { return len(c.seq) }
-
-func (c *columns) add(seq int64, r *eventsql.Row) {
+func (c *columns) add(r *eventsql.Row) {
+	seq := r.Sequence
 	c.seq = append(c.seq, seq)
 	c.id, c.sourceEventID = append(c.id, r.ID), append(c.sourceEventID, r.SourceEventID)
 	c.source, c.typ = append(c.source, r.Source), append(c.typ, r.Type)
@@ -49,9 +48,13 @@ func (c *columns) add(seq int64, r *eventsql.Row) {
 	}
 }
 
-// insert writes the events, their raw payloads and the new head in one
-// round trip.
-func (c *columns) insert(ctx context.Context, tx pgx.Tx, head int64) error {
+// insert writes the rows, their raw payloads and the new head in one round
+// trip.
+func insert(ctx context.Context, tx pgx.Tx, rows []*eventsql.Row, head int64) error {
+	c := &columns{}
+	for _, r := range rows {
+		c.add(r)
+	}
 	var q pgx.Batch
 	q.Queue(sqlInsert, c.seq, c.id, c.source, c.sourceEventID, c.typ, c.stage, c.outcome, c.mode,
 		c.occurred, c.received, c.ext, c.oneup, c.fhir, c.org, c.body)

@@ -16,13 +16,10 @@ const sqlLookup = `SELECT e.source, e.source_event_id, e.sequence, e.body
 
 // lookup returns the already stored events whose keys appear in the batch,
 // in one round trip.
-func (b *batch) lookup(ctx context.Context, tx pgx.Tx) (map[eventsql.Key]*conneventsv1.ConnectionEvent, error) {
-	var sources []int32
-	var ids []string
-	for i, r := range b.rows {
-		if b.first[i] == i {
-			sources, ids = append(sources, r.Source), append(ids, r.SourceEventID)
-		}
+func lookup(ctx context.Context, tx pgx.Tx, keys []eventsql.Key) (map[eventsql.Key]*conneventsv1.ConnectionEvent, error) {
+	sources, ids := make([]int32, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		sources[i], ids[i] = k.Source, k.SourceEventID
 	}
 	rows, err := tx.Query(ctx, sqlLookup, sources, ids)
 	if err != nil {

@@ -59,7 +59,7 @@ func (s *Store) open(ctx context.Context, path string) error {
 	if err = s.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: open reader: %w", err)
 	}
-	s.stmts, err = prepare(ctx, s.write)
+	s.stmts, err = prepare(ctx, s.write, lookupKeys, insertEvents, insertRaw)
 	return err
 }
 

@@ -3,6 +3,8 @@ package eventsql
 import (
 	"fmt"
 
+	"google.golang.org/protobuf/proto"
+
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
 )
@@ -11,11 +13,6 @@ import (
 type Key struct {
 	Source        int32
 	SourceEventID string
-}
-
-// KeyOf returns the idempotency key of ev.
-func KeyOf(ev *conneventsv1.ConnectionEvent) Key {
-	return Key{Source: int32(ev.GetSource()), SourceEventID: ev.GetSourceEventId()}
 }
 
 // Validate reports store.ErrInvalidEvent for the first event that lacks a
@@ -44,19 +41,85 @@ func missingField(ev *conneventsv1.ConnectionEvent) string {
 	return ""
 }
 
-// FirstOccurrence returns, for each event, the index of the first event of
-// the batch with the same key (its own index when it is the first).
-func FirstOccurrence(events []*conneventsv1.ConnectionEvent) []int {
-	first := make([]int, len(events))
+// Batch is an Append in progress. A backend builds it before taking its
+// write lock, then, inside the lock, looks up Keys, calls Assign with the head
+// and the events already stored, writes the rows Assign returns and moves the
+// head past them.
+type Batch struct {
+	rows   []Row
+	copies []*conneventsv1.ConnectionEvent // what a new event's result will be
+	first  []int                           // index of the first event with the same key
+	out    []store.Appended
+}
+
+// NewBatch validates and encodes events.
+func NewBatch(events []*conneventsv1.ConnectionEvent) (*Batch, error) {
+	if err := Validate(events); err != nil {
+		return nil, err
+	}
+	b := &Batch{
+		rows:   make([]Row, len(events)),
+		copies: make([]*conneventsv1.ConnectionEvent, len(events)),
+		first:  make([]int, len(events)),
+		out:    make([]store.Appended, len(events)),
+	}
 	seen := make(map[Key]int, len(events))
 	for i, ev := range events {
-		k := KeyOf(ev)
+		k := Key{Source: int32(ev.GetSource()), SourceEventID: ev.GetSourceEventId()}
 		j, ok := seen[k]
-		if !ok {
-			seen[k] = i
-			j = i
+		if ok {
+			b.first[i] = j
+			continue
 		}
-		first[i] = j
+		seen[k], b.first[i] = i, i
+		var err error
+		if b.rows[i], b.copies[i], err = Encode(ev); err != nil {
+			return nil, fmt.Errorf("event %d: %w", i, err)
+		}
 	}
-	return first
+	return b, nil
+}
+
+// Keys returns the distinct keys of the batch.
+func (b *Batch) Keys() []Key {
+	keys := make([]Key, 0, len(b.rows))
+	for i := range b.rows {
+		if b.first[i] == i {
+			keys = append(keys, Key{Source: b.rows[i].Source, SourceEventID: b.rows[i].SourceEventID})
+		}
+	}
+	return keys
+}
+
+// Assign decides each event's fate: a duplicate of a stored event (from
+// stored, keyed by Key) or of an earlier event of the batch, or a new event
+// with the next sequence above head. It returns the rows to insert, with
+// consecutive sequences head+1, head+2, ...
+func (b *Batch) Assign(head int64, stored map[Key]*conneventsv1.ConnectionEvent) []*Row {
+	var rows []*Row
+	for i := range b.rows {
+		if j := b.first[i]; j != i {
+			b.out[i] = store.Appended{Event: withoutRaw(b.out[j].Event), Duplicate: true}
+			continue
+		}
+		r := &b.rows[i]
+		if ev, ok := stored[Key{Source: r.Source, SourceEventID: r.SourceEventID}]; ok {
+			b.out[i] = store.Appended{Event: ev, Duplicate: true}
+			continue
+		}
+		r.Sequence = head + int64(len(rows)) + 1
+		rows = append(rows, r)
+		b.copies[i].Sequence = r.Sequence
+		b.out[i] = store.Appended{Event: b.copies[i]}
+	}
+	return rows
+}
+
+// Results returns one Appended per input event, valid after Assign.
+func (b *Batch) Results() []store.Appended { return b.out }
+
+func withoutRaw(ev *conneventsv1.ConnectionEvent) *conneventsv1.ConnectionEvent {
+	c := proto.Clone(ev).(*conneventsv1.ConnectionEvent)
+	c.Raw = nil
+	return c
 }

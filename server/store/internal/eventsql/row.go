@@ -15,6 +15,7 @@ import (
 // pointers (SQL NULL) when the event does not carry the value, so partial
 // indexes stay small.
 type Row struct {
+	Sequence        int64 // set by Batch.Assign
 	ID              string
 	Source          int32
 	SourceEventID   string

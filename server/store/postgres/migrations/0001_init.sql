@@ -34,7 +34,9 @@ CREATE TABLE events (
     fhir_patient_reference text,
     org_connection_id      text,
     body                   bytea   NOT NULL,
-    UNIQUE (source, source_event_id)
+    -- source_event_id first: an index led by the low-cardinality source
+    -- would tempt the planner for source filters.
+    UNIQUE (source_event_id, source)
 );
 
 -- Prune and SequenceBefore select by received time (index-only for the

@@ -33,7 +33,9 @@ CREATE TABLE events (
     fhir_patient_reference TEXT,
     org_connection_id      TEXT,
     body                   BLOB    NOT NULL,
-    UNIQUE (source, source_event_id)
+    -- source_event_id first: an index led by the low-cardinality source
+    -- would tempt the planner for source filters.
+    UNIQUE (source_event_id, source)
 );
 
 -- Prune and SequenceBefore select by received time.
