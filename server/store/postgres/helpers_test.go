@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/connevents/connevents/server/store"
 )
 
 const defaultTestURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -47,16 +44,10 @@ func adminConn(tb testing.TB) *pgx.Conn {
 // ends, so tests are isolated and may run in parallel.
 func openTemp(tb testing.TB) *Store {
 	tb.Helper()
-	schema := newSchema(tb)
-	s, err := Open(tb.Context(), withSearchPath(tb, testURL(), schema))
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
+	s := openURL(tb, withSearchPath(tb, testURL(), newSchema(tb)))
+	if s == nil {
+		tb.FailNow()
 	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
-			tb.Errorf("Close: %v", err)
-		}
-	})
 	return s
 }
 

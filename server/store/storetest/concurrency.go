@@ -15,8 +15,15 @@ import (
 // testConcurrentDuplicates: many goroutines append the same key at once;
 // exactly one event is stored and everyone gets it back.
 func testConcurrentDuplicates(t *testing.T, newStore NewStore) {
-	const goroutines = 50
 	s := newStore(t)
+	appendSameKey(t, s)
+}
+
+// appendSameKey appends 50 events with one key at once, spread over the
+// stores, and checks exactly one is stored.
+func appendSameKey(t *testing.T, stores ...store.Store) {
+	t.Helper()
+	const goroutines = 50
 	base := fullEvent()
 	results := make([]store.Appended, goroutines)
 	start := make(chan struct{})
@@ -26,7 +33,7 @@ func testConcurrentDuplicates(t *testing.T, newStore NewStore) {
 		ev.Id = newID()
 		wg.Go(func() {
 			<-start
-			got, err := s.Append(t.Context(), []*conneventsv1.ConnectionEvent{ev})
+			got, err := stores[i%len(stores)].Append(t.Context(), []*conneventsv1.ConnectionEvent{ev})
 			if err != nil || len(got) != 1 {
 				t.Errorf("goroutine %d: Append = %d results, %v", i, len(got), err)
 				return
@@ -37,12 +44,14 @@ func testConcurrentDuplicates(t *testing.T, newStore NewStore) {
 	close(start)
 	wg.Wait()
 	checkOneWinner(t, results)
-	all := mustList(t, s, store.Query{Limit: 100})
-	if len(all) != 1 {
-		t.Fatalf("stored %d events, want 1", len(all))
-	}
-	if b := mustBounds(t, s); b.Head != all[0].GetSequence() {
-		t.Errorf("Head = %d, want %d", b.Head, all[0].GetSequence())
+	for _, s := range stores {
+		all := mustList(t, s, store.Query{Limit: 100})
+		if len(all) != 1 {
+			t.Fatalf("stored %d events, want 1", len(all))
+		}
+		if b := mustBounds(t, s); b.Head != all[0].GetSequence() {
+			t.Errorf("Head = %d, want %d", b.Head, all[0].GetSequence())
+		}
 	}
 }
 
@@ -67,15 +76,21 @@ func checkOneWinner(t *testing.T, results []store.Appended) {
 // sequences, and readers following the log never see a sequence before all
 // lower ones are visible.
 func testConcurrentAppends(t *testing.T, newStore NewStore) {
+	appendAndFollow(t, newStore(t))
+}
+
+// appendAndFollow runs writers and two readers per store at once and checks
+// what both sides saw.
+func appendAndFollow(t *testing.T, stores ...store.Store) {
+	t.Helper()
 	const writers, batches = 8, 20
-	s := newStore(t)
 	var done atomic.Bool
 	var readers sync.WaitGroup
-	counts := make([]int, 2)
+	counts := make([]int, 2*len(stores))
 	for r := range counts {
-		readers.Go(func() { counts[r] = followLog(t, s, &done) })
+		readers.Go(func() { counts[r] = followLog(t, stores[r%len(stores)], &done) })
 	}
-	seqs := appendConcurrently(t, s, writers, batches)
+	seqs := appendConcurrently(t, stores, writers, batches)
 	done.Store(true)
 	readers.Wait()
 	slices.Sort(seqs)
@@ -87,9 +102,10 @@ func testConcurrentAppends(t *testing.T, newStore NewStore) {
 	}
 }
 
-// appendConcurrently runs writers goroutines that each append batches of
-// 1..4 new events, and returns every sequence assigned.
-func appendConcurrently(t *testing.T, s store.Store, writers, batches int) []int64 {
+// appendConcurrently runs writers goroutines, spread over the stores, that
+// each append batches of 1..4 new events, and returns every sequence
+// assigned.
+func appendConcurrently(t *testing.T, stores []store.Store, writers, batches int) []int64 {
 	t.Helper()
 	var mu sync.Mutex
 	var all []int64
@@ -97,7 +113,7 @@ func appendConcurrently(t *testing.T, s store.Store, writers, batches int) []int
 	for w := range writers {
 		wg.Go(func() {
 			for b := range batches {
-				got := appendBatch(t, s, (w+b)%4+1)
+				got := appendBatch(t, stores[w%len(stores)], (w+b)%4+1)
 				mu.Lock()
 				all = append(all, got...)
 				mu.Unlock()

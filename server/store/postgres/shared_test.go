@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/storetest"
+)
+
+// TestShared runs the two-process suite on two pools on one schema.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		url := withSearchPath(t, testURL(), newSchema(t))
+		return openURL(t, url), openURL(t, url)
+	})
+}
+
+// TestConcurrentOpen: replicas starting together on an empty schema migrate
+// it once and agree on its id; reopening applies nothing again.
+func TestConcurrentOpen(t *testing.T) {
+	url := withSearchPath(t, testURL(), newSchema(t))
+	stores := make([]*Store, 4)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() { stores[i] = openURL(t, url) })
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	for _, s := range stores[1:] {
+		if s.DatabaseID() != stores[0].DatabaseID() {
+			t.Fatalf("stores disagree on the database id")
+		}
+	}
+	r := openURL(t, url)
+	var versions int
+	if err := r.pool.QueryRow(t.Context(), "SELECT COUNT(*) FROM schema_migrations").Scan(&versions); err != nil || versions != 1 {
+		t.Errorf("schema_migrations has %d rows (%v), want 1", versions, err)
+	}
+}
+
+func TestOpenBadURL(t *testing.T) {
+	s, err := Open(t.Context(), "postgres://user:secret@%zz")
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("Open succeeded on a bad URL")
+	}
+	if got := err.Error(); strings.Contains(got, "secret") {
+		t.Errorf("error quotes the password: %s", got)
+	}
+}
+
+func openURL(tb testing.TB, url string) *Store {
+	tb.Helper()
+	s, err := Open(tb.Context(), url)
+	if err != nil {
+		tb.Errorf("Open: %v", err)
+		return nil
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}

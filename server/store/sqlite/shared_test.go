@@ -1,0 +1,92 @@
+package sqlite
+
+import (
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/storetest"
+)
+
+// TestShared runs the two-process suite on two stores, each with its own
+// writer connection, on one file.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "events.db")
+		return openPath(t, path), openPath(t, path)
+	})
+}
+
+// TestReopen: reopening keeps the id, the events and the head, and does not
+// apply migrations again.
+func TestReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	s := openPath(t, path)
+	id := s.DatabaseID()
+	if _, err := s.Append(t.Context(), []*conneventsv1.ConnectionEvent{benchEvent(1), benchEvent(2)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(t.Context(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := openPath(t, path)
+	if r.DatabaseID() != id {
+		t.Errorf("DatabaseID after reopen = %q, want %q", r.DatabaseID(), id)
+	}
+	b, err := r.Bounds(t.Context())
+	if err != nil || b != (store.Bounds{Oldest: 3, Head: 2}) {
+		t.Errorf("Bounds after reopen = %+v, %v; want {3 2}", b, err)
+	}
+	var versions int
+	if err := r.read.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM schema_migrations").Scan(&versions); err != nil || versions != 1 {
+		t.Errorf("schema_migrations has %d rows (%v), want 1", versions, err)
+	}
+}
+
+// TestConcurrentOpen: processes starting together on a new file migrate it
+// once and agree on its id.
+func TestConcurrentOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	stores := make([]*Store, 4)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() { stores[i] = openPath(t, path) })
+	}
+	wg.Wait()
+	for _, s := range stores[1:] {
+		if s == nil || stores[0] == nil || s.DatabaseID() != stores[0].DatabaseID() {
+			t.Fatalf("stores disagree on the database id")
+		}
+	}
+}
+
+func TestOpenRejectsURIs(t *testing.T) {
+	for _, path := range []string{"", ":memory:", "file:x.db", "x.db?mode=ro", "x#y"} {
+		if s, err := Open(t.Context(), path); err == nil {
+			_ = s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", path)
+		}
+	}
+}
+
+func openPath(tb testing.TB, path string) *Store {
+	tb.Helper()
+	s, err := Open(tb.Context(), path)
+	if err != nil {
+		tb.Errorf("Open: %v", err)
+		return nil
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
