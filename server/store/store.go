@@ -1,6 +1,6 @@
 // Package store defines the durable log of connection events: the Store
-// interface every backend implements, its errors, and how a backend is chosen
-// from a database URL.
+// interface every backend implements and its errors. The backend is chosen
+// from the database URL at start-up (server), not here.
 //
 // The log is append-only. Every stored event gets a sequence number that is
 // strictly increasing in commit order and never reused, so a reader that has
@@ -54,7 +54,8 @@ type Query struct {
 	After int64
 	// Before keeps only events with sequence < Before (0: no upper bound).
 	Before int64
-	// Limit is the most events returned; it must be > 0.
+	// Limit is the most events returned; it must be > 0 (List returns an
+	// error otherwise).
 	Limit int
 	// WithRaw also loads the raw vendor payload (ConnectionEvent.raw).
 	WithRaw bool

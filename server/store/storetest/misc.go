@@ -125,3 +125,13 @@ func testClosed(t *testing.T, newStore NewStore) {
 		}
 	}
 }
+
+func testBadLimit(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	mustAppend(t, s, fullEvent())
+	for _, limit := range []int{0, -1} {
+		if got, err := s.List(t.Context(), store.Query{Limit: limit}); err == nil {
+			t.Errorf("List(limit %d) = %d events, nil error; want an error", limit, len(got))
+		}
+	}
+}

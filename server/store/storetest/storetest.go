@@ -28,6 +28,7 @@ func RunAll(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PagingWindows", testPagingWindows},
 		{"Filter", testFilter},
 		{"FilterPaging", testFilterPaging},
+		{"BadLimit", testBadLimit},
 		{"GetUnknown", testGetUnknown},
 		{"InvalidEvent", testInvalidEvent},
 		{"Bounds", testBounds},
