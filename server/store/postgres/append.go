@@ -27,6 +27,12 @@ func (s *Store) Append(ctx context.Context, events []*conneventsv1.ConnectionEve
 	if len(events) == 0 {
 		return []store.Appended{}, nil
 	}
+	select {
+	case s.appending <- struct{}{}:
+		defer func() { <-s.appending }()
+	case <-ctx.Done():
+		return nil, s.wrap("append", ctx.Err())
+	}
 	if err := pgx.BeginFunc(ctx, s.pool, run(ctx, b)); err != nil {
 		return nil, s.wrap("append", err)
 	}

@@ -14,9 +14,13 @@ import (
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
-	pool   *pgxpool.Pool
-	dbID   string
-	closed atomic.Bool
+	pool *pgxpool.Pool
+	// appending admits one Append of this process at a time, so appends
+	// queue here rather than each holding a pooled connection while they
+	// wait for the log_head lock (which would starve readers).
+	appending chan struct{}
+	dbID      string
+	closed    atomic.Bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -33,7 +37,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, appending: make(chan struct{}, 1)}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, s.wrap("connect", err)

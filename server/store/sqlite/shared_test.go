@@ -27,7 +27,7 @@ func TestReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events.db")
 	s := openPath(t, path)
 	id := s.DatabaseID()
-	if _, err := s.Append(t.Context(), []*conneventsv1.ConnectionEvent{benchEvent(1), benchEvent(2)}); err != nil {
+	if _, err := s.Append(t.Context(), []*conneventsv1.ConnectionEvent{storetest.SampleEvent(1), storetest.SampleEvent(2)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Prune(t.Context(), time.Now().Add(time.Hour)); err != nil {
