@@ -22,7 +22,7 @@ func (s *Store) Append(ctx context.Context, events []*conneventsv1.ConnectionEve
 	// Validation and encoding happen here, outside the lock.
 	b, err := eventsql.NewBatch(events)
 	if err != nil {
-		return nil, err
+		return nil, s.wrap("append", err)
 	}
 	if len(events) == 0 {
 		return []store.Appended{}, nil

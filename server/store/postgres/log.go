@@ -53,15 +53,28 @@ func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) 
 	return bounds(head, oldest).Oldest - 1, nil
 }
 
-// Prune deletes the events received before t (their raw payloads go with
-// them through the foreign key). The head is untouched.
+// pruneChunk is how many events one Prune transaction deletes at most, so
+// that no single delete holds locks and WAL for long.
+const pruneChunk = 5000
+
+// Prune deletes the events received before t, pruneChunk per transaction
+// (their raw payloads go with them through the foreign key). The head is
+// untouched.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	tag, err := s.pool.Exec(ctx, `DELETE FROM events WHERE received_at < $1`, eventsql.TimeNanos(before))
-	if err != nil {
-		return 0, s.wrap("prune", err)
+	const del = `DELETE FROM events WHERE sequence IN
+		(SELECT sequence FROM events WHERE received_at < $1 LIMIT $2)`
+	var total int64
+	for {
+		tag, err := s.pool.Exec(ctx, del, eventsql.TimeNanos(before), pruneChunk)
+		if err != nil {
+			return total, s.wrap("prune", err)
+		}
+		n := tag.RowsAffected()
+		if total += n; n < pruneChunk {
+			return total, nil
+		}
 	}
-	return tag.RowsAffected(), nil
 }

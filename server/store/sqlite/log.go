@@ -54,16 +54,31 @@ func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) 
 	return bounds(head, oldest).Oldest - 1, nil
 }
 
-// Prune deletes the events received before t (their raw payloads go with
-// them through the foreign key). The head is untouched.
+// pruneChunk is how many events one Prune transaction deletes at most, so
+// that appends are not held up behind one long delete.
+const pruneChunk = 5000
+
+// Prune deletes the events received before t, pruneChunk per transaction
+// (their raw payloads go with them through the foreign key). The head is
+// untouched.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	res, err := s.write.ExecContext(ctx, `DELETE FROM events WHERE received_at < ?`, eventsql.TimeNanos(before))
-	if err != nil {
-		return 0, s.wrap("prune", err)
+	const del = `DELETE FROM events WHERE sequence IN
+		(SELECT sequence FROM events WHERE received_at < ? LIMIT ?)`
+	var total int64
+	for {
+		res, err := s.write.ExecContext(ctx, del, eventsql.TimeNanos(before), pruneChunk)
+		if err != nil {
+			return total, s.wrap("prune", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, s.wrap("prune", err)
+		}
+		if total += n; n < pruneChunk {
+			return total, nil
+		}
 	}
-	n, err := res.RowsAffected()
-	return n, s.wrap("prune", err)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
 )
 
@@ -102,4 +103,22 @@ func testPrune(t *testing.T, newStore NewStore) {
 			again.Duplicate, again.Event.GetSequence())
 	}
 	assertBounds(t, "after re-appending", s, store.Bounds{Oldest: 7, Head: 7})
+}
+
+// testPruneMany prunes more events than a backend is likely to delete in
+// one go.
+func testPruneMany(t *testing.T, newStore NewStore) {
+	const total, pruned = 12345, 11000
+	s := newStore(t)
+	base := baseTime()
+	for start := 0; start < total; start += 1000 {
+		batch := make([]*conneventsv1.ConnectionEvent, min(1000, total-start))
+		for i := range batch {
+			batch[i] = minimalEvent(conneventsv1.Source_SOURCE_FASTEN, base.Add(time.Duration(start+i)*time.Millisecond))
+		}
+		mustAppend(t, s, batch...)
+	}
+	mustPrune(t, s, base.Add(pruned*time.Millisecond), pruned)
+	assertBounds(t, "after a large prune", s, store.Bounds{Oldest: pruned + 1, Head: total})
+	checkSequenceBefore(t, s, "after a large prune", base, pruned)
 }

@@ -34,6 +34,7 @@ func RunAll(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Bounds", testBounds},
 		{"SequenceBefore", testSequenceBefore},
 		{"Prune", testPrune},
+		{"PruneMany", testPruneMany},
 		{"Checkpoints", testCheckpoints},
 		{"DatabaseID", testDatabaseID},
 		{"Closed", testClosed},
