@@ -49,7 +49,7 @@ func TestFastenStorageFaults(t *testing.T) {
 					BEGIN SELECT RAISE(ABORT, 'injected fault'); END`)
 				return "DROP TRIGGER e2e_fault"
 			},
-			logged: "insert raw 0: constraint failed: injected fault",
+			logged: "injected fault",
 		},
 	}
 	for _, tt := range tests {

@@ -128,6 +128,7 @@ func (p *parts) newGRPCServer(h *health.Server, tlsConf *tls.Config) *grpc.Serve
 		grpc.ChainUnaryInterceptor(p.keys.UnaryInterceptor()),
 		grpc.ChainStreamInterceptor(p.keys.StreamInterceptor()),
 		grpc.MaxRecvMsgSize(gateway.MaxOneUpBody + 1<<20),
+		stream.ServerOption(),
 	}
 	if tlsConf != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConf)))

@@ -51,7 +51,7 @@ func newEnv(t testing.TB, opts stream.Options) *env {
 	}
 	in := ingest.New(st, ingest.WithNotifier(hub))
 	lis := bufconn.Listen(1 << 20)
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(stream.ServerOption())
 	conneventsv1.RegisterConnectionEventServiceServer(srv, subscribeOnly{hub: hub})
 	go func() { _ = srv.Serve(lis) }()
 	conn, err := grpc.NewClient("passthrough:///test",

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,7 @@ import (
 // subscriptions. Committed never blocks.
 type Hub struct {
 	store  store.Store
+	dbID   string
 	opts   Options
 	active atomic.Int64
 
@@ -26,9 +28,40 @@ type Hub struct {
 	wake chan struct{} // closed and replaced on every advance of head
 }
 
-// ringEntry holds an event in both views, so subscribers share them.
+// ringEntry holds an event in both views, so subscribers share them, and
+// encodes its stream item at most once per view.
 type ringEntry struct {
-	full, basic *conneventsv1.ConnectionEvent
+	full, basic       *conneventsv1.ConnectionEvent
+	fullWire, basicWire func() (encoded, error)
+}
+
+func newRingEntry(ev *conneventsv1.ConnectionEvent, dbID string) ringEntry {
+	basic := proto.Clone(ev).(*conneventsv1.ConnectionEvent)
+	basic.Raw = nil
+	return ringEntry{
+		full: ev, basic: basic,
+		fullWire:  sync.OnceValues(func() (encoded, error) { return encodeItem(dbID, ev) }),
+		basicWire: sync.OnceValues(func() (encoded, error) { return encodeItem(dbID, basic) }),
+	}
+}
+
+func encodeItem(dbID string, ev *conneventsv1.ConnectionEvent) (encoded, error) {
+	return proto.Marshal(eventItem(dbID, ev))
+}
+
+// event and wire return the entry in one view.
+func (e ringEntry) event(full bool) *conneventsv1.ConnectionEvent {
+	if full {
+		return e.full
+	}
+	return e.basic
+}
+
+func (e ringEntry) wire(full bool) (encoded, error) {
+	if full {
+		return e.fullWire()
+	}
+	return e.basicWire()
 }
 
 // Options tune a Hub. Zero values take the defaults.
@@ -73,16 +106,15 @@ func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Hub{store: st, opts: opts, head: b.Head, wake: make(chan struct{})}, nil
+	return &Hub{store: st, dbID: st.DatabaseID(), opts: opts, head: b.Head, wake: make(chan struct{})}, nil
 }
 
-// Committed records newly committed events, in sequence order.
+// Committed records newly committed events, in sequence order. The hub
+// keeps the events: callers must not modify them afterwards.
 func (h *Hub) Committed(events []*conneventsv1.ConnectionEvent) {
 	entries := make([]ringEntry, len(events))
 	for i, ev := range events {
-		basic := proto.Clone(ev).(*conneventsv1.ConnectionEvent)
-		basic.Raw = nil
-		entries[i] = ringEntry{full: proto.Clone(ev).(*conneventsv1.ConnectionEvent), basic: basic}
+		entries[i] = newRingEntry(ev, h.dbID)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -123,9 +155,9 @@ func (h *Hub) state() (int64, <-chan struct{}) {
 	return h.head, h.wake
 }
 
-// fromRing returns up to limit events after seq from the ring, and whether
+// fromRing returns up to limit entries after seq from the ring, and whether
 // the ring covers seq+1 (if not, the caller reads the store).
-func (h *Hub) fromRing(after int64, limit int, full bool) ([]*conneventsv1.ConnectionEvent, bool) {
+func (h *Hub) fromRing(after int64, limit int) ([]ringEntry, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.ring) == 0 || after+1 < h.ring[0].full.GetSequence() {
@@ -136,15 +168,7 @@ func (h *Hub) fromRing(after int64, limit int, full bool) ([]*conneventsv1.Conne
 		return nil, after >= h.head
 	}
 	end := min(len(h.ring), i+limit)
-	out := make([]*conneventsv1.ConnectionEvent, 0, end-i)
-	for _, e := range h.ring[i:end] {
-		if full {
-			out = append(out, e.full)
-		} else {
-			out = append(out, e.basic)
-		}
-	}
-	return out, true
+	return slices.Clone(h.ring[i:end]), true
 }
 
 // Watch checks the store's head every PollInterval, so that commits made by

@@ -49,14 +49,14 @@ type subscription struct {
 	cursor int64 // every matching event up to here has been queued
 	dbID   string
 
-	out     chan *conneventsv1.SubscribeEventsResponse
+	out     chan any // *conneventsv1.SubscribeEventsResponse or encoded
 	sendErr chan error
 }
 
 // serve runs the sender goroutine and the read loop. The sender drains the
 // bounded buffer into the stream; the read loop fills it.
 func (s *subscription) serve(ctx context.Context, ss conneventsv1.ConnectionEventService_SubscribeEventsServer) error {
-	s.out = make(chan *conneventsv1.SubscribeEventsResponse, s.hub.opts.Buffer)
+	s.out = make(chan any, s.hub.opts.Buffer)
 	s.sendErr = make(chan error, 1)
 	senderDone := make(chan struct{})
 	go func() {
@@ -74,9 +74,9 @@ func (s *subscription) serve(ctx context.Context, ss conneventsv1.ConnectionEven
 	return err
 }
 
-func send(ss conneventsv1.ConnectionEventService_SubscribeEventsServer, out <-chan *conneventsv1.SubscribeEventsResponse) error {
+func send(ss conneventsv1.ConnectionEventService_SubscribeEventsServer, out <-chan any) error {
 	for item := range out {
-		if err := ss.Send(item); err != nil {
+		if err := ss.SendMsg(item); err != nil {
 			return err
 		}
 	}
@@ -121,40 +121,68 @@ func (s *subscription) readLoop(ctx context.Context) error {
 // readOnce queues one batch after the cursor and moves the cursor past
 // everything it scanned. It reports whether it queued anything.
 func (s *subscription) readOnce(ctx context.Context, head int64) (bool, error) {
-	events, scanned, err := s.read(ctx, head)
+	found, scanned, err := s.read(ctx, head)
 	if err != nil {
 		return false, err
 	}
 	sent := false
-	for _, ev := range events {
-		if !Match(s.filter, ev) {
+	for _, c := range found {
+		if !Match(s.filter, c.event) {
 			continue
 		}
-		if err := s.enqueue(ctx, s.eventItem(ev)); err != nil {
+		item, err := s.item(c)
+		if err != nil {
 			return sent, err
 		}
-		s.cursor, sent = ev.GetSequence(), true
+		if err := s.enqueue(ctx, item); err != nil {
+			return sent, err
+		}
+		s.cursor, sent = c.event.GetSequence(), true
 	}
 	s.cursor = scanned
 	return sent, nil
 }
 
+// candidate is an event read after the cursor; entry is set when it came
+// from the ring, whose items are encoded once for every subscriber.
+type candidate struct {
+	event *conneventsv1.ConnectionEvent
+	entry *ringEntry
+}
+
 // read returns the next events after the cursor (at most up to head) and
 // the sequence it scanned to: from the ring when it covers the cursor,
 // otherwise from the store.
-func (s *subscription) read(ctx context.Context, head int64) ([]*conneventsv1.ConnectionEvent, int64, error) {
-	if events, ok := s.hub.fromRing(s.cursor, s.hub.opts.ReadBatch, s.full); ok {
-		if len(events) == 0 {
+func (s *subscription) read(ctx context.Context, head int64) ([]candidate, int64, error) {
+	if entries, ok := s.hub.fromRing(s.cursor, s.hub.opts.ReadBatch); ok {
+		found := make([]candidate, len(entries))
+		for i := range entries {
+			found[i] = candidate{event: entries[i].event(s.full), entry: &entries[i]}
+		}
+		if len(found) == 0 {
 			return nil, s.cursor, nil
 		}
-		return events, events[len(events)-1].GetSequence(), nil
+		return found, found[len(found)-1].event.GetSequence(), nil
 	}
-	return s.hub.readStore(ctx, s.filter, s.cursor, head, s.full)
+	events, scanned, err := s.hub.readStore(ctx, s.filter, s.cursor, head, s.full)
+	found := make([]candidate, len(events))
+	for i, ev := range events {
+		found[i] = candidate{event: ev}
+	}
+	return found, scanned, err
+}
+
+// item is what the sender sends for a candidate.
+func (s *subscription) item(c candidate) (any, error) {
+	if c.entry != nil {
+		return c.entry.wire(s.full)
+	}
+	return eventItem(s.dbID, c.event), nil
 }
 
 // enqueue puts an item in the send buffer, waiting at most SlowTimeout for
 // room.
-func (s *subscription) enqueue(ctx context.Context, item *conneventsv1.SubscribeEventsResponse) error {
+func (s *subscription) enqueue(ctx context.Context, item any) error {
 	select {
 	case s.out <- item:
 		return nil
@@ -182,9 +210,9 @@ func (s *subscription) checkpoint() *conneventsv1.SubscribeEventsResponse {
 	}
 }
 
-func (s *subscription) eventItem(ev *conneventsv1.ConnectionEvent) *conneventsv1.SubscribeEventsResponse {
+func eventItem(dbID string, ev *conneventsv1.ConnectionEvent) *conneventsv1.SubscribeEventsResponse {
 	return &conneventsv1.SubscribeEventsResponse{
-		Cursor: EncodeCursor(s.dbID, ev.GetSequence()),
+		Cursor: EncodeCursor(dbID, ev.GetSequence()),
 		Item:   &conneventsv1.SubscribeEventsResponse_Event{Event: ev},
 	}
 }
