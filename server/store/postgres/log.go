@@ -55,7 +55,7 @@ func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) 
 
 // pruneChunk is how many events one Prune transaction deletes at most, so
 // that no single delete holds locks and WAL for long.
-const pruneChunk = 5000
+const pruneChunk = 1000
 
 // Prune deletes the events received before t, pruneChunk per transaction
 // (their raw payloads go with them through the foreign key). The head is

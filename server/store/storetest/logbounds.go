@@ -108,7 +108,7 @@ func testPrune(t *testing.T, newStore NewStore) {
 // testPruneMany prunes more events than a backend is likely to delete in
 // one go.
 func testPruneMany(t *testing.T, newStore NewStore) {
-	const total, pruned = 12345, 11000
+	const total, pruned = 3456, 3000
 	s := newStore(t)
 	base := baseTime()
 	for start := 0; start < total; start += 1000 {
