@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,17 +17,16 @@ func openStore(ctx context.Context, url string) (store.Store, string, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		st, err := sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite:"))
-		return st, "sqlite", wrapOpen(err)
+		if err != nil {
+			return nil, "", fmt.Errorf("opening the store: %w", err)
+		}
+		return st, "sqlite", nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		st, err := postgres.Open(ctx, url)
-		return st, "postgres", wrapOpen(err)
+		if err != nil {
+			return nil, "", fmt.Errorf("opening the store: %w", err)
+		}
+		return st, "postgres", nil
 	}
-	return nil, "", fmt.Errorf("--database must be sqlite:PATH or postgres://…")
-}
-
-func wrapOpen(err error) error {
-	if err != nil {
-		return fmt.Errorf("opening the store: %w", err)
-	}
-	return nil
+	return nil, "", errors.New("--database must be sqlite:PATH or postgres://…")
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
@@ -64,6 +65,14 @@ func (in *Ingester) commit(batch []*request) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	appended, err := in.store.Append(ctx, events)
+	if errors.Is(err, store.ErrInvalidEvent) && len(batch) > 1 {
+		// One request's bad event must not fail the others that shared
+		// its transaction: commit each on its own.
+		for _, r := range batch {
+			in.commit([]*request{r})
+		}
+		return
+	}
 	if err != nil {
 		in.logger.Error("commit failed", "events", len(events), "requests", len(batch), "err", err)
 		for _, r := range batch {

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,6 +50,11 @@ type Ingester struct {
 	queue chan *request
 	stop  chan struct{}
 	done  chan struct{}
+
+	// mu orders enqueueing before Close: once closed is set, nothing more
+	// is queued, so the committer's final drain answers every request.
+	mu     sync.RWMutex
+	closed bool
 }
 
 type request struct {
@@ -113,18 +119,28 @@ func (in *Ingester) Ingest(ctx context.Context, events []*conneventsv1.Connectio
 		return nil, err
 	}
 	req := &request{events: events, reply: make(chan reply, 1)}
-	select {
-	case in.queue <- req:
-	case <-in.stop:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := in.enqueue(ctx, req); err != nil {
+		return nil, err
 	}
 	select {
 	case r := <-req.reply:
 		return r.appended, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+func (in *Ingester) enqueue(ctx context.Context, req *request) error {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	if in.closed {
+		return ErrClosed
+	}
+	select {
+	case in.queue <- req:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -150,9 +166,11 @@ func (in *Ingester) stamp(events []*conneventsv1.ConnectionEvent) error {
 // Close stops accepting events, commits what is queued, and returns when the
 // committer has stopped.
 func (in *Ingester) Close() {
-	select {
-	case <-in.stop:
-	default:
+	in.mu.Lock()
+	first := !in.closed
+	in.closed = true
+	in.mu.Unlock()
+	if first {
 		close(in.stop)
 	}
 	<-in.done

@@ -117,9 +117,11 @@ type Store interface {
 	// Bounds returns the oldest retained and the highest committed sequence.
 	Bounds(ctx context.Context) (Bounds, error)
 
-	// SequenceBefore returns the highest sequence of an event received
-	// strictly before t, or Oldest-1 if there is none: reading after it
-	// yields the events received at or after t.
+	// SequenceBefore returns one less than the lowest sequence of an event
+	// received at or after t, or Head if there is none. Reading after it
+	// yields every retained event received at or after t (and possibly a
+	// few received just before: under concurrent ingest received_at need
+	// not rise with sequence, and missing one would be worse).
 	SequenceBefore(ctx context.Context, t time.Time) (int64, error)
 
 	// Prune deletes the events received before t and returns how many were

@@ -11,8 +11,8 @@ import (
 // One statement reads one snapshot, so head and oldest agree.
 const (
 	sqlBounds = `SELECT (SELECT head FROM log_head WHERE id = 1), (SELECT MIN(sequence) FROM events)`
-	sqlBefore = `SELECT (SELECT head FROM log_head WHERE id = 1), (SELECT MIN(sequence) FROM events),
-		(SELECT MAX(sequence) FROM events WHERE received_at < $1)`
+	sqlBefore = `SELECT (SELECT head FROM log_head WHERE id = 1),
+		(SELECT MIN(sequence) FROM events WHERE received_at >= $1)`
 )
 
 // Bounds returns the oldest retained and the highest committed sequence.
@@ -42,15 +42,15 @@ func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) 
 		return 0, err
 	}
 	var head int64
-	var oldest, before *int64
-	err := s.pool.QueryRow(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &oldest, &before)
+	var first *int64
+	err := s.pool.QueryRow(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &first)
 	if err != nil {
 		return 0, s.wrap("sequence before", err)
 	}
-	if before != nil {
-		return *before, nil
+	if first != nil {
+		return *first - 1, nil
 	}
-	return bounds(head, oldest).Oldest - 1, nil
+	return head, nil
 }
 
 // pruneChunk is how many events one Prune transaction deletes at most, so

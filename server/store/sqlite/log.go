@@ -12,8 +12,8 @@ import (
 // One statement reads one snapshot, so head and oldest agree.
 const (
 	sqlBounds = `SELECT (SELECT head FROM log_head WHERE id = 1), (SELECT MIN(sequence) FROM events)`
-	sqlBefore = `SELECT (SELECT head FROM log_head WHERE id = 1), (SELECT MIN(sequence) FROM events),
-		(SELECT MAX(sequence) FROM events WHERE received_at < ?)`
+	sqlBefore = `SELECT (SELECT head FROM log_head WHERE id = 1),
+		(SELECT MIN(sequence) FROM events WHERE received_at >= ?)`
 )
 
 // Bounds returns the oldest retained and the highest committed sequence.
@@ -43,15 +43,15 @@ func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) 
 		return 0, err
 	}
 	var head int64
-	var oldest, before sql.NullInt64
-	err := s.read.QueryRowContext(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &oldest, &before)
+	var first sql.NullInt64
+	err := s.read.QueryRowContext(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &first)
 	if err != nil {
 		return 0, s.wrap("sequence before", err)
 	}
-	if before.Valid {
-		return before.Int64, nil
+	if first.Valid {
+		return first.Int64 - 1, nil
 	}
-	return bounds(head, oldest).Oldest - 1, nil
+	return head, nil
 }
 
 // pruneChunk is how many events one Prune transaction deletes at most, so

@@ -69,6 +69,19 @@ func testSequenceBefore(t *testing.T, newStore NewStore) {
 	checkSequenceBefore(t, s, "all pruned", base.Add(time.Hour), 5)
 }
 
+// Under concurrent ingest received_at need not rise with sequence: an event
+// received earlier may commit later. SequenceBefore must still never skip
+// an event received at or after t.
+func testSequenceBeforeOutOfOrder(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	base := baseTime()
+	appendMinimal(t, s, 3, base.Add(time.Second))          // 1..3 received at base+1s..3s
+	appendMinimal(t, s, 1, base.Add(500*time.Millisecond)) // 4 received at base+0.5s
+	checkSequenceBefore(t, s, "a later sequence received earlier", base.Add(time.Second), 0)
+	checkSequenceBefore(t, s, "only the late one after t", base.Add(250*time.Millisecond), 0)
+	checkSequenceBefore(t, s, "after all", base.Add(time.Hour), 4)
+}
+
 func checkSequenceBefore(t *testing.T, s store.Store, what string, at time.Time, want int64) {
 	t.Helper()
 	got, err := s.SequenceBefore(t.Context(), at)

@@ -33,6 +33,7 @@ func RunAll(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InvalidEvent", testInvalidEvent},
 		{"Bounds", testBounds},
 		{"SequenceBefore", testSequenceBefore},
+		{"SequenceBeforeOutOfOrder", testSequenceBeforeOutOfOrder},
 		{"Prune", testPrune},
 		{"PruneMany", testPruneMany},
 		{"Checkpoints", testCheckpoints},

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
 )
 
 // Row is an event as the SQL backends store it. Optional columns are nil
@@ -41,7 +42,7 @@ func Encode(ev *conneventsv1.ConnectionEvent) (Row, *conneventsv1.ConnectionEven
 	c.Raw, c.Sequence = nil, 0
 	body, err := proto.Marshal(c)
 	if err != nil {
-		return Row{}, nil, fmt.Errorf("encode event: %w", err)
+		return Row{}, nil, fmt.Errorf("%w: cannot encode: %v", store.ErrInvalidEvent, err)
 	}
 	if len(raw) > 0 {
 		c.Raw = raw
