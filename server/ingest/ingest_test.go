@@ -133,4 +133,3 @@ func TestStoreFailureReachesEveryCaller(t *testing.T) {
 		t.Fatalf("with a closed store: %v", err)
 	}
 }
-

@@ -31,7 +31,7 @@ type Hub struct {
 // ringEntry holds an event in both views, so subscribers share them, and
 // encodes its stream item at most once per view.
 type ringEntry struct {
-	full, basic       *conneventsv1.ConnectionEvent
+	full, basic         *conneventsv1.ConnectionEvent
 	fullWire, basicWire func() (encoded, error)
 }
 
