@@ -124,8 +124,17 @@ type Store interface {
 	// not rise with sequence, and missing one would be worse).
 	SequenceBefore(ctx context.Context, t time.Time) (int64, error)
 
-	// Prune deletes the events received before t and returns how many were
-	// deleted. Sequences are never reused; Bounds.Oldest moves up. A pruned
+	// Prune deletes the oldest events up to, not including, the first event
+	// received at or after t; so the retained log is always a contiguous
+	// suffix. If no retained event was received at or after t, every
+	// retained event goes. The cut is SequenceBefore(t) as of when Prune
+	// starts: events up to it are deleted lowest first (possibly in several
+	// transactions, each leaving a contiguous suffix) and events appended
+	// meanwhile stay. As received_at need not rise with sequence, events
+	// received before t may be retained, but none received at or after t is
+	// deleted; an event without a received time counts as received before
+	// any t. Prune returns how many events it deleted. Sequences are never
+	// reused and the head never goes down; Bounds.Oldest moves up. A pruned
 	// event's (source, source_event_id) may be stored again later.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 

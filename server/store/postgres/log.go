@@ -35,17 +35,24 @@ func bounds(head int64, oldest *int64) store.Bounds {
 	return store.Bounds{Oldest: *oldest, Head: head}
 }
 
-// SequenceBefore returns the highest sequence of an event received before
-// t, or Oldest-1. See store.Store.
+// SequenceBefore returns one less than the lowest sequence of an event
+// received at or after t, or Head. See store.Store.
 func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
+	seq, err := s.sequenceBefore(ctx, t)
+	return seq, s.wrap("sequence before", err)
+}
+
+// sequenceBefore reads head and the first sequence received at or after t
+// in one snapshot. Every sequence up to the result is committed: appends are
+// serialized on log_head, so sequences become visible in order.
+func (s *Store) sequenceBefore(ctx context.Context, t time.Time) (int64, error) {
 	var head int64
 	var first *int64
-	err := s.pool.QueryRow(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &first)
-	if err != nil {
-		return 0, s.wrap("sequence before", err)
+	if err := s.pool.QueryRow(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &first); err != nil {
+		return 0, err
 	}
 	if first != nil {
 		return *first - 1, nil
@@ -57,18 +64,28 @@ func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) 
 // that no single delete holds locks and WAL for long.
 const pruneChunk = 1000
 
-// Prune deletes the events received before t, pruneChunk per transaction
-// (their raw payloads go with them through the foreign key). The head is
-// untouched.
+// sqlPruneChunk deletes the oldest events up to sequence $1, at most $2 of
+// them. Lowest first, so that between chunks the retained log is still a
+// contiguous suffix.
+const sqlPruneChunk = `DELETE FROM events WHERE sequence IN
+	(SELECT sequence FROM events WHERE sequence <= $1 ORDER BY sequence LIMIT $2)`
+
+// Prune deletes the oldest events up to, not including, the first event
+// received at or after t (all of them if there is none), pruneChunk per
+// transaction; their raw payloads go with them through the foreign key. The
+// cut is SequenceBefore(t), read once: events appended while Prune runs are
+// above it and stay. The head is untouched.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	const del = `DELETE FROM events WHERE sequence IN
-		(SELECT sequence FROM events WHERE received_at < $1 LIMIT $2)`
+	last, err := s.sequenceBefore(ctx, before)
+	if err != nil {
+		return 0, s.wrap("prune", err)
+	}
 	var total int64
 	for {
-		tag, err := s.pool.Exec(ctx, del, eventsql.TimeNanos(before), pruneChunk)
+		tag, err := s.pool.Exec(ctx, sqlPruneChunk, last, pruneChunk)
 		if err != nil {
 			return total, s.wrap("prune", err)
 		}

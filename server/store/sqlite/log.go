@@ -36,17 +36,24 @@ func bounds(head int64, oldest sql.NullInt64) store.Bounds {
 	return store.Bounds{Oldest: oldest.Int64, Head: head}
 }
 
-// SequenceBefore returns the highest sequence of an event received before
-// t, or Oldest-1. See store.Store.
+// SequenceBefore returns one less than the lowest sequence of an event
+// received at or after t, or Head. See store.Store.
 func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
+	seq, err := s.sequenceBefore(ctx, t)
+	return seq, s.wrap("sequence before", err)
+}
+
+// sequenceBefore reads head and the first sequence received at or after t
+// in one snapshot. Every sequence up to the result is committed: sequences
+// become visible in order.
+func (s *Store) sequenceBefore(ctx context.Context, t time.Time) (int64, error) {
 	var head int64
 	var first sql.NullInt64
-	err := s.read.QueryRowContext(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &first)
-	if err != nil {
-		return 0, s.wrap("sequence before", err)
+	if err := s.read.QueryRowContext(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &first); err != nil {
+		return 0, err
 	}
 	if first.Valid {
 		return first.Int64 - 1, nil
@@ -58,18 +65,28 @@ func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) 
 // that appends are not held up behind one long delete.
 const pruneChunk = 1000
 
-// Prune deletes the events received before t, pruneChunk per transaction
-// (their raw payloads go with them through the foreign key). The head is
-// untouched.
+// sqlPruneChunk deletes the oldest events up to sequence ?1, at most ?2 of
+// them. Lowest first, so that between chunks the retained log is still a
+// contiguous suffix.
+const sqlPruneChunk = `DELETE FROM events WHERE sequence IN
+	(SELECT sequence FROM events WHERE sequence <= ? ORDER BY sequence LIMIT ?)`
+
+// Prune deletes the oldest events up to, not including, the first event
+// received at or after t (all of them if there is none), pruneChunk per
+// transaction; their raw payloads go with them through the foreign key. The
+// cut is SequenceBefore(t), read once: events appended while Prune runs are
+// above it and stay. The head is untouched.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	const del = `DELETE FROM events WHERE sequence IN
-		(SELECT sequence FROM events WHERE received_at < ? LIMIT ?)`
+	last, err := s.sequenceBefore(ctx, before)
+	if err != nil {
+		return 0, s.wrap("prune", err)
+	}
 	var total int64
 	for {
-		res, err := s.write.ExecContext(ctx, del, eventsql.TimeNanos(before), pruneChunk)
+		res, err := s.write.ExecContext(ctx, sqlPruneChunk, last, pruneChunk)
 		if err != nil {
 			return total, s.wrap("prune", err)
 		}

@@ -135,3 +135,65 @@ func testPruneMany(t *testing.T, newStore NewStore) {
 	assertBounds(t, "after a large prune", s, store.Bounds{Oldest: pruned + 1, Head: total})
 	checkSequenceBefore(t, s, "after a large prune", base, pruned)
 }
+
+// testPruneOutOfOrder: under concurrent ingest received_at need not rise
+// with sequence. Prune must still delete only a prefix of the log, so that
+// Bounds.Oldest flags every cursor into the pruned part: deleting a later
+// event received earlier would leave a hole subscribers silently skip.
+func testPruneOutOfOrder(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	base := baseTime()
+	evs := appendMinimal(t, s, 3, base.Add(time.Second))                         // 1..3 received at base+1s..3s
+	evs = append(evs, appendMinimal(t, s, 1, base.Add(500*time.Millisecond))...) // 4 received at base+0.5s
+	all := func(what string, want ...int64) {
+		t.Helper()
+		assertSeqs(t, what, seqsOf(mustList(t, s, store.Query{Order: store.Ascending, Limit: 10})), want)
+	}
+
+	mustPrune(t, s, base.Add(time.Second), 0) // 1 was received at t: nothing before it goes
+	assertBounds(t, "after pruning before the first", s, store.Bounds{Oldest: 1, Head: 4})
+	all("List after pruning before the first", 1, 2, 3, 4)
+
+	mustPrune(t, s, base.Add(2*time.Second), 1) // only 1, not 4
+	assertBounds(t, "after pruning the prefix", s, store.Bounds{Oldest: 2, Head: 4})
+	all("List after pruning the prefix", 2, 3, 4)
+	assertEvent(t, "Get of a later event received earlier", mustGet(t, s, evs[3].GetId(), false), evs[3])
+	checkSequenceBefore(t, s, "after pruning the prefix", base.Add(2*time.Second), 1)
+	mustPrune(t, s, base.Add(2*time.Second), 0)
+
+	mustPrune(t, s, base.Add(3500*time.Millisecond), 3) // none received at or after t: all go
+	assertBounds(t, "after pruning all", s, store.Bounds{Oldest: 5, Head: 4})
+	all("List after pruning all")
+}
+
+// testPruneOutOfOrderMany: the cut falls inside a chunk, past the first,
+// with events after it received long before t.
+func testPruneOutOfOrderMany(t *testing.T, newStore NewStore) {
+	const total, cut = 2345, 1234 // sequence cut is the first received at or after t
+	s := newStore(t)
+	base := baseTime()
+	at := func(seq int) time.Time {
+		if seq == cut {
+			return base.Add(time.Hour)
+		}
+		return base.Add(time.Duration(seq) * time.Millisecond)
+	}
+	for start := 1; start <= total; start += 1000 {
+		batch := make([]*conneventsv1.ConnectionEvent, min(1000, total-start+1))
+		for i := range batch {
+			batch[i] = minimalEvent(conneventsv1.Source_SOURCE_FASTEN, at(start+i))
+		}
+		mustAppend(t, s, batch...)
+	}
+	mustPrune(t, s, base.Add(time.Hour), cut-1)
+	assertBounds(t, "after pruning up to the cut", s, store.Bounds{Oldest: cut, Head: total})
+	got := mustList(t, s, store.Query{Order: store.Ascending, Limit: total})
+	if len(got) != total-cut+1 {
+		t.Fatalf("List after pruning up to the cut: %d events, want %d", len(got), total-cut+1)
+	}
+	for i, ev := range got {
+		if ev.GetSequence() != int64(cut+i) {
+			t.Fatalf("List after pruning up to the cut: event %d has sequence %d, want %d", i, ev.GetSequence(), cut+i)
+		}
+	}
+}

@@ -36,6 +36,8 @@ func RunAll(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SequenceBeforeOutOfOrder", testSequenceBeforeOutOfOrder},
 		{"Prune", testPrune},
 		{"PruneMany", testPruneMany},
+		{"PruneOutOfOrder", testPruneOutOfOrder},
+		{"PruneOutOfOrderMany", testPruneOutOfOrderMany},
 		{"Checkpoints", testCheckpoints},
 		{"DatabaseID", testDatabaseID},
 		{"Closed", testClosed},
