@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
@@ -72,6 +74,12 @@ func TestAuth(t *testing.T) {
 	}
 	if resp, body := get(t, s.BaseURL+"/v1/events", apiKey); resp.StatusCode != http.StatusOK {
 		t.Errorf("REST with the key: %s %s", resp.Status, body)
+	}
+	if _, err := reflectionServices(ctx, s); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("reflection without a key: %v, want UNAUTHENTICATED", err)
+	}
+	if got, err := reflectionServices(withKey(ctx, apiKey), s); err != nil || !slices.Contains(got, "connevents.v1.ConnectionEventService") {
+		t.Errorf("reflection with the key: %v, %v", got, err)
 	}
 	hc, err := healthpb.NewHealthClient(s.Conn).Check(ctx, &healthpb.HealthCheckRequest{})
 	if err != nil || hc.GetStatus() != healthpb.HealthCheckResponse_SERVING {
@@ -159,6 +167,10 @@ func TestListErrors(t *testing.T) {
 		{"negative page size", &conneventsv1.ListEventsRequest{PageSize: -1}, "pageSize=-1", "PAGE_SIZE_NEGATIVE"},
 		{"unknown order", &conneventsv1.ListEventsRequest{OrderBy: "name"}, "orderBy=name", "ORDER_BY_INVALID"},
 	}
+	resp, body := get(t, s.BaseURL+"/v1/events?filter.types=NOT_A_TYPE", "")
+	if resp.StatusCode != http.StatusBadRequest || errorReason(t, body) != "INVALID_REQUEST" {
+		t.Errorf("REST with an unknown enum value: %s %s, want 400 INVALID_REQUEST", resp.Status, body)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := s.Client.ListEvents(ctx, c.req)
@@ -209,6 +221,43 @@ func TestRefusesOpenNonLoopback(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("--insecure-no-auth: %v", err)
 	}
+	cfg.FastenInsecureNoVerify = true
+	if err := cfg.Validate(); err == nil {
+		t.Fatal("--fasten-insecure-no-verify accepted on a non-loopback address")
+	}
+}
+
+func TestRetentionMinimum(t *testing.T) {
+	cfg := servertest.Config(t)
+	for _, c := range []struct {
+		retention time.Duration
+		ok        bool
+	}{{0, true}, {time.Hour, false}, {-time.Hour, false}, {server.MinRetention, true}} {
+		cfg.Retention = c.retention
+		if err := cfg.Validate(); (err == nil) != c.ok {
+			t.Errorf("--retention %s: %v", c.retention, err)
+		}
+	}
+}
+
+// reflectionServices lists the services the server reflects.
+func reflectionServices(ctx context.Context, s *servertest.Server) ([]string, error) {
+	stream, err := reflectionpb.NewServerReflectionClient(s.Conn).ServerReflectionInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer stream.CloseSend()
+	// A refused stream makes Send fail with io.EOF; Recv has the status.
+	_ = stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}})
+	resp, err := stream.Recv()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, svc := range resp.GetListServicesResponse().GetService() {
+		names = append(names, svc.GetName())
+	}
+	return names, nil
 }
 
 func listAllGRPC(t *testing.T, s *servertest.Server, req *conneventsv1.ListEventsRequest) []string {

@@ -126,10 +126,13 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
 	if len(c.APIKeys) == 0 && !c.InsecureNoAuth {
-		for _, addr := range []string{c.GRPCAddr, c.HTTPAddr} {
-			if !isLoopback(addr) {
-				errs = append(errs, fmt.Errorf("no --api-keys and %s is not a loopback address: set --api-keys, or --insecure-no-auth to serve without authentication", addr))
-			}
+		for _, addr := range c.publicAddrs() {
+			errs = append(errs, fmt.Errorf("no --api-keys and %s is not a loopback address: set --api-keys, or --insecure-no-auth to serve without authentication", addr))
+		}
+	}
+	if c.FastenInsecureNoVerify {
+		for _, addr := range c.publicAddrs() {
+			errs = append(errs, fmt.Errorf("--fasten-insecure-no-verify is for local development: %s is not a loopback address", addr))
 		}
 	}
 	if c.ShutdownTimeout <= 0 {
@@ -141,8 +144,8 @@ func (c Config) Validate() error {
 	if c.MaxSubscriptions <= 0 {
 		errs = append(errs, errors.New("--max-subscriptions must be positive"))
 	}
-	if c.Retention < 0 {
-		errs = append(errs, errors.New("--retention must not be negative"))
+	if c.Retention < 0 || (c.Retention > 0 && c.Retention < MinRetention) {
+		errs = append(errs, fmt.Errorf("--retention must be 0 (keep everything) or at least %s: a pruned event delivered again (a Fasten retry, a 1upHealth re-read) would be stored again", MinRetention))
 	}
 	if c.OneUp.PollInterval < 0 {
 		errs = append(errs, errors.New("--oneup-poll-interval must not be negative"))
@@ -173,6 +176,21 @@ func (c OneUpConfig) SinceTime(now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("--oneup-since %q: want an RFC 3339 time or a duration such as 168h", s)
 	}
 	return t, nil
+}
+
+// MinRetention is the shortest --retention: longer than Fasten's retries
+// (about a day) and any 1upHealth poll overlap.
+const MinRetention = 48 * time.Hour
+
+// publicAddrs are the listen addresses that accept non-local connections.
+func (c Config) publicAddrs() []string {
+	var out []string
+	for _, addr := range []string{c.GRPCAddr, c.HTTPAddr} {
+		if !isLoopback(addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
 }
 
 // isLoopback reports whether a listen address only accepts local

@@ -14,6 +14,7 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/auth"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/servertest"
 )
@@ -47,9 +48,9 @@ func TestFastenGRPCRelay(t *testing.T) {
 		code   codes.Code
 		reason string
 	}{
-		{"no key", ctx, relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, ""},
+		{"no key", ctx, relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, auth.ReasonAPIKeyInvalid},
 		{"wrong key", metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer nope"),
-			relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, ""},
+			relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, auth.ReasonAPIKeyInvalid},
 		{"key, bad signature", withKey, relayRequest(t, otherSecret, sample(t, fasten.TypeWebhookTest)),
 			codes.Unauthenticated, fasten.ReasonSignatureInvalid},
 		{"key, no signature", withKey, &conneventsv1.IngestFastenWebhookRequest{Payload: sample(t, fasten.TypeWebhookTest)},

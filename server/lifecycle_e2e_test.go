@@ -91,6 +91,9 @@ func TestShutdownWithOpenStream(t *testing.T) {
 	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop() }()
+	if !healthTurnsUnavailable(s.BaseURL) {
+		t.Error("/healthz never answered 503 while the server was draining")
+	}
 	select {
 	case err := <-stopped:
 		if err != nil {
@@ -142,5 +145,21 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// healthTurnsUnavailable polls /healthz until it answers 503 (true) or the
+// listener goes away (false).
+func healthTurnsUnavailable(base string) bool {
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -44,6 +45,7 @@ type parts struct {
 	gwConn    *grpc.ClientConn
 
 	background []func(context.Context) // pollers, pruners
+	draining   atomic.Bool             // set when shutdown begins
 	cancelBg   context.CancelFunc
 	bgDone     sync.WaitGroup
 }
@@ -99,10 +101,15 @@ func (p *parts) fastenVerifier(cfg Config) (*fasten.Verifier, error) {
 
 // ready reports whether the service can take requests.
 func (p *parts) ready(ctx context.Context) error {
+	if p.draining.Load() {
+		return errDraining
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	return p.store.Ping(ctx)
 }
+
+var errDraining = errors.New("shutting down")
 
 // buildHandlers makes the gRPC server and the HTTP handler.
 func (s *Server) buildHandlers(ctx context.Context, tlsConf *tls.Config) error {
@@ -118,7 +125,8 @@ func (s *Server) buildHandlers(ctx context.Context, tlsConf *tls.Config) error {
 	if err != nil {
 		return err
 	}
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// No WriteTimeout: subscriptions stream for as long as the client stays.
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	return nil
 }
 
@@ -201,12 +209,13 @@ func (p *parts) close() {
 }
 
 // externalCommitPoll is how often subscriptions look for commits made by
-// other processes: only a shared PostgreSQL database has them.
+// other processes: replicas on one PostgreSQL database, or `connevents
+// oneup pull` writing to the server's SQLite file.
 func externalCommitPoll(storeKind string) time.Duration {
 	if storeKind == "postgres" {
 		return 500 * time.Millisecond
 	}
-	return 0
+	return time.Second
 }
 
 // pruner deletes events older than the retention period, hourly (or more

@@ -118,19 +118,21 @@ func (s *Server) Serve(ctx context.Context) error {
 
 func (s *Server) shutdown() {
 	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
-	s.health.Shutdown() // every service NOT_SERVING
-	s.parts.stopBackground()
+	deadline := time.Now().Add(s.cfg.ShutdownTimeout)
+	s.parts.draining.Store(true) // /healthz: NOT_SERVING
+	s.health.Shutdown()          // gRPC health: NOT_SERVING
 	var wg sync.WaitGroup
 	for _, g := range []*grpc.Server{s.grpc, s.inner} {
 		wg.Add(1)
-		go func() { defer wg.Done(); stopGRPC(g, s.cfg.ShutdownTimeout) }()
+		go func() { defer wg.Done(); stopGRPC(g, time.Until(deadline)) }()
 	}
 	wg.Wait()
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	if err := s.http.Shutdown(ctx); err != nil {
 		s.http.Close()
 	}
+	s.parts.stopBackground()
 	s.parts.close()
 	s.logger.Info("stopped")
 }

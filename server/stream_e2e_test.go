@@ -117,12 +117,16 @@ func TestServerSentEvents(t *testing.T) {
 		t.Fatalf("event 2: id field %q, data %s", evs[2].LastEventID, evs[2].Data)
 	}
 	resp.Body.Close()
-	// A browser reconnects with Last-Event-ID and the original URL.
+	// A browser reconnects with Last-Event-ID and its original URL, which
+	// may name any start: the header wins.
 	accept.Set("Last-Event-ID", evs[2].LastEventID)
-	resumed := sseEvents(t, openStream(t, s, "startPosition=START_POSITION_EARLIEST", accept), 3)
-	for i, want := range ids[2:] {
-		if err := json.Unmarshal([]byte(resumed[i+1].Data), &data); err != nil || data.Event.ID != want {
-			t.Fatalf("after Last-Event-ID, event %d is %s, want %s", i, resumed[i+1].Data, want)
+	for _, url := range []string{"startPosition=START_POSITION_EARLIEST", "startCursor=" + evs[1].LastEventID,
+		"start_cursor=" + evs[1].LastEventID, "startTime=2020-01-01T00:00:00Z"} {
+		resumed := sseEvents(t, openStream(t, s, url, accept), 3)
+		for i, want := range ids[2:4] {
+			if err := json.Unmarshal([]byte(resumed[i+1].Data), &data); err != nil || data.Event == nil || data.Event.ID != want {
+				t.Fatalf("%s + Last-Event-ID: event %d is %s, want %s", url, i, resumed[i+1].Data, want)
+			}
 		}
 	}
 }

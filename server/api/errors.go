@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/reject"
 	"github.com/connevents/connevents/server/store"
 )
@@ -15,8 +16,11 @@ import (
 // ErrorDomain is the ErrorInfo domain of every error the service returns.
 const ErrorDomain = "connevents"
 
-// ReasonStorageUnavailable is the reason of every storage failure.
-const ReasonStorageUnavailable = "STORAGE_UNAVAILABLE"
+// Reasons of UNAVAILABLE answers: retry them.
+const (
+	ReasonStorageUnavailable = "STORAGE_UNAVAILABLE"
+	ReasonShuttingDown       = "SHUTTING_DOWN"
+)
 
 // unauthenticatedReasons are the rejections that mean "we cannot tell who
 // sent this": Fasten signature and timestamp failures.
@@ -40,6 +44,8 @@ func (s *Service) toStatus(err error) error {
 			code = codes.Unauthenticated
 		}
 		return WithReason(code, r.Reason, r.Message, nil)
+	case errors.Is(err, ingest.ErrClosed):
+		return WithReason(codes.Unavailable, ReasonShuttingDown, "the server is shutting down; retry", nil)
 	case errors.Is(err, store.ErrNotFound):
 		return WithReason(codes.NotFound, "NOT_FOUND", "no such event", nil)
 	case errors.Is(err, context.Canceled):

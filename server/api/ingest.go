@@ -49,6 +49,10 @@ func (s *Service) acceptFasten(req *conneventsv1.IngestFastenWebhookRequest) (*c
 // answers each item. Whole-payload errors (not JSON, unsupported media type)
 // are INVALID_ARGUMENT; item errors are REJECTED results.
 func (s *Service) IngestOneUpAuditEvents(ctx context.Context, req *conneventsv1.IngestOneUpAuditEventsRequest) (*conneventsv1.IngestOneUpAuditEventsResponse, error) {
+	if len(req.GetPayload()) > oneup.MaxPushBytes {
+		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, oneup.ReasonBodyTooLarge)
+		return nil, s.toStatus(reject.New(oneup.ReasonBodyTooLarge, "the payload is larger than 10 MiB"))
+	}
 	items, err := oneup.Parse(req.GetContentType(), req.GetPayload())
 	if err != nil {
 		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reject.Reason(err))

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -57,13 +58,26 @@ func (k *Keys) Allow(authorization string) bool {
 	return match == 1
 }
 
-// unauthenticated is the one error every missing or wrong key gets.
-var unauthenticated = status.Error(codes.Unauthenticated, "missing or invalid API key: send authorization: Bearer <key>")
+// ReasonAPIKeyInvalid is the reason every missing or wrong key gets.
+const ReasonAPIKeyInvalid = "API_KEY_INVALID"
 
-// exempt methods need no key: health checks and reflection.
+// MessageAPIKeyInvalid explains ReasonAPIKeyInvalid.
+const MessageAPIKeyInvalid = "missing or invalid API key: send authorization: Bearer <key>"
+
+// unauthenticated is the one error every missing or wrong key gets.
+var unauthenticated = func() error {
+	st, err := status.New(codes.Unauthenticated, MessageAPIKeyInvalid).WithDetails(&errdetails.ErrorInfo{
+		Reason: ReasonAPIKeyInvalid, Domain: "connevents",
+	})
+	if err != nil {
+		return status.Error(codes.Unauthenticated, MessageAPIKeyInvalid)
+	}
+	return st.Err()
+}()
+
+// exempt methods need no key: health checks, which load balancers call.
 func exempt(fullMethod string) bool {
-	return strings.HasPrefix(fullMethod, "/grpc.health.v1.Health/") ||
-		strings.HasPrefix(fullMethod, "/grpc.reflection.")
+	return strings.HasPrefix(fullMethod, "/grpc.health.v1.Health/")
 }
 
 func (k *Keys) check(ctx context.Context, fullMethod string) error {

@@ -44,7 +44,7 @@ func requireKey(keys *auth.Keys) runtime.Middleware {
 	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
 			if !keys.AllowHTTP(r) {
-				writeError(w, http.StatusUnauthorized, codes.Unauthenticated, "", "missing or invalid API key: send authorization: Bearer <key>")
+				writeError(w, http.StatusUnauthorized, codes.Unauthenticated, auth.ReasonAPIKeyInvalid, auth.MessageAPIKeyInvalid)
 				return
 			}
 			next(w, r, params)

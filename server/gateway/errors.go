@@ -19,7 +19,7 @@ import (
 //	{"code": 401, "status": "UNAUTHENTICATED", "reason": "SIGNATURE_INVALID", "message": "…"}
 //
 // code is the HTTP status, status the gRPC code name, reason the ErrorInfo
-// reason (empty when there is none).
+// reason.
 type ErrorBody struct {
 	Code     int               `json:"code"`
 	Status   string            `json:"status"`
@@ -27,6 +27,10 @@ type ErrorBody struct {
 	Message  string            `json:"message"`
 	Metadata map[string]string `json:"metadata,omitempty"`
 }
+
+// ReasonInvalidRequest is the reason of a request the gateway itself could
+// not turn into an RPC (an unknown enum value, a repeated oneof field, …).
+const ReasonInvalidRequest = "INVALID_REQUEST"
 
 // errorBody describes a gRPC status.
 func errorBody(st *status.Status) ErrorBody {
@@ -37,6 +41,8 @@ func errorBody(st *status.Status) ErrorBody {
 	}
 	if info := api.ErrorInfoOf(st.Err()); info != nil {
 		b.Reason, b.Metadata = info.GetReason(), info.GetMetadata()
+	} else if st.Code() == codes.InvalidArgument {
+		b.Reason = ReasonInvalidRequest // the gateway could not parse the request
 	}
 	if c, ok := reasonHTTPStatus[b.Reason]; ok {
 		b.Code = c

@@ -17,12 +17,14 @@ import (
 	"github.com/connevents/connevents/gen/openapi"
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/auth"
+	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/oneup"
 )
 
 // Body limits of the vendor-native routes.
 const (
-	MaxFastenBody = 256 << 10
-	MaxOneUpBody  = 10 << 20
+	MaxFastenBody = fasten.MaxBodyBytes
+	MaxOneUpBody  = oneup.MaxPushBytes
 )
 
 // Deps are what the HTTP handler is built from.

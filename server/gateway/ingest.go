@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -40,7 +41,7 @@ func fastenWebhook(svc *api.Service) http.Handler {
 func oneupPush(svc *api.Service, keys *auth.Keys) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !keys.AllowHTTP(r) {
-			writeError(w, http.StatusUnauthorized, codes.Unauthenticated, "", "missing or invalid API key: send authorization: Bearer <key>")
+			writeError(w, http.StatusUnauthorized, codes.Unauthenticated, auth.ReasonAPIKeyInvalid, auth.MessageAPIKeyInvalid)
 			return
 		}
 		body, ok := readBody(w, r, MaxOneUpBody)
@@ -59,9 +60,15 @@ func oneupPush(svc *api.Service, keys *auth.Keys) http.Handler {
 	})
 }
 
+// bodyReadTimeout bounds reading one ingest body.
+const bodyReadTimeout = 30 * time.Second
+
 // readBody reads at most limit bytes; a larger body is answered 413 before
 // any of it is parsed.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	// A sender gets bodyReadTimeout for the whole body: slow senders on the
+	// unauthenticated webhook route cannot hold connections open.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -35,18 +36,27 @@ func subscribe(gw http.Handler) http.Handler {
 			r.Header.Set("Accept", MIMENDJSON)
 		}
 		if last := r.Header.Get("Last-Event-ID"); last != "" {
-			q := r.URL.Query()
-			q.Del("startPosition")
-			q.Del("start_position")
-			q.Del("startTime")
-			q.Del("start_time")
-			q.Set("start_cursor", last)
-			r.URL.RawQuery = q.Encode()
+			r.URL.RawQuery = resumeQuery(r.URL.Query(), last).Encode()
 		}
 		w.Header().Set("X-Accel-Buffering", "no")
 		w.Header().Set("Cache-Control", "no-cache")
 		gw.ServeHTTP(w, r)
 	})
+}
+
+// resumeQuery replaces whatever start the query names (in either spelling)
+// with the cursor from Last-Event-ID: a reconnecting EventSource resends its
+// original URL, and the header says where it really is.
+func resumeQuery(q url.Values, cursor string) url.Values {
+	for name := range q {
+		for _, start := range []string{"start_cursor", "startCursor", "start_position", "startPosition", "start_time", "startTime"} {
+			if name == start || strings.HasPrefix(name, start+".") {
+				q.Del(name)
+			}
+		}
+	}
+	q.Set("start_cursor", cursor)
+	return q
 }
 
 // ndjson writes one {"result": …} or {"error": …} object per line.

@@ -80,11 +80,14 @@ func (in *Ingester) commit(batch []*request) {
 		}
 		return
 	}
-	in.publish(appended)
+	// Callers first: their events are durable, and the subscriptions read
+	// the log anyway. Publishing stays on this goroutine, in commit order.
+	rest := appended
 	for _, r := range batch {
-		r.reply <- reply{appended: appended[:len(r.events):len(r.events)]}
-		appended = appended[len(r.events):]
+		r.reply <- reply{appended: rest[:len(r.events):len(r.events)]}
+		rest = rest[len(r.events):]
 	}
+	in.publish(appended)
 }
 
 // publish tells the notifier and the recorder what is new.

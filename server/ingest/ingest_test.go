@@ -67,6 +67,7 @@ func TestConcurrentIngest(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	in.Close() // the committer publishes after answering: wait for it
 	if len(n.seqs) != 41 {
 		t.Fatalf("notified %d new events, want 41 (40 distinct + 1 shared)", len(n.seqs))
 	}

@@ -23,4 +23,11 @@ const (
 	ReasonMissingRecorded = "MISSING_RECORDED"
 	// ReasonInvalidRecorded: an AuditEvent whose `recorded` is not a time.
 	ReasonInvalidRecorded = "INVALID_RECORDED"
+	// ReasonBodyTooLarge: a pushed payload over MaxPushBytes. Enforced by
+	// the transports.
+	ReasonBodyTooLarge = "BODY_TOO_LARGE"
 )
+
+// MaxPushBytes is the largest pushed payload (one AuditEvent, a Bundle or
+// NDJSON) the service accepts.
+const MaxPushBytes = 10 << 20

@@ -4,8 +4,9 @@
 //
 // The store's log is the only source of truth. A subscription reads forward
 // from its cursor; the Hub keeps the most recent commits of this process in
-// a ring and wakes subscribers when one lands, so that live subscribers are
-// served from memory. A subscriber whose cursor is older than the ring (it
+// a ring (basic view, each item encoded once for all subscribers) and wakes
+// subscribers when one lands, so that live subscribers are served from
+// memory. A subscriber whose cursor is older than the ring (it
 // started from history, or fell behind) reads from the store instead, until
 // it catches up. Because both paths read the same log by sequence, the
 // switch from history to live can neither skip nor repeat an event, and

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -18,7 +20,7 @@ import (
 	"github.com/connevents/connevents/server/stream"
 )
 
-// env is a real subscription path: SQLite store, ingester, hub, and a gRPC
+// env is a real subscription path: a store, an ingester, a hub, and a gRPC
 // server reached over an in-memory connection.
 type env struct {
 	store  store.Store
@@ -27,7 +29,13 @@ type env struct {
 	client conneventsv1.ConnectionEventServiceClient
 	next   int // next source event number
 	close  func()
+	dial   func(t testing.TB, opts ...grpc.DialOption) conneventsv1.ConnectionEventServiceClient
 }
+
+// streamTimeout bounds every subscription a test opens, so that a stream
+// that never delivers what a test waits for fails the test instead of
+// hanging it.
+const streamTimeout = time.Minute
 
 type subscribeOnly struct {
 	conneventsv1.UnimplementedConnectionEventServiceServer
@@ -38,38 +46,76 @@ func (s subscribeOnly) SubscribeEvents(req *conneventsv1.SubscribeEventsRequest,
 	return s.hub.Subscribe(req, ss)
 }
 
+// newEnv serves a fresh SQLite store.
 func newEnv(t testing.TB, opts stream.Options) *env {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "events.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "events.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub, err := stream.NewHub(ctx, st, opts)
+	return serve(t, st, opts)
+}
+
+// serve runs a hub (and its Watch), an ingester and a gRPC server over st,
+// as one server process would. close, also run at cleanup, stops them all
+// and closes st.
+func serve(t testing.TB, st store.Store, opts stream.Options) *env {
+	t.Helper()
+	hub, err := stream.NewHub(context.Background(), st, opts)
 	if err != nil {
+		st.Close()
 		t.Fatal(err)
 	}
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() { defer close(watched); hub.Watch(watchCtx) }()
 	in := ingest.New(st, ingest.WithNotifier(hub))
 	lis := bufconn.Listen(1 << 20)
 	srv := grpc.NewServer(stream.ServerOption())
 	conneventsv1.RegisterConnectionEventServiceServer(srv, subscribeOnly{hub: hub})
 	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///test",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{store: st, hub: hub, ingest: in, client: conneventsv1.NewConnectionEventServiceClient(conn)}
+
+	var mu sync.Mutex
+	var conns []*grpc.ClientConn
 	closed := false
-	e.close = func() {
+	e := &env{store: st, hub: hub, ingest: in}
+	// dial opens another client connection to the server, with its own
+	// options (flow-control windows, say).
+	e.dial = func(t testing.TB, opts ...grpc.DialOption) conneventsv1.ConnectionEventServiceClient {
+		t.Helper()
+		opts = append([]grpc.DialOption{
+			grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+		}, opts...)
+		conn, err := grpc.NewClient("passthrough:///test", opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
 		if closed {
+			conn.Close()
+			t.Fatal("dial after close")
+		}
+		conns = append(conns, conn)
+		return conneventsv1.NewConnectionEventServiceClient(conn)
+	}
+	e.client = e.dial(t)
+	e.close = func() {
+		mu.Lock()
+		if closed {
+			mu.Unlock()
 			return
 		}
 		closed = true
-		conn.Close()
+		mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
 		srv.Stop()
 		in.Close()
+		stopWatch()
+		<-watched
 		st.Close()
 	}
 	t.Cleanup(e.close)
@@ -140,10 +186,18 @@ type receiver struct {
 	cursor string
 }
 
+// subscribe opens a subscription on the env's shared client connection.
 func (e *env) subscribe(t *testing.T, req *conneventsv1.SubscribeEventsRequest) *receiver {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := e.client.SubscribeEvents(ctx, req)
+	return subscribeOn(t, e.client, req)
+}
+
+// subscribeOn opens a subscription through client; it ends after
+// streamTimeout, or when the test does.
+func subscribeOn(t *testing.T, client conneventsv1.ConnectionEventServiceClient, req *conneventsv1.SubscribeEventsRequest) *receiver {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	s, err := client.SubscribeEvents(ctx, req)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -164,17 +218,27 @@ func (r *receiver) next() (*conneventsv1.SubscribeEventsResponse, error) {
 // events reads until it has n events, skipping checkpoints.
 func (r *receiver) events(t *testing.T, n int) []*conneventsv1.ConnectionEvent {
 	t.Helper()
+	out, err := r.collect(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// collect reads until it has n events, skipping checkpoints. Unlike
+// events, it may run outside the test goroutine.
+func (r *receiver) collect(n int) ([]*conneventsv1.ConnectionEvent, error) {
 	var out []*conneventsv1.ConnectionEvent
 	for len(out) < n {
 		item, err := r.next()
 		if err != nil {
-			t.Fatalf("after %d events: %v", len(out), err)
+			return out, fmt.Errorf("after %d events: %w", len(out), err)
 		}
 		if ev := item.GetEvent(); ev != nil {
 			out = append(out, ev)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func sequences(evs []*conneventsv1.ConnectionEvent) []int64 {

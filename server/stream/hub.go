@@ -28,40 +28,22 @@ type Hub struct {
 	wake chan struct{} // closed and replaced on every advance of head
 }
 
-// ringEntry holds an event in both views, so subscribers share them, and
-// encodes its stream item at most once per view.
+// ringEntry is a recent event in the basic view (no raw payload, so the
+// ring's memory stays small whatever the vendors send), with its stream
+// item encoded at most once for every subscriber. Full-view subscriptions
+// read the store.
 type ringEntry struct {
-	full, basic         *conneventsv1.ConnectionEvent
-	fullWire, basicWire func() (encoded, error)
+	event *conneventsv1.ConnectionEvent
+	wire  func() (encoded, error)
 }
 
 func newRingEntry(ev *conneventsv1.ConnectionEvent, dbID string) ringEntry {
 	basic := proto.Clone(ev).(*conneventsv1.ConnectionEvent)
 	basic.Raw = nil
 	return ringEntry{
-		full: ev, basic: basic,
-		fullWire:  sync.OnceValues(func() (encoded, error) { return encodeItem(dbID, ev) }),
-		basicWire: sync.OnceValues(func() (encoded, error) { return encodeItem(dbID, basic) }),
+		event: basic,
+		wire:  sync.OnceValues(func() (encoded, error) { return proto.Marshal(eventItem(dbID, basic)) }),
 	}
-}
-
-func encodeItem(dbID string, ev *conneventsv1.ConnectionEvent) (encoded, error) {
-	return proto.Marshal(eventItem(dbID, ev))
-}
-
-// event and wire return the entry in one view.
-func (e ringEntry) event(full bool) *conneventsv1.ConnectionEvent {
-	if full {
-		return e.full
-	}
-	return e.basic
-}
-
-func (e ringEntry) wire(full bool) (encoded, error) {
-	if full {
-		return e.fullWire()
-	}
-	return e.basicWire()
 }
 
 // Options tune a Hub. Zero values take the defaults.
@@ -109,8 +91,7 @@ func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 	return &Hub{store: st, dbID: st.DatabaseID(), opts: opts, head: b.Head, wake: make(chan struct{})}, nil
 }
 
-// Committed records newly committed events, in sequence order. The hub
-// keeps the events: callers must not modify them afterwards.
+// Committed records newly committed events, in sequence order.
 func (h *Hub) Committed(events []*conneventsv1.ConnectionEvent) {
 	entries := make([]ringEntry, len(events))
 	for i, ev := range events {
@@ -128,7 +109,7 @@ func (h *Hub) Committed(events []*conneventsv1.ConnectionEvent) {
 // not follow the last one (another process committed in between) starts
 // the ring anew.
 func (h *Hub) push(e ringEntry) {
-	if n := len(h.ring); n > 0 && h.ring[n-1].full.GetSequence()+1 != e.full.GetSequence() {
+	if n := len(h.ring); n > 0 && h.ring[n-1].event.GetSequence()+1 != e.event.GetSequence() {
 		h.ring = h.ring[:0]
 	}
 	if len(h.ring) == h.opts.RingSize {
@@ -160,10 +141,10 @@ func (h *Hub) state() (int64, <-chan struct{}) {
 func (h *Hub) fromRing(after int64, limit int) ([]ringEntry, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.ring) == 0 || after+1 < h.ring[0].full.GetSequence() {
+	if len(h.ring) == 0 || after+1 < h.ring[0].event.GetSequence() {
 		return nil, false
 	}
-	i := int(after + 1 - h.ring[0].full.GetSequence())
+	i := int(after + 1 - h.ring[0].event.GetSequence())
 	if i >= len(h.ring) {
 		return nil, after >= h.head
 	}

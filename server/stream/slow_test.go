@@ -1,12 +1,14 @@
 package stream_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -18,21 +20,40 @@ import (
 
 func timestamppbNew(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
+// minWindow is the smallest HTTP/2 flow-control window gRPC accepts; a
+// client dialled with it as a fixed window (no BDP growth) lets the server
+// send only that much on a stream it does not read.
+const minWindow = 64 << 10
+
 // A subscriber that stops reading neither slows ingestion nor other
 // subscribers; it is ended with SUBSCRIBER_TOO_SLOW and can resume without
 // losing an event.
 func TestSlowSubscriber(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), streamTimeout)
+	defer cancel()
 	e := newEnv(t, stream.Options{Buffer: 4, SlowTimeout: 200 * time.Millisecond, RingSize: 64})
+	// The slow subscriber has a connection of its own with fixed, minimal
+	// windows: with ~2 KiB events, the server's sends block after a few
+	// dozen events however the goroutines are scheduled, so it falls
+	// behind for certain.
+	slowClient := e.dial(t, grpc.WithInitialWindowSize(minWindow), grpc.WithInitialConnWindowSize(minWindow))
 	full := fromStart()
 	full.View = conneventsv1.EventView_EVENT_VIEW_FULL
-	slow := e.subscribe(t, full)
+	slow := subscribeOn(t, slowClient, full)
 	fast := e.subscribe(t, fromStart())
 	if _, err := slow.next(); err != nil { // opened
 		t.Fatal(err)
 	}
 	const n = 3000
-	fastGot := make(chan []int64, 1)
-	go func() { fastGot <- sequences(fast.events(t, n)) }()
+	type result struct {
+		seqs []int64
+		err  error
+	}
+	fastGot := make(chan result, 1)
+	go func() {
+		evs, err := fast.collect(n) // ends by streamTimeout at the latest
+		fastGot <- result{sequences(evs), err}
+	}()
 	big := strings.Repeat("x", 2048)
 	for i := 0; i < n; i += 100 {
 		evs := make([]*conneventsv1.ConnectionEvent, 100)
@@ -41,33 +62,41 @@ func TestSlowSubscriber(t *testing.T) {
 			evs[j].Raw = []byte(`{"pad":"` + big + `"}`)
 			e.next++
 		}
-		if _, err := e.ingest.Ingest(t.Context(), evs); err != nil {
+		if _, err := e.ingest.Ingest(ctx, evs); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := <-fastGot; !slices.Equal(got, seqRange(1, n)) {
+	if r := <-fastGot; r.err != nil {
+		t.Fatalf("fast subscriber: %v", r.err)
+	} else if !slices.Equal(r.seqs, seqRange(1, n)) {
 		t.Fatal("the fast subscriber missed events")
 	}
-	var got []int64
-	var err error
-	for {
-		var item *conneventsv1.SubscribeEventsResponse
-		if item, err = slow.next(); err != nil {
-			break
-		}
-		if ev := item.GetEvent(); ev != nil {
-			got = append(got, ev.GetSequence())
-		}
-	}
+	got, err := drain(slow) // ends by streamTimeout at the latest
 	if status.Code(err) != codes.ResourceExhausted || api.ReasonOf(err) != stream.ReasonTooSlow {
 		t.Fatalf("slow subscriber ended with %v, want RESOURCE_EXHAUSTED %s", err, stream.ReasonTooSlow)
 	}
+	t.Logf("slow got %d", len(got))
 	if len(got) == n {
 		t.Fatal("the slow subscriber was never behind; the test proves nothing")
 	}
 	rest := e.subscribe(t, afterCursor(slow.cursor)).events(t, n-len(got))
 	if all := append(got, sequences(rest)...); !slices.Equal(all, seqRange(1, n)) {
 		t.Fatal("resuming after SUBSCRIBER_TOO_SLOW lost or repeated events")
+	}
+}
+
+// drain reads r until its stream ends and returns the sequences of the
+// events it delivered, and the error that ended it.
+func drain(r *receiver) ([]int64, error) {
+	var got []int64
+	for {
+		item, err := r.next()
+		if err != nil {
+			return got, err
+		}
+		if ev := item.GetEvent(); ev != nil {
+			got = append(got, ev.GetSequence())
+		}
 	}
 }
 

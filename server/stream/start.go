@@ -47,15 +47,28 @@ func (h *Hub) readStore(ctx context.Context, f *conneventsv1.EventFilter, after,
 		Limit: h.opts.ReadBatch, WithRaw: full,
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, after, status.FromContextError(ctx.Err()).Err()
-		}
-		return nil, after, storageError()
+		return nil, after, h.readError(ctx)
+	}
+	// Pruning deletes a prefix of the log. If the cursor is still inside
+	// the retained log after the read, the read skipped nothing.
+	b, err := h.store.Bounds(ctx)
+	if err != nil {
+		return nil, after, h.readError(ctx)
+	}
+	if err := checkRetained(h.dbID, after, b.Oldest, max(b.Head, after)); err != nil {
+		return nil, after, err
 	}
 	if len(events) < h.opts.ReadBatch {
 		return events, head, nil
 	}
 	return events, events[len(events)-1].GetSequence(), nil
+}
+
+func (h *Hub) readError(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return status.FromContextError(ctx.Err()).Err()
+	}
+	return storageError()
 }
 
 func storageError() error {

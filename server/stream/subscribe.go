@@ -154,10 +154,10 @@ type candidate struct {
 // the sequence it scanned to: from the ring when it covers the cursor,
 // otherwise from the store.
 func (s *subscription) read(ctx context.Context, head int64) ([]candidate, int64, error) {
-	if entries, ok := s.hub.fromRing(s.cursor, s.hub.opts.ReadBatch); ok {
+	if entries, ok := s.fromRing(); ok {
 		found := make([]candidate, len(entries))
 		for i := range entries {
-			found[i] = candidate{event: entries[i].event(s.full), entry: &entries[i]}
+			found[i] = candidate{event: entries[i].event, entry: &entries[i]}
 		}
 		if len(found) == 0 {
 			return nil, s.cursor, nil
@@ -172,10 +172,18 @@ func (s *subscription) read(ctx context.Context, head int64) ([]candidate, int64
 	return found, scanned, err
 }
 
+// fromRing reads the ring, which holds the basic view only.
+func (s *subscription) fromRing() ([]ringEntry, bool) {
+	if s.full {
+		return nil, false
+	}
+	return s.hub.fromRing(s.cursor, s.hub.opts.ReadBatch)
+}
+
 // item is what the sender sends for a candidate.
 func (s *subscription) item(c candidate) (any, error) {
 	if c.entry != nil {
-		return c.entry.wire(s.full)
+		return c.entry.wire()
 	}
 	return eventItem(s.dbID, c.event), nil
 }
