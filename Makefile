@@ -26,8 +26,12 @@ lint: ## buf lint, buf format check, gofmt, go vet
 	go vet ./...
 
 .PHONY: breaking
-breaking: ## buf breaking (WIRE_JSON) against main
-	@if git rev-parse --verify -q main >/dev/null; then $(BUF) breaking --against '.git#branch=main'; fi
+breaking: ## buf breaking (WIRE_JSON) against main, or on main against the previous commit
+	@if [ "$$(git rev-parse --abbrev-ref HEAD)" != main ] && git rev-parse --verify -q main >/dev/null; then \
+		$(BUF) breaking --against '.git#branch=main'; \
+	elif git rev-parse --verify -q HEAD~1 >/dev/null; then \
+		$(BUF) breaking --against '.git#ref=HEAD~1'; \
+	fi
 
 .PHONY: drift
 drift: generate ## fail if regenerating changes gen/
