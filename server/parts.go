@@ -46,6 +46,7 @@ type parts struct {
 
 	background []func(context.Context) // pollers, pruners
 	draining   atomic.Bool             // set when shutdown begins
+	storeOK    atomic.Bool             // the health loop's last store ping
 	cancelBg   context.CancelFunc
 	bgDone     sync.WaitGroup
 }
@@ -99,17 +100,22 @@ func (p *parts) fastenVerifier(cfg Config) (*fasten.Verifier, error) {
 	return fasten.NewVerifier(cfg.FastenWebhookSecrets)
 }
 
-// ready reports whether the service can take requests.
-func (p *parts) ready(ctx context.Context) error {
+// ready reports whether the service can take requests, as last checked by
+// the health loop.
+func (p *parts) ready(context.Context) error {
 	if p.draining.Load() {
 		return errDraining
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	return p.store.Ping(ctx)
+	if !p.storeOK.Load() {
+		return errStoreDown
+	}
+	return nil
 }
 
-var errDraining = errors.New("shutting down")
+var (
+	errDraining  = errors.New("shutting down")
+	errStoreDown = errors.New("the store does not answer")
+)
 
 // buildHandlers makes the gRPC server and the HTTP handler.
 func (s *Server) buildHandlers(ctx context.Context, tlsConf *tls.Config) error {

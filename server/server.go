@@ -103,8 +103,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
 	go func() { errc <- s.parts.serveInMemory(s.inner) }()
 	go func() { errc <- ignoreClosed(s.http.Serve(s.httpLis)) }()
+	s.parts.background = append(s.parts.background, s.watchHealth)
 	s.parts.startBackground(ctx)
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "database", s.parts.storeKind, "auth", !s.parts.keys.Open())
 
 	var err error
@@ -114,6 +114,40 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	s.shutdown()
 	return err
+}
+
+// watchHealth pings the store every healthInterval and sets both health
+// answers from it: gRPC health and /healthz say SERVING only while the store
+// answers. Health checks themselves never touch the store.
+func (s *Server) watchHealth(ctx context.Context) {
+	t := time.NewTicker(healthInterval)
+	defer t.Stop()
+	for {
+		s.checkHealth(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+const healthInterval = 2 * time.Second
+
+func (s *Server) checkHealth(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, healthInterval)
+	defer cancel()
+	err := s.parts.store.Ping(ctx)
+	if ctx.Err() != nil && err != nil {
+		return // shutting down
+	}
+	s.parts.storeOK.Store(err == nil)
+	st := healthpb.HealthCheckResponse_SERVING
+	if err != nil {
+		st = healthpb.HealthCheckResponse_NOT_SERVING
+		s.logger.Error("the store does not answer", "err", err)
+	}
+	s.health.SetServingStatus("", st) // ignored once shutdown began
 }
 
 func (s *Server) shutdown() {
