@@ -71,17 +71,33 @@ func TestSlowSubscriber(t *testing.T) {
 	} else if !slices.Equal(r.seqs, seqRange(1, n)) {
 		t.Fatal("the fast subscriber missed events")
 	}
-	got, err := drain(slow) // ends by streamTimeout at the latest
+	// The slow client reads nothing until the server has given up on it:
+	// were it to read earlier, it might catch up before SlowTimeout.
+	waitFor(ctx, t, "the slow subscription to end", func() bool { return e.hub.Active() == 1 })
+	got, err := drain(slow)
 	if status.Code(err) != codes.ResourceExhausted || api.ReasonOf(err) != stream.ReasonTooSlow {
 		t.Fatalf("slow subscriber ended with %v, want RESOURCE_EXHAUSTED %s", err, stream.ReasonTooSlow)
 	}
-	t.Logf("slow got %d", len(got))
 	if len(got) == n {
 		t.Fatal("the slow subscriber was never behind; the test proves nothing")
 	}
 	rest := e.subscribe(t, afterCursor(slow.cursor)).events(t, n-len(got))
 	if all := append(got, sequences(rest)...); !slices.Equal(all, seqRange(1, n)) {
 		t.Fatal("resuming after SUBSCRIBER_TOO_SLOW lost or repeated events")
+	}
+}
+
+// waitFor polls cond until it holds, and fails the test if ctx ends first.
+func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("gave up waiting for %s: %v", what, ctx.Err())
+		case <-tick.C:
+		}
 	}
 }
 
