@@ -1,0 +1,247 @@
+package stream_test
+
+import (
+	"context"
+	"crypto/rand"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store/postgres"
+	"github.com/connevents/connevents/server/stream"
+)
+
+// Several replicas on one PostgreSQL database: each subscriber, whichever
+// replica serves it, receives exactly the log — the events committed by its
+// own replica (from the ring or the store) and by the other one (found by
+// Hub.Watch and read from the store) — with no gap, no duplicate, in
+// sequence order.
+func TestReplicasOnPostgres(t *testing.T) {
+	dsn := postgresSchema(t)
+	ctx, cancel := context.WithTimeout(t.Context(), streamTimeout)
+	defer cancel()
+	// A small ring and read batch make subscribers switch between the ring
+	// and the store often; interleaved commits restart the ring anyway.
+	opts := stream.Options{PollInterval: 20 * time.Millisecond, RingSize: 64, ReadBatch: 50}
+	a := serve(t, openPostgres(t, dsn), opts)
+	b := serve(t, openPostgres(t, dsn), opts)
+	replicas := []*env{a, b}
+	var next atomic.Int64 // event numbers are shared: replicas must not dedupe each other's events
+
+	ingestConcurrently(ctx, t, replicas, &next, 150, nil) // history
+	full := fromStart()
+	full.View = conneventsv1.EventView_EVENT_VIEW_FULL
+	followers := []*follower{
+		follow(t, a, "A from earliest", fromStart()),
+		follow(t, b, "B from earliest", fromStart()),
+		follow(t, a, "A full view from earliest", full),
+		follow(t, b, "B full view from earliest", full),
+	}
+
+	half := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ingestConcurrently(ctx, t, replicas, &next, 1500, half)
+	}()
+	<-half // closed by the time done is, whatever happens
+	followers = append(followers,
+		follow(t, a, "A from latest, opened mid-way", &conneventsv1.SubscribeEventsRequest{}),
+		follow(t, b, "B from latest, opened mid-way", &conneventsv1.SubscribeEventsRequest{}))
+	<-done
+	// More commits after the latest subscriptions surely opened.
+	ingestConcurrently(ctx, t, replicas, &next, 200, nil)
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	log := a.logSequences(t, nil)
+	if len(log) != int(next.Load()) {
+		t.Fatalf("the log holds %d events, %d were ingested", len(log), next.Load())
+	}
+	for _, f := range followers {
+		f.expect(t, log)
+	}
+}
+
+// ingestConcurrently commits n new events (numbered from next) through every
+// replica at once, from two goroutines per replica, in batches of varying
+// size. It closes half, if not nil, once half of them are committed, and at
+// the latest when it returns; it returns when every event is committed or
+// has failed the test.
+func ingestConcurrently(ctx context.Context, t *testing.T, replicas []*env, next *atomic.Int64, n int64, half chan<- struct{}) {
+	t.Helper()
+	end := next.Load() + n
+	var committed atomic.Int64
+	var halfOnce sync.Once
+	closeHalf := func() {
+		if half != nil {
+			halfOnce.Do(func() { close(half) })
+		}
+	}
+	defer closeHalf()
+	var wg sync.WaitGroup
+	for w := range 2 * len(replicas) {
+		in := replicas[w%len(replicas)].ingest
+		wg.Go(func() {
+			for j := 0; ; j++ {
+				k := int64(1 + (7*j+3*w)%8)
+				first := next.Add(k) - k
+				if first+k > end { // give back the numbers past the end
+					next.Add(end - first - k)
+					k = end - first
+				}
+				if k <= 0 {
+					return
+				}
+				evs := make([]*conneventsv1.ConnectionEvent, k)
+				for i := range evs {
+					evs[i] = event(int(first) + i)
+				}
+				res, err := in.Ingest(ctx, evs)
+				if err != nil {
+					t.Errorf("ingest: %v", err)
+					return
+				}
+				for _, r := range res {
+					if r.Duplicate {
+						t.Errorf("event %s was stored before", r.Event.GetSourceEventId())
+					}
+				}
+				if committed.Add(k) >= n/2 {
+					closeHalf()
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// follower reads a subscription in the background.
+type follower struct {
+	name  string
+	after int64      // the stream starts after this sequence
+	seqs  chan int64 // the events' sequences; closed when the stream ends
+	err   error      // why the stream ended; read it once seqs is closed
+}
+
+// follow subscribes to e, reads the opening checkpoint to learn where the
+// stream starts, and then reads the stream in the background. Its buffer
+// holds the whole test's events, so that the server never waits for it.
+func follow(t *testing.T, e *env, name string, req *conneventsv1.SubscribeEventsRequest) *follower {
+	t.Helper()
+	r := e.subscribe(t, req)
+	first, err := r.next()
+	if err != nil || first.GetCheckpoint() == nil {
+		t.Fatalf("%s: first item = %v, %v; want a checkpoint", name, first, err)
+	}
+	after, err := stream.DecodeCursor(e.store.DatabaseID(), first.GetCursor())
+	if err != nil {
+		t.Fatalf("%s: opening cursor: %v", name, err)
+	}
+	f := &follower{name: name, after: after, seqs: make(chan int64, 10000)}
+	go func() {
+		defer close(f.seqs)
+		for {
+			item, err := r.next()
+			if err != nil {
+				f.err = err
+				return
+			}
+			if ev := item.GetEvent(); ev != nil {
+				select {
+				case f.seqs <- ev.GetSequence():
+				case <-r.stream.Context().Done():
+					f.err = r.stream.Context().Err()
+					return
+				}
+			}
+		}
+	}()
+	return f
+}
+
+// expect checks that f delivers exactly the part of log after its start, in
+// order. It waits at most until the stream's deadline.
+func (f *follower) expect(t *testing.T, log []int64) {
+	t.Helper()
+	i, _ := slices.BinarySearch(log, f.after+1)
+	want := log[i:]
+	got := make([]int64, 0, len(want))
+	for len(got) < len(want) {
+		seq, ok := <-f.seqs
+		if !ok {
+			t.Errorf("%s: the stream ended after %d of %d events: %v", f.name, len(got), len(want), f.err)
+			return
+		}
+		got = append(got, seq)
+	}
+	if !slices.Equal(got, want) {
+		k := 0
+		for got[k] == want[k] {
+			k++
+		}
+		t.Errorf("%s: event %d of %d is sequence %d, want %d (a gap, a duplicate or out of order)", f.name, k+1, len(want), got[k], want[k])
+	}
+}
+
+// openPostgres opens a store on dsn, as one replica would.
+func openPostgres(t *testing.T, dsn string) *postgres.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// postgresSchema returns the URL of a new, empty schema on the test
+// PostgreSQL server ($CONNEVENTS_TEST_POSTGRES or the local default),
+// dropped when the test ends. It skips the test when the server cannot be
+// reached, or fails it when CI=true.
+func postgresSchema(t *testing.T) string {
+	t.Helper()
+	raw := os.Getenv("CONNEVENTS_TEST_POSTGRES")
+	if raw == "" {
+		raw = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, raw)
+	if err != nil {
+		msg := "PostgreSQL test server unreachable (set CONNEVENTS_TEST_POSTGRES): " + err.Error()
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	name := "connevents_test_" + strings.ToLower(rand.Text())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
+		_ = conn.Close(context.Background())
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() { // after the stores are closed: cleanups run last-in first-out
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+name+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+		_ = conn.Close(ctx)
+	})
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal("CONNEVENTS_TEST_POSTGRES is not a URL")
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
