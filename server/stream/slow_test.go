@@ -20,10 +20,15 @@ import (
 
 func timestamppbNew(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
-// minWindow is the smallest HTTP/2 flow-control window gRPC accepts; a
-// client dialled with it as a fixed window (no BDP growth) lets the server
-// send only that much on a stream it does not read.
-const minWindow = 64 << 10
+// Flow-control windows for the clients of TestSlowSubscriber. minWindow is
+// the smallest HTTP/2 window gRPC accepts; a client dialled with it as a
+// fixed window (no BDP growth) lets the server send only that much on a
+// stream it does not read. bigWindow holds everything the test sends to
+// the fast subscriber, so its sends never wait for its reader either.
+const (
+	minWindow = 64 << 10
+	bigWindow = 4 << 20
+)
 
 // A subscriber that stops reading neither slows ingestion nor other
 // subscribers; it is ended with SUBSCRIBER_TOO_SLOW and can resume without
@@ -31,16 +36,19 @@ const minWindow = 64 << 10
 func TestSlowSubscriber(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), streamTimeout)
 	defer cancel()
-	e := newEnv(t, stream.Options{Buffer: 4, SlowTimeout: 200 * time.Millisecond, RingSize: 64})
-	// The slow subscriber has a connection of its own with fixed, minimal
-	// windows: with ~2 KiB events, the server's sends block after a few
-	// dozen events however the goroutines are scheduled, so it falls
-	// behind for certain.
+	e := newEnv(t, stream.Options{Buffer: 4, SlowTimeout: time.Second, RingSize: 64})
+	// Each subscriber has a connection of its own with fixed windows. The
+	// slow one's are minimal: with ~2 KiB events, the server's sends block
+	// after a few dozen events, so it falls behind for certain. The fast
+	// one's are big enough that it keeps up however its reader is
+	// scheduled (under -race, GOMAXPROCS=1 and a busy machine, the default
+	// window can fill up for longer than SlowTimeout).
 	slowClient := e.dial(t, grpc.WithInitialWindowSize(minWindow), grpc.WithInitialConnWindowSize(minWindow))
+	fastClient := e.dial(t, grpc.WithInitialWindowSize(bigWindow), grpc.WithInitialConnWindowSize(bigWindow))
 	full := fromStart()
 	full.View = conneventsv1.EventView_EVENT_VIEW_FULL
 	slow := subscribeOn(t, slowClient, full)
-	fast := e.subscribe(t, fromStart())
+	fast := subscribeOn(t, fastClient, fromStart())
 	if _, err := slow.next(); err != nil { // opened
 		t.Fatal(err)
 	}
