@@ -108,7 +108,9 @@ func New(st store.Store, opts ...Option) *Ingester {
 // Ingest stamps events (id, received_at, and occurred_at when the source
 // gave none) and durably appends them. It returns one store.Appended per
 // event, in order; duplicates of stored events are reported, not stored
-// again. An error means nothing of this call is stored — unless ctx ended
+// again. The returned events are shared with the subscriptions: callers
+// read them and must not modify them. An error means nothing of this call
+// is stored — unless ctx ended
 // while the commit was in flight, in which case the events may be stored and
 // a retry will report them as duplicates.
 func (in *Ingester) Ingest(ctx context.Context, events []*conneventsv1.ConnectionEvent) ([]store.Appended, error) {
