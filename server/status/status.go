@@ -72,20 +72,6 @@ func (b *Board) Succeeded(src conneventsv1.Source, at time.Time) {
 	})
 }
 
-// Failed records an error. The message must hold no secret or personal data.
-func (b *Board) Failed(src conneventsv1.Source, state conneventsv1.SourceState, message string, at time.Time) {
-	b.update(src, func(s *conneventsv1.SourceStatus) {
-		s.State = state
-		s.LastError = message
-		s.LastErrorAt = timestamppb.New(at)
-	})
-}
-
-// SetCheckpoint records how far a poller has read.
-func (b *Board) SetCheckpoint(src conneventsv1.Source, at time.Time) {
-	b.update(src, func(s *conneventsv1.SourceStatus) { s.Checkpoint = timestamppb.New(at) })
-}
-
 // Get returns a copy of one source's status, or nil for an unknown source.
 func (b *Board) Get(src conneventsv1.Source) *conneventsv1.SourceStatus {
 	b.mu.Lock()
