@@ -174,7 +174,7 @@ func TestListErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := s.Client.ListEvents(ctx, c.req)
-			if status.Code(err) != codes.InvalidArgument || api.ReasonOf(err) != c.reason {
+			if status.Code(err) != codes.InvalidArgument || string(api.ReasonOf(err)) != c.reason {
 				t.Errorf("gRPC: %v (reason %q), want INVALID_ARGUMENT %s", err, api.ReasonOf(err), c.reason)
 			}
 			resp, body := get(t, s.BaseURL+"/v1/events?"+c.query, "")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/gateway"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/servertest"
 )
 
@@ -104,7 +105,7 @@ func accept(t *testing.T, s *servertest.Server, d delivery, wantStatus string) i
 }
 
 // refuse posts d and requires the error answer code/status/reason.
-func refuse(t *testing.T, s *servertest.Server, d delivery, code int, status, reason string) gateway.ErrorBody {
+func refuse(t *testing.T, s *servertest.Server, d delivery, code int, status string, reason reason.Reason) gateway.ErrorBody {
 	t.Helper()
 	got, body, err := post(s.BaseURL, d)
 	if err != nil {
@@ -114,7 +115,7 @@ func refuse(t *testing.T, s *servertest.Server, d delivery, code int, status, re
 	if jerr := json.Unmarshal(body, &e); jerr != nil {
 		t.Fatalf("answer %d %q is not an error body: %v", got, body, jerr)
 	}
-	if got != code || e.Code != code || e.Status != status || e.Reason != reason || e.Message == "" {
+	if got != code || e.Code != code || e.Status != status || e.Reason != string(reason) || e.Message == "" {
 		t.Fatalf("answer %d %s, want %d %s %s with a message", got, body, code, status, reason)
 	}
 	return e

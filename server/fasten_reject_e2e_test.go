@@ -9,6 +9,7 @@ import (
 
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/servertest"
 )
 
@@ -31,48 +32,48 @@ func TestFastenRejections(t *testing.T) {
 		name   string
 		build  func(t *testing.T) delivery
 		code   int
-		reason string
+		reason reason.Reason
 	}{
-		{"no headers", func(t *testing.T) delivery { return delivery{body: good(t)} }, 401, fasten.ReasonSignatureMissing},
-		{"no webhook-id", func(t *testing.T) delivery { return without(signed(t, good(t)), fasten.HeaderID) }, 401, fasten.ReasonSignatureMissing},
-		{"no webhook-timestamp", func(t *testing.T) delivery { return without(signed(t, good(t)), fasten.HeaderTimestamp) }, 401, fasten.ReasonSignatureMissing},
-		{"no webhook-signature", func(t *testing.T) delivery { return without(signed(t, good(t)), fasten.HeaderSignature) }, 401, fasten.ReasonSignatureMissing},
-		{"wrong secret", func(t *testing.T) delivery { return signedAt(t, otherSecret, good(t), time.Now()) }, 401, fasten.ReasonSignatureInvalid},
+		{"no headers", func(t *testing.T) delivery { return delivery{body: good(t)} }, 401, reason.SignatureMissing},
+		{"no webhook-id", func(t *testing.T) delivery { return without(signed(t, good(t)), fasten.HeaderID) }, 401, reason.SignatureMissing},
+		{"no webhook-timestamp", func(t *testing.T) delivery { return without(signed(t, good(t)), fasten.HeaderTimestamp) }, 401, reason.SignatureMissing},
+		{"no webhook-signature", func(t *testing.T) delivery { return without(signed(t, good(t)), fasten.HeaderSignature) }, 401, reason.SignatureMissing},
+		{"wrong secret", func(t *testing.T) delivery { return signedAt(t, otherSecret, good(t), time.Now()) }, 401, reason.SignatureInvalid},
 		{"tampered body", func(t *testing.T) delivery {
 			d := signed(t, good(t))
 			d.body = bytes.Replace(d.body, []byte(`"authorized"`), []byte(`"rejected"`), 1)
 			return d
-		}, 401, fasten.ReasonSignatureInvalid},
+		}, 401, reason.SignatureInvalid},
 		{"tampered webhook-id", func(t *testing.T) delivery {
 			d := signed(t, good(t))
 			d.header[fasten.HeaderID] = []string{"msg_someone_else"}
 			return d
-		}, 401, fasten.ReasonSignatureInvalid},
+		}, 401, reason.SignatureInvalid},
 		{"stale timestamp", func(t *testing.T) delivery {
 			return signedAt(t, servertest.Secret, good(t), time.Now().Add(-fasten.Tolerance-time.Minute))
-		}, 401, fasten.ReasonTimestampOutOfTolerance},
+		}, 401, reason.TimestampOutOfTolerance},
 		{"future timestamp", func(t *testing.T) delivery {
 			return signedAt(t, servertest.Secret, good(t), time.Now().Add(fasten.Tolerance+time.Minute))
-		}, 401, fasten.ReasonTimestampOutOfTolerance},
+		}, 401, reason.TimestampOutOfTolerance},
 		{"timestamp not a number", func(t *testing.T) delivery {
 			d := signed(t, good(t))
 			d.header[fasten.HeaderTimestamp] = []string{time.Now().UTC().Format(time.RFC3339)}
 			return d
-		}, 401, fasten.ReasonTimestampInvalid},
+		}, 401, reason.TimestampInvalid},
 		{"body over 256 KiB", func(t *testing.T) delivery {
 			return signed(t, sample(t, fasten.TypeRequestSupport, fasten.WithData("body", strings.Repeat("x", fasten.MaxBodyBytes))))
-		}, 413, fasten.ReasonBodyTooLarge},
-		{"not JSON", func(t *testing.T) delivery { return signed(t, []byte("id=1&type=webhook.test")) }, 400, fasten.ReasonMalformedJSON},
-		{"JSON array", func(t *testing.T) delivery { return signed(t, []byte(`[{"id":"a","type":"webhook.test"}]`)) }, 400, fasten.ReasonMalformedJSON},
-		{"no id", func(t *testing.T) delivery { return signed(t, []byte(`{"type":"webhook.test","data":{}}`)) }, 400, fasten.ReasonMissingID},
-		{"stitch event", func(t *testing.T) delivery { return signed(t, []byte(`{"event_type":"widget.complete","data":{}}`)) }, 400, fasten.ReasonMissingID},
-		{"no type", func(t *testing.T) delivery { return signed(t, []byte(`{"id":"e2e-no-type","data":{}}`)) }, 400, fasten.ReasonMissingType},
+		}, 413, reason.BodyTooLarge},
+		{"not JSON", func(t *testing.T) delivery { return signed(t, []byte("id=1&type=webhook.test")) }, 400, reason.MalformedJSON},
+		{"JSON array", func(t *testing.T) delivery { return signed(t, []byte(`[{"id":"a","type":"webhook.test"}]`)) }, 400, reason.MalformedJSON},
+		{"no id", func(t *testing.T) delivery { return signed(t, []byte(`{"type":"webhook.test","data":{}}`)) }, 400, reason.MissingID},
+		{"stitch event", func(t *testing.T) delivery { return signed(t, []byte(`{"event_type":"widget.complete","data":{}}`)) }, 400, reason.MissingID},
+		{"no type", func(t *testing.T) delivery { return signed(t, []byte(`{"id":"e2e-no-type","data":{}}`)) }, 400, reason.MissingType},
 		{"data not an object", func(t *testing.T) delivery {
 			return signed(t, []byte(`{"id":"e2e-data","type":"webhook.test","data":"hello"}`))
-		}, 400, fasten.ReasonDataNotObject},
+		}, 400, reason.DataNotObject},
 		{"date not RFC 3339", func(t *testing.T) delivery {
 			return signed(t, []byte(`{"id":"e2e-date","type":"webhook.test","date":"13/06/2024","data":{}}`))
-		}, 400, fasten.ReasonInvalidDate},
+		}, 400, reason.InvalidDate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,8 +102,8 @@ func TestFastenNoSecretConfigured(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		s := servertest.Start(t, noSecret)
 		body := sample(t, fasten.TypeWebhookTest)
-		refuse(t, s, signed(t, body), 401, "UNAUTHENTICATED", fasten.ReasonNoSecretConfigured)
-		refuse(t, s, delivery{body: body}, 401, "UNAUTHENTICATED", fasten.ReasonNoSecretConfigured)
+		refuse(t, s, signed(t, body), 401, "UNAUTHENTICATED", reason.NoSecretConfigured)
+		refuse(t, s, delivery{body: body}, 401, "UNAUTHENTICATED", reason.NoSecretConfigured)
 		requireCount(t, s, 0)
 		if s.Logs.Contains("NOT verified") {
 			t.Error("the no-verify warning was logged without --fasten-insecure-no-verify")
@@ -151,7 +152,7 @@ func TestFastenSecretRotation(t *testing.T) {
 	}, " "))
 	accept(t, s, both, "INGEST_STATUS_STORED")
 
-	refuse(t, s, signedAt(t, otherSecret, sample(t, fasten.TypeWebhookTest), now), 401, "UNAUTHENTICATED", fasten.ReasonSignatureInvalid)
+	refuse(t, s, signedAt(t, otherSecret, sample(t, fasten.TypeWebhookTest), now), 401, "UNAUTHENTICATED", reason.SignatureInvalid)
 	requireCount(t, s, 3)
 }
 

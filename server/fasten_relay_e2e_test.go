@@ -14,8 +14,8 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/api"
-	"github.com/connevents/connevents/server/auth"
 	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/servertest"
 )
 
@@ -46,17 +46,17 @@ func TestFastenGRPCRelay(t *testing.T) {
 		ctx    context.Context
 		req    *conneventsv1.IngestFastenWebhookRequest
 		code   codes.Code
-		reason string
+		reason reason.Reason
 	}{
-		{"no key", ctx, relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, auth.ReasonAPIKeyInvalid},
+		{"no key", ctx, relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, reason.APIKeyInvalid},
 		{"wrong key", metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer nope"),
-			relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, auth.ReasonAPIKeyInvalid},
+			relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, reason.APIKeyInvalid},
 		{"key, bad signature", withKey, relayRequest(t, otherSecret, sample(t, fasten.TypeWebhookTest)),
-			codes.Unauthenticated, fasten.ReasonSignatureInvalid},
+			codes.Unauthenticated, reason.SignatureInvalid},
 		{"key, no signature", withKey, &conneventsv1.IngestFastenWebhookRequest{Payload: sample(t, fasten.TypeWebhookTest)},
-			codes.Unauthenticated, fasten.ReasonSignatureMissing},
+			codes.Unauthenticated, reason.SignatureMissing},
 		{"key, body over 256 KiB", withKey, relayRequest(t, servertest.Secret, sample(t, fasten.TypeRequestSupport,
-			fasten.WithData("body", strings.Repeat("x", fasten.MaxBodyBytes)))), codes.InvalidArgument, fasten.ReasonBodyTooLarge},
+			fasten.WithData("body", strings.Repeat("x", fasten.MaxBodyBytes)))), codes.InvalidArgument, reason.BodyTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

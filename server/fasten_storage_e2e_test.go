@@ -12,8 +12,8 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/servertest"
 )
 
@@ -60,7 +60,7 @@ func TestFastenStorageFaults(t *testing.T) {
 			body := sample(t, fasten.TypeEHIExportSuccess)
 
 			clear := tt.inject(t, side)
-			e := refuse(t, s, signed(t, body), http.StatusServiceUnavailable, "UNAVAILABLE", api.ReasonStorageUnavailable)
+			e := refuse(t, s, signed(t, body), http.StatusServiceUnavailable, "UNAVAILABLE", reason.StorageUnavailable)
 			if strings.Contains(e.Message, "sqlite") || strings.Contains(e.Message, "fault") {
 				t.Errorf("the error leaks internals: %q", e.Message)
 			}

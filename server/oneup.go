@@ -32,25 +32,23 @@ func oneupConfig(c OneUpConfig, now time.Time, logger *slog.Logger) (oneup.Confi
 
 // addOneUpPoller adds the 1upHealth poller to the background loops when it
 // is configured. It ingests through the shared ingester (which counts what
-// it stores on the board), keeps its checkpoint in the store, and counts
-// the entries it rejects on the board too. It returns the poller's status
-// (state, last success, last error, checkpoint) for the API, or nil when
-// the poller is off.
-func (p *parts) addOneUpPoller(cfg Config) (func() *conneventsv1.SourceStatus, error) {
+// it stores on the board), keeps its checkpoint in the store, and reports
+// its rejected entries, state and checkpoint on the board too.
+func (p *parts) addOneUpPoller(cfg Config) error {
 	if !cfg.OneUp.Enabled() {
-		return nil, nil
+		return nil
 	}
 	ocfg, err := oneupConfig(cfg.OneUp, time.Now(), p.logger)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ocfg.Rejected = func(reason string) { p.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reason) }
+	ocfg.Status = p.board
 	poller, err := oneup.NewPoller(ocfg, p.ingester, p.store)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.background = append(p.background, func(ctx context.Context) { _ = poller.Run(ctx) })
 	p.board.Enable(conneventsv1.Source_SOURCE_ONEUP)
 	p.logger.Info("1upHealth poller enabled", "interval", ocfg.Interval.String())
-	return poller.Status, nil
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/servertest"
 )
 
@@ -72,7 +73,7 @@ func checkPollerStatus(t *testing.T, s *servertest.Server, stored int, newest ti
 	if got, want := st.GetCheckpoint().AsTime(), newest.Add(-oneup.DefaultOverlap); !got.Equal(want) {
 		t.Errorf("checkpoint %v, want the newest recorded minus the overlap, %v", got, want)
 	}
-	if st.GetEventsIngested() != int64(stored) || st.GetRejectionsByReason()[oneup.ReasonNotAnAuditEvent] < 1 {
+	if st.GetEventsIngested() != int64(stored) || st.GetRejectionsByReason()[string(reason.NotAnAuditEvent)] < 1 {
 		t.Errorf("counts: %s", body)
 	}
 	if !strings.Contains(string(body), `"state":"SOURCE_STATE_OK"`) {

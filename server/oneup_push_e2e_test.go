@@ -16,8 +16,8 @@ import (
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/gateway"
-	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/servertest"
 )
 
@@ -68,18 +68,18 @@ func TestOneUpPushItems(t *testing.T) {
 		`},{"resource":{"resourceType":"Basic","id":"x"}},{"fullUrl":"urn:uuid:1"},{"resource":` + ae(2) + `}]}`
 	got := pushResults(t, s, "application/fhir+json; charset=utf-8", []byte(bundle), "")
 	checkPushItems(t, got, wantPushItem{pushStored, "p-1"}, wantPushItem{pushDuplicate, "p-0"},
-		wantPushItem{pushRejected, oneup.ReasonNotAnAuditEvent}, wantPushItem{pushRejected, oneup.ReasonMalformedEntry}, wantPushItem{pushStored, "p-2"})
+		wantPushItem{pushRejected, string(reason.NotAnAuditEvent)}, wantPushItem{pushRejected, string(reason.MalformedEntry)}, wantPushItem{pushStored, "p-2"})
 	if got[1].GetEventId() != single[0].GetEventId() {
 		t.Errorf("the duplicate answers event %s, want the stored %s", got[1].GetEventId(), single[0].GetEventId())
 	}
 	noID := strings.Replace(ae(4), `"id":"p-4",`, "", 1)
 	ndjson := ae(3) + "\n{not json, patient pat-" + oneupMarker + "\n\n" + noID + "\r\n" + ae(4) + "\n"
 	checkPushItems(t, pushResults(t, s, "application/fhir+ndjson", []byte(ndjson), ""),
-		wantPushItem{pushStored, "p-3"}, wantPushItem{pushRejected, oneup.ReasonMalformedJSON}, wantPushItem{pushRejected, oneup.ReasonMissingID}, wantPushItem{pushStored, "p-4"})
+		wantPushItem{pushStored, "p-3"}, wantPushItem{pushRejected, string(reason.MalformedJSON)}, wantPushItem{pushRejected, string(reason.MissingID)}, wantPushItem{pushStored, "p-4"})
 
 	checkExactlyOnce(t, s, oneupIDs(ev))
 	st, body := oneupStatusREST(t, s)
-	wantRejections := map[string]int64{oneup.ReasonNotAnAuditEvent: 1, oneup.ReasonMalformedEntry: 1, oneup.ReasonMalformedJSON: 1, oneup.ReasonMissingID: 1}
+	wantRejections := map[string]int64{string(reason.NotAnAuditEvent): 1, string(reason.MalformedEntry): 1, string(reason.MalformedJSON): 1, string(reason.MissingID): 1}
 	if st.GetEventsIngested() != 5 || st.GetDuplicates() != 1 || !maps.Equal(st.GetRejectionsByReason(), wantRejections) {
 		t.Errorf("status %s", body)
 	}
@@ -96,18 +96,18 @@ func TestOneUpPushWholePayloadErrors(t *testing.T) {
 		name, contentType string
 		body              []byte
 		code              int
-		reason            string
+		reason            reason.Reason
 	}{
-		{"malformed JSON", "application/fhir+json", ae[:len(ae)-1], http.StatusBadRequest, oneup.ReasonMalformedJSON},
-		{"entry not an array", "application/fhir+json", []byte(`{"resourceType":"Bundle","entry":{}}`), http.StatusBadRequest, oneup.ReasonMalformedBundle},
+		{"malformed JSON", "application/fhir+json", ae[:len(ae)-1], http.StatusBadRequest, reason.MalformedJSON},
+		{"entry not an array", "application/fhir+json", []byte(`{"resourceType":"Bundle","entry":{}}`), http.StatusBadRequest, reason.MalformedBundle},
 		{"over 10 MiB", "application/fhir+json", huge, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE"},
-		{"another content type", "text/plain", ae, http.StatusUnsupportedMediaType, oneup.ReasonUnsupportedMediaType},
-		{"no content type", "", ae, http.StatusUnsupportedMediaType, oneup.ReasonUnsupportedMediaType},
+		{"another content type", "text/plain", ae, http.StatusUnsupportedMediaType, reason.UnsupportedMediaType},
+		{"no content type", "", ae, http.StatusUnsupportedMediaType, reason.UnsupportedMediaType},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			resp, body := pushOneUp(t, s, c.contentType, c.body, "")
-			if resp.StatusCode != c.code || errorReason(t, body) != c.reason {
+			if resp.StatusCode != c.code || errorReason(t, body) != string(c.reason) {
 				t.Errorf("%s %s, want %d %s", resp.Status, body, c.code, c.reason)
 			}
 		})
@@ -147,12 +147,12 @@ func TestOneUpPushGRPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkPushItems(t, resp.GetResults(), wantPushItem{pushStored, "g-0"}, wantPushItem{pushRejected, oneup.ReasonMissingRecorded}, wantPushItem{pushStored, "g-1"})
+	checkPushItems(t, resp.GetResults(), wantPushItem{pushStored, "g-0"}, wantPushItem{pushRejected, string(reason.MissingRecorded)}, wantPushItem{pushStored, "g-1"})
 	checkPushItems(t, pushResults(t, s, "application/fhir+json", oneuptest.AuditEvent(ev[1]), ""), wantPushItem{pushDuplicate, "g-1"})
-	for contentType, reason := range map[string]string{"text/csv": oneup.ReasonUnsupportedMediaType, "application/json": oneup.ReasonMalformedJSON} {
+	for contentType, want := range map[string]reason.Reason{"text/csv": reason.UnsupportedMediaType, "application/json": reason.MalformedJSON} {
 		_, err := s.Client.IngestOneUpAuditEvents(ctx, &conneventsv1.IngestOneUpAuditEventsRequest{ContentType: contentType, Payload: []byte("[1")})
-		if status.Code(err) != codes.InvalidArgument || api.ReasonOf(err) != reason {
-			t.Errorf("%s: %v, want INVALID_ARGUMENT %s", contentType, err, reason)
+		if status.Code(err) != codes.InvalidArgument || api.ReasonOf(err) != want {
+			t.Errorf("%s: %v, want INVALID_ARGUMENT %s", contentType, err, want)
 		}
 	}
 	checkExactlyOnce(t, s, oneupIDs(ev))

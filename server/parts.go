@@ -76,14 +76,13 @@ func buildParts(ctx context.Context, cfg Config, logger *slog.Logger) (*parts, e
 		p.close()
 		return nil, err
 	}
-	oneupStatus, err := p.addOneUpPoller(cfg)
-	if err != nil {
+	if err := p.addOneUpPoller(cfg); err != nil {
 		p.close()
 		return nil, err
 	}
 	p.service = api.New(api.Deps{
 		Store: st, Ingester: p.ingester, Streams: p.hub, Board: p.board, Logger: logger,
-		Verifier: verifier, SkipFastenVerification: cfg.FastenInsecureNoVerify, OneUpStatus: oneupStatus,
+		Verifier: verifier, SkipFastenVerification: cfg.FastenInsecureNoVerify,
 	})
 	return p, nil
 }
@@ -139,8 +138,8 @@ func (s *Server) buildHandlers(ctx context.Context, tlsConf *tls.Config) error {
 // newGRPCServer returns a gRPC server with auth and every service.
 func (p *parts) newGRPCServer(h *health.Server, tlsConf *tls.Config) *grpc.Server {
 	opts := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(p.keys.UnaryInterceptor()),
-		grpc.ChainStreamInterceptor(p.keys.StreamInterceptor()),
+		grpc.ChainUnaryInterceptor(api.UnaryAuth(p.keys)),
+		grpc.ChainStreamInterceptor(api.StreamAuth(p.keys)),
 		grpc.MaxRecvMsgSize(gateway.MaxOneUpBody + 1<<20),
 		stream.ServerOption(),
 	}

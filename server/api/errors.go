@@ -3,85 +3,176 @@ package api
 import (
 	"context"
 	"errors"
+	"net/http"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/connevents/connevents/server/ingest"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
 )
 
 // ErrorDomain is the ErrorInfo domain of every error the service returns.
 const ErrorDomain = "connevents"
 
-// Reasons of UNAVAILABLE answers: retry them.
-const (
-	ReasonStorageUnavailable = "STORAGE_UNAVAILABLE"
-	ReasonShuttingDown       = "SHUTTING_DOWN"
+// answer is how the service answers a reason: a gRPC code, and the HTTP
+// status of the gateway's error body.
+type answer struct {
+	code codes.Code
+	http int
+}
+
+// answers is the one table of reasons to codes. HTTP follows grpc-gateway's
+// mapping of the code, except where HTTP can say more: a body over the
+// limit is 413, a push of another content type 415.
+var answers = map[reason.Reason]answer{
+	reason.APIKeyInvalid: {codes.Unauthenticated, http.StatusUnauthorized},
+
+	reason.NoSecretConfigured:      {codes.Unauthenticated, http.StatusUnauthorized},
+	reason.SignatureMissing:        {codes.Unauthenticated, http.StatusUnauthorized},
+	reason.SignatureInvalid:        {codes.Unauthenticated, http.StatusUnauthorized},
+	reason.TimestampInvalid:        {codes.Unauthenticated, http.StatusUnauthorized},
+	reason.TimestampOutOfTolerance: {codes.Unauthenticated, http.StatusUnauthorized},
+
+	reason.BodyTooLarge:         {codes.InvalidArgument, http.StatusRequestEntityTooLarge},
+	reason.BodyUnreadable:       {codes.InvalidArgument, http.StatusBadRequest},
+	reason.UnsupportedMediaType: {codes.InvalidArgument, http.StatusUnsupportedMediaType},
+
+	reason.MalformedJSON:   {codes.InvalidArgument, http.StatusBadRequest},
+	reason.MissingID:       {codes.InvalidArgument, http.StatusBadRequest},
+	reason.MissingType:     {codes.InvalidArgument, http.StatusBadRequest},
+	reason.DataNotObject:   {codes.InvalidArgument, http.StatusBadRequest},
+	reason.InvalidDate:     {codes.InvalidArgument, http.StatusBadRequest},
+	reason.MalformedBundle: {codes.InvalidArgument, http.StatusBadRequest},
+	reason.MalformedEntry:  {codes.InvalidArgument, http.StatusBadRequest},
+	reason.NotAnAuditEvent: {codes.InvalidArgument, http.StatusBadRequest},
+	reason.MissingRecorded: {codes.InvalidArgument, http.StatusBadRequest},
+	reason.InvalidRecorded: {codes.InvalidArgument, http.StatusBadRequest},
+
+	reason.InvalidRequest:   {codes.InvalidArgument, http.StatusBadRequest},
+	reason.IDRequired:       {codes.InvalidArgument, http.StatusBadRequest},
+	reason.NotFound:         {codes.NotFound, http.StatusNotFound},
+	reason.PageSizeNegative: {codes.InvalidArgument, http.StatusBadRequest},
+	reason.OrderByInvalid:   {codes.InvalidArgument, http.StatusBadRequest},
+	reason.PageTokenInvalid: {codes.InvalidArgument, http.StatusBadRequest},
+	reason.SourceUnknown:    {codes.InvalidArgument, http.StatusBadRequest},
+
+	reason.CursorInvalid:        {codes.InvalidArgument, http.StatusBadRequest},
+	reason.CursorExpired:        {codes.FailedPrecondition, http.StatusBadRequest},
+	reason.CursorOtherDatabase:  {codes.FailedPrecondition, http.StatusBadRequest},
+	reason.CursorAheadOfLog:     {codes.FailedPrecondition, http.StatusBadRequest},
+	reason.SubscriberTooSlow:    {codes.ResourceExhausted, http.StatusTooManyRequests},
+	reason.TooManySubscriptions: {codes.ResourceExhausted, http.StatusTooManyRequests},
+
+	reason.StorageUnavailable: {codes.Unavailable, http.StatusServiceUnavailable},
+	reason.ShuttingDown:       {codes.Unavailable, http.StatusServiceUnavailable},
+	reason.Internal:           {codes.Internal, http.StatusInternalServerError},
+}
+
+// Errors the lower layers leave to api to name.
+var (
+	errNotFound = reason.New(reason.NotFound, "no such event")
+	errStorage  = reason.New(reason.StorageUnavailable, "storage is unavailable; retry later")
 )
 
-// unauthenticatedReasons are the rejections that mean "we cannot tell who
-// sent this": Fasten signature and timestamp failures.
-var unauthenticatedReasons = map[string]bool{
-	"SIGNATURE_MISSING":          true,
-	"SIGNATURE_INVALID":          true,
-	"TIMESTAMP_INVALID":          true,
-	"TIMESTAMP_OUT_OF_TOLERANCE": true,
-	"NO_SECRET_CONFIGURED":       true,
+// Status is the one place where errors become gRPC statuses:
+//
+//   - a *reason.Error gets its reason's code, with its reason, message and
+//     metadata in an ErrorInfo (messages never carry payload data);
+//   - store.ErrNotFound is NOT_FOUND, and a context's end CANCELLED or
+//     DEADLINE_EXCEEDED;
+//   - a status error passes as it is; one without a reason that is
+//     INVALID_ARGUMENT (grpc-gateway could not parse a request) gets
+//     INVALID_REQUEST;
+//   - anything else is a storage failure, answered UNAVAILABLE with a
+//     fixed message so that internals never leak.
+//
+// Status(nil) is nil, whose Err is nil.
+func Status(err error) *status.Status {
+	st, _ := classify(err)
+	return st
 }
 
-// toStatus is the one place where errors become gRPC statuses. Rejections
-// keep their reason and message (they never carry payload data); store
-// errors get a fixed message so internals never leak.
-func (s *Service) toStatus(err error) error {
-	var r *reject.Error
+// classify is Status, and whether err was unexpected (worth logging).
+func classify(err error) (*status.Status, bool) {
+	var r *reason.Error
 	switch {
+	case err == nil:
+		return nil, false
 	case errors.As(err, &r):
-		code := codes.InvalidArgument
-		if unauthenticatedReasons[r.Reason] {
-			code = codes.Unauthenticated
-		}
-		return WithReason(code, r.Reason, r.Message, nil)
-	case errors.Is(err, ingest.ErrClosed):
-		return WithReason(codes.Unavailable, ReasonShuttingDown, "the server is shutting down; retry", nil)
+		return withReason(r), false
 	case errors.Is(err, store.ErrNotFound):
-		return WithReason(codes.NotFound, "NOT_FOUND", "no such event", nil)
+		return withReason(errNotFound), false
 	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "request canceled")
+		return status.New(codes.Canceled, "request canceled"), false
 	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+		return status.New(codes.DeadlineExceeded, "deadline exceeded"), false
 	}
-	if _, ok := status.FromError(err); ok {
-		return err
+	if st, ok := status.FromError(err); ok {
+		if st.Code() == codes.InvalidArgument && infoOf(st) == nil {
+			return withReason(reason.New(reason.InvalidRequest, st.Message())), false
+		}
+		return st, false
 	}
-	s.logger.Error("storage error", "err", err)
-	return WithReason(codes.Unavailable, ReasonStorageUnavailable, "storage is unavailable; retry later", nil)
+	return withReason(errStorage), true
 }
 
-// WithReason returns a status with an ErrorInfo carrying reason.
-func WithReason(code codes.Code, reason, message string, metadata map[string]string) error {
-	st, err := status.New(code, message).WithDetails(&errdetails.ErrorInfo{
-		Reason: reason, Domain: ErrorDomain, Metadata: metadata,
-	})
-	if err != nil {
-		return status.Error(code, message)
+// toStatus is Status for the service's answers; it logs unexpected errors
+// (whose text never reaches the caller).
+func (s *Service) toStatus(err error) error {
+	st, unexpected := classify(err)
+	if unexpected {
+		s.logger.Error("storage error", "err", err)
 	}
 	return st.Err()
 }
 
+// withReason returns the status of r, with an ErrorInfo.
+func withReason(r *reason.Error) *status.Status {
+	c := answerOf(r.Reason).code
+	st, err := status.New(c, r.Message).WithDetails(&errdetails.ErrorInfo{
+		Reason: string(r.Reason), Domain: ErrorDomain, Metadata: r.Metadata,
+	})
+	if err != nil {
+		return status.New(c, r.Message)
+	}
+	return st
+}
+
+// answerOf is the answer to r. A reason missing from the table is a bug
+// (a test checks the table): INTERNAL.
+func answerOf(r reason.Reason) answer {
+	if a, ok := answers[r]; ok {
+		return a
+	}
+	return answers[reason.Internal]
+}
+
+// HTTPStatus is the HTTP status of st: its reason's, or grpc-gateway's
+// mapping of its code when it has no reason.
+func HTTPStatus(st *status.Status) int {
+	if info := infoOf(st); info != nil {
+		if a, ok := answers[reason.Reason(info.GetReason())]; ok {
+			return a.http
+		}
+	}
+	return runtime.HTTPStatusFromCode(st.Code())
+}
+
 // ReasonOf returns the ErrorInfo reason of a status error, or "".
-func ReasonOf(err error) string {
-	return ErrorInfoOf(err).GetReason()
+func ReasonOf(err error) reason.Reason {
+	return reason.Reason(ErrorInfoOf(err).GetReason())
 }
 
 // ErrorInfoOf returns the ErrorInfo of a status error, or nil.
 func ErrorInfoOf(err error) *errdetails.ErrorInfo {
-	st, ok := status.FromError(err)
-	if !ok {
-		return nil
-	}
+	st, _ := status.FromError(err)
+	return infoOf(st)
+}
+
+func infoOf(st *status.Status) *errdetails.ErrorInfo {
 	for _, d := range st.Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok {
 			return info

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
 )
 
@@ -17,7 +17,7 @@ const (
 // GetEvent returns one event.
 func (s *Service) GetEvent(ctx context.Context, req *conneventsv1.GetEventRequest) (*conneventsv1.GetEventResponse, error) {
 	if req.GetId() == "" {
-		return nil, s.toStatus(reject.New("ID_REQUIRED", "id is required"))
+		return nil, s.toStatus(reason.New(reason.IDRequired, "id is required"))
 	}
 	ev, err := s.store.Get(ctx, req.GetId(), req.GetView() == conneventsv1.EventView_EVENT_VIEW_FULL)
 	if err != nil {
@@ -55,7 +55,7 @@ func listQuery(req *conneventsv1.ListEventsRequest) (store.Query, error) {
 	}
 	switch {
 	case q.Limit < 0:
-		return q, reject.New("PAGE_SIZE_NEGATIVE", "page_size must not be negative")
+		return q, reason.New(reason.PageSizeNegative, "page_size must not be negative")
 	case q.Limit == 0:
 		q.Limit = DefaultPageSize
 	case q.Limit > MaxPageSize:
@@ -88,5 +88,5 @@ func parseOrderBy(s string) (store.Order, error) {
 	case "sequence", "sequence asc":
 		return store.Ascending, nil
 	}
-	return 0, reject.New("ORDER_BY_INVALID", `order_by must be "sequence desc" or "sequence asc"`)
+	return 0, reason.New(reason.OrderByInvalid, `order_by must be "sequence desc" or "sequence asc"`)
 }

@@ -6,7 +6,7 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/oneup"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
 )
 
@@ -16,8 +16,8 @@ import (
 func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.IngestFastenWebhookRequest) (*conneventsv1.IngestFastenWebhookResponse, error) {
 	ev, err := s.acceptFasten(req)
 	if err != nil {
-		s.board.Rejected(conneventsv1.Source_SOURCE_FASTEN, reject.Reason(err))
-		s.logger.Info("fasten delivery rejected", "reason", reject.Reason(err))
+		s.board.Rejected(conneventsv1.Source_SOURCE_FASTEN, reason.Of(err))
+		s.logger.Info("fasten delivery rejected", "reason", reason.Of(err))
 		return nil, s.toStatus(err)
 	}
 	appended, err := s.ingester.Ingest(ctx, []*conneventsv1.ConnectionEvent{ev})
@@ -34,7 +34,7 @@ func (s *Service) acceptFasten(req *conneventsv1.IngestFastenWebhookRequest) (*c
 	// The HTTP route stops larger bodies while reading them (413); a relay's
 	// arrive whole, so the same limit is checked here.
 	if len(req.GetPayload()) > fasten.MaxBodyBytes {
-		return nil, reject.New(fasten.ReasonBodyTooLarge, "the delivery body is larger than 256 KiB")
+		return nil, reason.New(reason.BodyTooLarge, "the delivery body is larger than 256 KiB")
 	}
 	if !s.noVerify {
 		h := fasten.Headers{ID: req.GetWebhookId(), Timestamp: req.GetWebhookTimestamp(), Signature: req.GetWebhookSignature()}
@@ -50,12 +50,12 @@ func (s *Service) acceptFasten(req *conneventsv1.IngestFastenWebhookRequest) (*c
 // are INVALID_ARGUMENT; item errors are REJECTED results.
 func (s *Service) IngestOneUpAuditEvents(ctx context.Context, req *conneventsv1.IngestOneUpAuditEventsRequest) (*conneventsv1.IngestOneUpAuditEventsResponse, error) {
 	if len(req.GetPayload()) > oneup.MaxPushBytes {
-		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, oneup.ReasonBodyTooLarge)
-		return nil, s.toStatus(reject.New(oneup.ReasonBodyTooLarge, "the payload is larger than 10 MiB"))
+		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reason.BodyTooLarge)
+		return nil, s.toStatus(reason.New(reason.BodyTooLarge, "the payload is larger than 10 MiB"))
 	}
 	items, err := oneup.Parse(req.GetContentType(), req.GetPayload())
 	if err != nil {
-		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reject.Reason(err))
+		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reason.Of(err))
 		return nil, s.toStatus(err)
 	}
 	results := make([]*conneventsv1.IngestResult, len(items))
@@ -64,7 +64,7 @@ func (s *Service) IngestOneUpAuditEvents(ctx context.Context, req *conneventsv1.
 	for i, it := range items {
 		if it.Err != nil {
 			results[i] = rejectedResult(it.Err)
-			s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reject.Reason(it.Err))
+			s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reason.Of(it.Err))
 			continue
 		}
 		good = append(good, it.Event)
@@ -95,8 +95,8 @@ func ingestResult(a store.Appended) *conneventsv1.IngestResult {
 }
 
 func rejectedResult(err error) *conneventsv1.IngestResult {
-	res := &conneventsv1.IngestResult{Status: conneventsv1.IngestStatus_INGEST_STATUS_REJECTED, Reason: reject.Reason(err)}
-	if r, ok := err.(*reject.Error); ok {
+	res := &conneventsv1.IngestResult{Status: conneventsv1.IngestStatus_INGEST_STATUS_REJECTED, Reason: string(reason.Of(err))}
+	if r, ok := err.(*reason.Error); ok {
 		res.Message = r.Message
 	}
 	return res

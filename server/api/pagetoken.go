@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // A page token is the last sequence of the page followed by a digest of the
@@ -17,7 +17,7 @@ import (
 // catches a token replayed with different arguments (AIP-158).
 const pageTokenLen = 8 + 8
 
-var errPageToken = reject.New("PAGE_TOKEN_INVALID", "page_token is malformed or was issued for different list arguments")
+var errPageToken = reason.New(reason.PageTokenInvalid, "page_token is malformed or was issued for different list arguments")
 
 func encodePageToken(req *conneventsv1.ListEventsRequest, lastSequence int64) string {
 	b := make([]byte, 0, pageTokenLen)

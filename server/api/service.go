@@ -1,7 +1,3 @@
-// Package api implements ConnectionEventService: it translates requests into
-// calls on the store, the ingest path and the subscription hub, and their
-// results and errors into gRPC answers. It holds no business rules: those
-// live in the source packages (fasten, oneup), ingest, store and stream.
 package api
 
 import (
@@ -33,7 +29,6 @@ type Service struct {
 	ingester Ingester
 	streams  Subscriber
 	board    *status.Board
-	oneup    func() *conneventsv1.SourceStatus
 	verifier *fasten.Verifier
 	noVerify bool
 	logger   *slog.Logger
@@ -45,13 +40,10 @@ type Deps struct {
 	Store    store.Store
 	Ingester Ingester
 	Streams  Subscriber
-	// Board counts every door's events, duplicates and rejections.
+	// Board owns every source's status. The service reports the doors'
+	// rejections and Fasten's last success there, and reads it for
+	// ListSourceStatuses and GetSourceStatus.
 	Board *status.Board
-	// OneUpStatus, when set, is the running 1upHealth poller's status: its
-	// state, last success, last error and checkpoint replace the board's
-	// for SOURCE_ONEUP (the counts stay the board's). Nil when the poller
-	// is off.
-	OneUpStatus func() *conneventsv1.SourceStatus
 	// Verifier checks Fasten signatures.
 	Verifier *fasten.Verifier
 	// SkipFastenVerification accepts unsigned Fasten deliveries
@@ -70,7 +62,7 @@ func New(d Deps) *Service {
 		d.Now = time.Now
 	}
 	return &Service{
-		store: d.Store, ingester: d.Ingester, streams: d.Streams, board: d.Board, oneup: d.OneUpStatus,
+		store: d.Store, ingester: d.Ingester, streams: d.Streams, board: d.Board,
 		verifier: d.Verifier, noVerify: d.SkipFastenVerification, logger: d.Logger, now: d.Now,
 	}
 }
@@ -79,5 +71,5 @@ var _ conneventsv1.ConnectionEventServiceServer = (*Service)(nil)
 
 // SubscribeEvents streams matching events; see server/stream.
 func (s *Service) SubscribeEvents(req *conneventsv1.SubscribeEventsRequest, ss conneventsv1.ConnectionEventService_SubscribeEventsServer) error {
-	return s.streams.Subscribe(req, ss)
+	return s.toStatus(s.streams.Subscribe(req, ss))
 }

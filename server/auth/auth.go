@@ -1,10 +1,3 @@
-// Package auth checks the pre-shared API keys that protect every RPC and
-// HTTP route except health checks and the signature-authenticated Fasten
-// webhook.
-//
-// A request presents `authorization: Bearer <key>` (gRPC metadata or HTTP
-// header). Keys are compared in constant time against every configured key,
-// so the time taken does not reveal which key or how much of it matched.
 package auth
 
 import (
@@ -14,11 +7,9 @@ import (
 	"net/http"
 	"strings"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
+
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Keys is the set of accepted API keys. The zero value (no keys) accepts
@@ -58,29 +49,18 @@ func (k *Keys) Allow(authorization string) bool {
 	return match == 1
 }
 
-// ReasonAPIKeyInvalid is the reason every missing or wrong key gets.
-const ReasonAPIKeyInvalid = "API_KEY_INVALID"
-
-// MessageAPIKeyInvalid explains ReasonAPIKeyInvalid.
-const MessageAPIKeyInvalid = "missing or invalid API key: send authorization: Bearer <key>"
-
-// unauthenticated is the one error every missing or wrong key gets.
-var unauthenticated = func() error {
-	st, err := status.New(codes.Unauthenticated, MessageAPIKeyInvalid).WithDetails(&errdetails.ErrorInfo{
-		Reason: ReasonAPIKeyInvalid, Domain: "connevents",
-	})
-	if err != nil {
-		return status.Error(codes.Unauthenticated, MessageAPIKeyInvalid)
-	}
-	return st.Err()
-}()
+// ErrKeyInvalid is the one error every missing or wrong key gets.
+var ErrKeyInvalid = reason.New(reason.APIKeyInvalid, "missing or invalid API key: send authorization: Bearer <key>")
 
 // exempt methods need no key: health checks, which load balancers call.
 func exempt(fullMethod string) bool {
 	return strings.HasPrefix(fullMethod, "/grpc.health.v1.Health/")
 }
 
-func (k *Keys) check(ctx context.Context, fullMethod string) error {
+// CheckGRPC returns ErrKeyInvalid unless the gRPC call to fullMethod
+// carries a valid key in its metadata (or needs none). server/api's
+// interceptors call it.
+func (k *Keys) CheckGRPC(ctx context.Context, fullMethod string) error {
 	if k.Open() || exempt(fullMethod) {
 		return nil
 	}
@@ -90,30 +70,14 @@ func (k *Keys) check(ctx context.Context, fullMethod string) error {
 			return nil
 		}
 	}
-	return unauthenticated
+	return ErrKeyInvalid
 }
 
-// UnaryInterceptor rejects unary calls without a valid key.
-func (k *Keys) UnaryInterceptor() grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
-		if err := k.check(ctx, info.FullMethod); err != nil {
-			return nil, err
-		}
-		return next(ctx, req)
+// CheckHTTP returns ErrKeyInvalid unless the HTTP request carries a valid
+// key (or needs none).
+func (k *Keys) CheckHTTP(r *http.Request) error {
+	if k.Allow(r.Header.Get("Authorization")) {
+		return nil
 	}
-}
-
-// StreamInterceptor rejects streams without a valid key.
-func (k *Keys) StreamInterceptor() grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, next grpc.StreamHandler) error {
-		if err := k.check(ss.Context(), info.FullMethod); err != nil {
-			return err
-		}
-		return next(srv, ss)
-	}
-}
-
-// AllowHTTP reports whether an HTTP request carries a valid key.
-func (k *Keys) AllowHTTP(r *http.Request) bool {
-	return k.Allow(r.Header.Get("Authorization"))
+	return ErrKeyInvalid
 }

@@ -8,7 +8,7 @@
 //   - Normalize parses the delivery body and maps it to one
 //     conneventsv1.ConnectionEvent, following docs/fasten.md.
 //
-// Refusals are *reject.Error values with one of the Reason constants; their
+// Refusals are *reason.Error values with a reason of server/reason; their
 // messages never contain payload data, patient identifiers or secrets.
 // Sample, Sign and SignedHeaders build realistic signed deliveries for tests
 // and for the `connevents fasten send` command.

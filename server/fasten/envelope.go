@@ -8,7 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // envelope is the validated outer object of a delivery.
@@ -25,14 +25,14 @@ type envelope struct {
 func parseEnvelope(body []byte) (*envelope, error) {
 	top, ok := object(bytes.TrimLeft(body, " \t\r\n"))
 	if !ok || top == nil {
-		return nil, reject.New(ReasonMalformedJSON, "the body is not a JSON object")
+		return nil, reason.New(reason.MalformedJSON, "the body is not a JSON object")
 	}
 	env := &envelope{id: top.str("id"), typ: top.str("type"), apiMode: apiMode(top.str("api_mode"))}
 	if !isString(top["id"]) || env.id == "" {
 		return nil, missingID(top)
 	}
 	if !isString(top["type"]) || env.typ == "" {
-		return nil, reject.New(ReasonMissingType, "the envelope has no string type")
+		return nil, reason.New(reason.MissingType, "the envelope has no string type")
 	}
 	var err error
 	if env.date, err = parseDate(top["date"]); err != nil {
@@ -46,10 +46,10 @@ func parseEnvelope(body []byte) (*envelope, error) {
 
 func missingID(top fields) error {
 	if _, stitch := top["event_type"]; stitch {
-		return reject.New(ReasonMissingID,
+		return reason.New(reason.MissingID,
 			"the body has event_type but no id: a browser (Stitch) event, not a webhook")
 	}
-	return reject.New(ReasonMissingID, "the envelope has no string id")
+	return reason.New(reason.MissingID, "the envelope has no string id")
 }
 
 // parseDate: absent or null is nil; anything else must be RFC 3339.
@@ -63,7 +63,7 @@ func parseDate(raw json.RawMessage) (*timestamppb.Timestamp, error) {
 			return ts, nil
 		}
 	}
-	return nil, reject.New(ReasonInvalidDate, "the envelope date is not an RFC 3339 time")
+	return nil, reason.New(reason.InvalidDate, "the envelope date is not an RFC 3339 time")
 }
 
 // parseData: absent or null is an empty object.
@@ -73,7 +73,7 @@ func parseData(raw json.RawMessage) (fields, error) {
 	}
 	data, ok := object(raw)
 	if !ok {
-		return nil, reject.New(ReasonDataNotObject, "the envelope data is not a JSON object")
+		return nil, reason.New(reason.DataNotObject, "the envelope data is not a JSON object")
 	}
 	return data, nil
 }

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Seeds live in testdata/fuzz/FuzzNormalize (the fixtures and refused
@@ -20,7 +20,7 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := Normalize(body)
 		if err != nil {
-			if ev != nil || !slices.Contains(normalizeReasons, reject.Reason(err)) {
+			if ev != nil || !slices.Contains(normalizeReasons, reason.Of(err)) {
 				t.Fatalf("Normalize = %v, %v", ev, err)
 			}
 			return
@@ -29,8 +29,8 @@ func FuzzNormalize(f *testing.F) {
 	})
 }
 
-var normalizeReasons = []string{
-	ReasonMalformedJSON, ReasonMissingID, ReasonMissingType, ReasonDataNotObject, ReasonInvalidDate,
+var normalizeReasons = []reason.Reason{
+	reason.MalformedJSON, reason.MissingID, reason.MissingType, reason.DataNotObject, reason.InvalidDate,
 }
 
 // checkAccepted: an accepted event is a storable, serializable Fasten event.
@@ -62,7 +62,7 @@ func FuzzVerify(f *testing.F) {
 		if err == nil && !slices.Contains(strings.Fields(sig), want) {
 			t.Fatalf("accepted %q without the right signature", sig)
 		}
-		if err != nil && !slices.Contains(verifyReasons, reject.Reason(err)) {
+		if err != nil && !slices.Contains(verifyReasons, reason.Of(err)) {
 			t.Fatalf("unexpected error %v", err)
 		}
 		good := signed(t, testSecretA, testNow, body)
@@ -73,8 +73,8 @@ func FuzzVerify(f *testing.F) {
 	})
 }
 
-var verifyReasons = []string{
-	ReasonSignatureMissing, ReasonSignatureInvalid, ReasonTimestampInvalid, ReasonTimestampOutOfTolerance,
+var verifyReasons = []reason.Reason{
+	reason.SignatureMissing, reason.SignatureInvalid, reason.TimestampInvalid, reason.TimestampOutOfTolerance,
 }
 
 func mustVerifierF(f *testing.F, secrets ...string) *Verifier {

@@ -10,9 +10,9 @@ import (
 
 // Normalize maps one Fasten delivery body to a ConnectionEvent.
 //
-// It refuses (with a *reject.Error) only a body whose envelope it cannot map:
-// ReasonMalformedJSON, ReasonMissingID, ReasonMissingType,
-// ReasonDataNotObject or ReasonInvalidDate. Inside data it is lenient:
+// It refuses (with a *reason.Error) only a body whose envelope it cannot map:
+// reason.MalformedJSON, reason.MissingID, reason.MissingType,
+// reason.DataNotObject or reason.InvalidDate. Inside data it is lenient:
 // unknown members are ignored, members of an unexpected JSON type read as
 // absent, and an unknown event type is still an event (EVENT_TYPE_UNSPECIFIED,
 // STAGE_OTHER). Id, Sequence and ReceivedAt are left for the ingest layer;

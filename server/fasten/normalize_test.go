@@ -4,42 +4,43 @@ import (
 	"testing"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 func TestNormalizeRejects(t *testing.T) {
 	tests := []struct {
-		name, body, reason string
+		name, body string
+		reason     reason.Reason
 	}{
-		{"empty", ``, ReasonMalformedJSON},
-		{"not json", `hello`, ReasonMalformedJSON},
-		{"truncated", `{"id":"a","type":"b"`, ReasonMalformedJSON},
-		{"trailing garbage", `{"id":"a","type":"b"} x`, ReasonMalformedJSON},
-		{"array", `[{"id":"a","type":"b"}]`, ReasonMalformedJSON},
-		{"null", `null`, ReasonMalformedJSON},
-		{"string", `"x"`, ReasonMalformedJSON},
-		{"no id", `{"type":"webhook.test"}`, ReasonMissingID},
-		{"empty id", `{"id":"","type":"webhook.test"}`, ReasonMissingID},
-		{"numeric id", `{"id":12,"type":"webhook.test"}`, ReasonMissingID},
-		{"null id", `{"id":null,"type":"webhook.test"}`, ReasonMissingID},
-		{"stitch event", `{"event_type":"widget.complete","data":{"org_connection_id":"x"}}`, ReasonMissingID},
-		{"no type", `{"id":"a"}`, ReasonMissingType},
-		{"empty type", `{"id":"a","type":""}`, ReasonMissingType},
-		{"object type", `{"id":"a","type":{}}`, ReasonMissingType},
-		{"stitch with id", `{"id":"a","event_type":"widget.complete"}`, ReasonMissingType},
-		{"data string", `{"id":"a","type":"webhook.test","data":"x"}`, ReasonDataNotObject},
-		{"data array", `{"id":"a","type":"webhook.test","data":[]}`, ReasonDataNotObject},
-		{"data number", `{"id":"a","type":"webhook.test","data":1}`, ReasonDataNotObject},
-		{"date not rfc3339", `{"id":"a","type":"webhook.test","date":"13/06/2024"}`, ReasonInvalidDate},
-		{"date without zone", `{"id":"a","type":"webhook.test","date":"2024-06-13T00:08:31"}`, ReasonInvalidDate},
-		{"date number", `{"id":"a","type":"webhook.test","date":1718237311}`, ReasonInvalidDate},
-		{"date empty", `{"id":"a","type":"webhook.test","date":""}`, ReasonInvalidDate},
-		{"date out of range", `{"id":"a","type":"webhook.test","date":"0000-12-31T23:59:59Z"}`, ReasonInvalidDate},
+		{"empty", ``, reason.MalformedJSON},
+		{"not json", `hello`, reason.MalformedJSON},
+		{"truncated", `{"id":"a","type":"b"`, reason.MalformedJSON},
+		{"trailing garbage", `{"id":"a","type":"b"} x`, reason.MalformedJSON},
+		{"array", `[{"id":"a","type":"b"}]`, reason.MalformedJSON},
+		{"null", `null`, reason.MalformedJSON},
+		{"string", `"x"`, reason.MalformedJSON},
+		{"no id", `{"type":"webhook.test"}`, reason.MissingID},
+		{"empty id", `{"id":"","type":"webhook.test"}`, reason.MissingID},
+		{"numeric id", `{"id":12,"type":"webhook.test"}`, reason.MissingID},
+		{"null id", `{"id":null,"type":"webhook.test"}`, reason.MissingID},
+		{"stitch event", `{"event_type":"widget.complete","data":{"org_connection_id":"x"}}`, reason.MissingID},
+		{"no type", `{"id":"a"}`, reason.MissingType},
+		{"empty type", `{"id":"a","type":""}`, reason.MissingType},
+		{"object type", `{"id":"a","type":{}}`, reason.MissingType},
+		{"stitch with id", `{"id":"a","event_type":"widget.complete"}`, reason.MissingType},
+		{"data string", `{"id":"a","type":"webhook.test","data":"x"}`, reason.DataNotObject},
+		{"data array", `{"id":"a","type":"webhook.test","data":[]}`, reason.DataNotObject},
+		{"data number", `{"id":"a","type":"webhook.test","data":1}`, reason.DataNotObject},
+		{"date not rfc3339", `{"id":"a","type":"webhook.test","date":"13/06/2024"}`, reason.InvalidDate},
+		{"date without zone", `{"id":"a","type":"webhook.test","date":"2024-06-13T00:08:31"}`, reason.InvalidDate},
+		{"date number", `{"id":"a","type":"webhook.test","date":1718237311}`, reason.InvalidDate},
+		{"date empty", `{"id":"a","type":"webhook.test","date":""}`, reason.InvalidDate},
+		{"date out of range", `{"id":"a","type":"webhook.test","date":"0000-12-31T23:59:59Z"}`, reason.InvalidDate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev, err := Normalize([]byte(tt.body))
-			if got := reject.Reason(err); got != tt.reason || ev != nil {
+			if got := reason.Of(err); got != tt.reason || ev != nil {
 				t.Fatalf("Normalize = %v, %v; want reason %s", ev, err, tt.reason)
 			}
 		})

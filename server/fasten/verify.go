@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Headers are the Standard Webhooks headers of a delivery. The transport
@@ -29,7 +29,7 @@ type Verifier struct {
 // NewVerifier returns a Verifier that accepts a delivery signed with any of
 // secrets (several during a rotation, or one per mode: test and live).
 // Blank entries are skipped; a Verifier without secrets refuses every
-// delivery with ReasonNoSecretConfigured. A malformed secret is an error
+// delivery with reason.NoSecretConfigured. A malformed secret is an error
 // that names its position, never its value.
 func NewVerifier(secrets []string) (*Verifier, error) {
 	v := &Verifier{}
@@ -48,22 +48,22 @@ func NewVerifier(secrets []string) (*Verifier, error) {
 
 // Verify checks that body was signed by Fasten with one of the secrets and
 // that h.Timestamp is within Tolerance of now. It returns nil or a
-// *reject.Error with one of ReasonNoSecretConfigured, ReasonSignatureMissing,
-// ReasonTimestampInvalid, ReasonTimestampOutOfTolerance or
-// ReasonSignatureInvalid.
+// *reason.Error with one of reason.NoSecretConfigured, reason.SignatureMissing,
+// reason.TimestampInvalid, reason.TimestampOutOfTolerance or
+// reason.SignatureInvalid.
 func (v *Verifier) Verify(h Headers, body []byte, now time.Time) error {
 	if v == nil || len(v.keys) == 0 {
-		return reject.New(ReasonNoSecretConfigured, "no Fasten webhook secret is configured")
+		return reason.New(reason.NoSecretConfigured, "no Fasten webhook secret is configured")
 	}
 	if h.ID == "" || h.Timestamp == "" || h.Signature == "" {
-		return reject.New(ReasonSignatureMissing,
+		return reason.New(reason.SignatureMissing,
 			"webhook-id, webhook-timestamp and webhook-signature headers are required")
 	}
 	if err := checkTimestamp(h.Timestamp, now); err != nil {
 		return err
 	}
 	if !v.matches(h, body) {
-		return reject.New(ReasonSignatureInvalid, "no v1 signature matches a configured secret")
+		return reason.New(reason.SignatureInvalid, "no v1 signature matches a configured secret")
 	}
 	return nil
 }
@@ -73,11 +73,11 @@ func (v *Verifier) Verify(h Headers, body []byte, now time.Time) error {
 func checkTimestamp(header string, now time.Time) error {
 	ts, err := strconv.ParseInt(header, 10, 64)
 	if err != nil {
-		return reject.New(ReasonTimestampInvalid, "webhook-timestamp is not an integer of Unix seconds")
+		return reason.New(reason.TimestampInvalid, "webhook-timestamp is not an integer of Unix seconds")
 	}
 	limit := int64(Tolerance / time.Second)
 	if n := now.Unix(); ts < n-limit || ts > n+limit {
-		return reject.New(ReasonTimestampOutOfTolerance,
+		return reason.New(reason.TimestampOutOfTolerance,
 			"webhook-timestamp is more than 5 minutes from the receiver's clock")
 	}
 	return nil

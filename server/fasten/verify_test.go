@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Fixed secrets for the tests: 32 and 24 bytes.
@@ -74,28 +74,28 @@ func TestVerifyRejects(t *testing.T) {
 		v      *Verifier
 		h      Headers
 		body   []byte
-		reason string
+		reason reason.Reason
 	}{
-		{"no secrets", mustVerifier(t), good, testBody, ReasonNoSecretConfigured},
-		{"nil verifier", nil, good, testBody, ReasonNoSecretConfigured},
-		{"missing id", mustVerifier(t, testSecretA), with(func(h *Headers) { h.ID = "" }), testBody, ReasonSignatureMissing},
-		{"missing timestamp", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "" }), testBody, ReasonSignatureMissing},
-		{"missing signature", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "" }), testBody, ReasonSignatureMissing},
-		{"timestamp not integer", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "2024-06-13T00:08:31Z" }), testBody, ReasonTimestampInvalid},
-		{"timestamp fraction", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp += ".5" }), testBody, ReasonTimestampInvalid},
-		{"timestamp overflow", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "99999999999999999999" }), testBody, ReasonTimestampInvalid},
-		{"wrong secret", mustVerifier(t, testSecretB), good, testBody, ReasonSignatureInvalid},
-		{"tampered body", mustVerifier(t, testSecretA), good, append([]byte(nil), append(testBody, ' ')...), ReasonSignatureInvalid},
-		{"tampered id", mustVerifier(t, testSecretA), with(func(h *Headers) { h.ID = "msg_2" }), testBody, ReasonSignatureInvalid},
-		{"only non-v1 entries", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "v2," + strings.TrimPrefix(good.Signature, "v1,") }), testBody, ReasonSignatureInvalid},
-		{"no comma", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = strings.TrimPrefix(good.Signature, "v1,") }), testBody, ReasonSignatureInvalid},
-		{"not base64", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "v1,***" }), testBody, ReasonSignatureInvalid},
-		{"truncated signature", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = good.Signature[:len(good.Signature)-4] }), testBody, ReasonSignatureInvalid},
+		{"no secrets", mustVerifier(t), good, testBody, reason.NoSecretConfigured},
+		{"nil verifier", nil, good, testBody, reason.NoSecretConfigured},
+		{"missing id", mustVerifier(t, testSecretA), with(func(h *Headers) { h.ID = "" }), testBody, reason.SignatureMissing},
+		{"missing timestamp", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "" }), testBody, reason.SignatureMissing},
+		{"missing signature", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "" }), testBody, reason.SignatureMissing},
+		{"timestamp not integer", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "2024-06-13T00:08:31Z" }), testBody, reason.TimestampInvalid},
+		{"timestamp fraction", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp += ".5" }), testBody, reason.TimestampInvalid},
+		{"timestamp overflow", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Timestamp = "99999999999999999999" }), testBody, reason.TimestampInvalid},
+		{"wrong secret", mustVerifier(t, testSecretB), good, testBody, reason.SignatureInvalid},
+		{"tampered body", mustVerifier(t, testSecretA), good, append([]byte(nil), append(testBody, ' ')...), reason.SignatureInvalid},
+		{"tampered id", mustVerifier(t, testSecretA), with(func(h *Headers) { h.ID = "msg_2" }), testBody, reason.SignatureInvalid},
+		{"only non-v1 entries", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "v2," + strings.TrimPrefix(good.Signature, "v1,") }), testBody, reason.SignatureInvalid},
+		{"no comma", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = strings.TrimPrefix(good.Signature, "v1,") }), testBody, reason.SignatureInvalid},
+		{"not base64", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = "v1,***" }), testBody, reason.SignatureInvalid},
+		{"truncated signature", mustVerifier(t, testSecretA), with(func(h *Headers) { h.Signature = good.Signature[:len(good.Signature)-4] }), testBody, reason.SignatureInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.v.Verify(tt.h, tt.body, testNow)
-			if got := reject.Reason(err); got != tt.reason {
+			if got := reason.Of(err); got != tt.reason {
 				t.Fatalf("Verify = %v, want reason %s", err, tt.reason)
 			}
 		})
@@ -109,20 +109,20 @@ func TestVerifyTolerance(t *testing.T) {
 	tests := []struct {
 		name   string
 		skew   time.Duration // timestamp minus now
-		reason string
+		reason reason.Reason
 	}{
 		{"now", 0, ""},
 		{"exactly 5m old", -Tolerance, ""},
 		{"exactly 5m ahead", Tolerance, ""},
-		{"5m1s old", -Tolerance - time.Second, ReasonTimestampOutOfTolerance},
-		{"5m1s ahead", Tolerance + time.Second, ReasonTimestampOutOfTolerance},
-		{"a day old", -24 * time.Hour, ReasonTimestampOutOfTolerance},
-		{"zero", -time.Duration(testNow.Unix()) * time.Second, ReasonTimestampOutOfTolerance},
+		{"5m1s old", -Tolerance - time.Second, reason.TimestampOutOfTolerance},
+		{"5m1s ahead", Tolerance + time.Second, reason.TimestampOutOfTolerance},
+		{"a day old", -24 * time.Hour, reason.TimestampOutOfTolerance},
+		{"zero", -time.Duration(testNow.Unix()) * time.Second, reason.TimestampOutOfTolerance},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := signed(t, testSecretA, testNow.Add(tt.skew), testBody)
-			if got := reject.Reason(v.Verify(h, testBody, testNow)); got != tt.reason {
+			if got := reason.Of(v.Verify(h, testBody, testNow)); got != tt.reason {
 				t.Fatalf("reason %q, want %q", got, tt.reason)
 			}
 		})
@@ -133,7 +133,7 @@ func TestVerifyTolerance(t *testing.T) {
 	if err := v.Verify(h, testBody, testNow.Add(Tolerance+900*time.Millisecond)); err != nil {
 		t.Fatalf("sub-second edge: %v", err)
 	}
-	if got := reject.Reason(v.Verify(h, testBody, testNow.Add(-Tolerance-time.Millisecond))); got != ReasonTimestampOutOfTolerance {
+	if got := reason.Of(v.Verify(h, testBody, testNow.Add(-Tolerance-time.Millisecond))); got != reason.TimestampOutOfTolerance {
 		t.Fatalf("timestamp 5m and 1ms ahead (301 s in whole seconds): %q", got)
 	}
 }

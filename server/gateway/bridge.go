@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"google.golang.org/grpc/codes"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/auth"
@@ -43,8 +42,8 @@ func muxOptions() []runtime.ServeMuxOption {
 func requireKey(keys *auth.Keys) runtime.Middleware {
 	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
-			if !keys.AllowHTTP(r) {
-				writeError(w, http.StatusUnauthorized, codes.Unauthenticated, auth.ReasonAPIKeyInvalid, auth.MessageAPIKeyInvalid)
+			if err := keys.CheckHTTP(r); err != nil {
+				writeError(w, err)
 				return
 			}
 			next(w, r, params)

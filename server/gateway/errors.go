@@ -7,11 +7,8 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/code"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/connevents/connevents/server/api"
-	"github.com/connevents/connevents/server/oneup"
 )
 
 // ErrorBody is the JSON body of every HTTP error the service answers:
@@ -28,53 +25,32 @@ type ErrorBody struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 }
 
-// ReasonInvalidRequest is the reason of a request the gateway itself could
-// not turn into an RPC (an unknown enum value, a repeated oneof field, …).
-const ReasonInvalidRequest = "INVALID_REQUEST"
-
-// errorBody describes a gRPC status.
-func errorBody(st *status.Status) ErrorBody {
+// errorBody describes an error by its gRPC status (api.Status): the HTTP
+// status and the reason come from server/api's table, so that HTTP and
+// gRPC callers get the same answer.
+func errorBody(err error) ErrorBody {
+	st := api.Status(err)
 	b := ErrorBody{
-		Code:    runtime.HTTPStatusFromCode(st.Code()),
-		Status:  codeName(st.Code()),
+		Code:    api.HTTPStatus(st),
+		Status:  code.Code(st.Code()).String(),
 		Message: st.Message(),
 	}
 	if info := api.ErrorInfoOf(st.Err()); info != nil {
 		b.Reason, b.Metadata = info.GetReason(), info.GetMetadata()
-	} else if st.Code() == codes.InvalidArgument {
-		b.Reason = ReasonInvalidRequest // the gateway could not parse the request
-	}
-	if c, ok := reasonHTTPStatus[b.Reason]; ok {
-		b.Code = c
 	}
 	return b
 }
 
-// reasonHTTPStatus holds the reasons that HTTP can answer more precisely
-// than the gRPC code's usual mapping: a pushed 1upHealth payload of
-// another content type is INVALID_ARGUMENT over gRPC but 415 over HTTP.
-var reasonHTTPStatus = map[string]int{
-	oneup.ReasonUnsupportedMediaType: http.StatusUnsupportedMediaType,
-}
-
-// writeStatusError writes a gRPC status error as an HTTP error.
-func writeStatusError(w http.ResponseWriter, err error) {
-	b := errorBody(status.Convert(err))
+// writeError writes an error (a status, a *reason.Error, …) as an HTTP
+// error.
+func writeError(w http.ResponseWriter, err error) {
+	b := errorBody(err)
 	writeJSON(w, b.Code, b)
-}
-
-func writeError(w http.ResponseWriter, httpStatus int, code codes.Code, reason, message string) {
-	writeJSON(w, httpStatus, ErrorBody{Code: httpStatus, Status: codeName(code), Reason: reason, Message: message})
-}
-
-// codeName is the canonical upper-snake name of a gRPC code.
-func codeName(c codes.Code) string {
-	return code.Code(c).String()
 }
 
 // errorHandler makes grpc-gateway answer errors in the same shape.
 func errorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, err error) {
-	writeStatusError(w, err)
+	writeError(w, err)
 }
 
 func writeJSON(w http.ResponseWriter, httpStatus int, v any) {

@@ -1,8 +1,3 @@
-// Package gateway is the HTTP face of the service: the grpc-gateway mux
-// (REST and streaming JSON for every RPC with an HTTP rule), the
-// vendor-native ingest routes (Fasten webhooks, 1upHealth FHIR pushes),
-// health and the OpenAPI document. It translates; the rules live behind
-// server/api.
 package gateway
 
 import (

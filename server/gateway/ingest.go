@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"time"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/auth"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // fastenWebhook takes Fasten deliveries as Fasten sends them. It is
@@ -30,7 +30,7 @@ func fastenWebhook(svc *api.Service) http.Handler {
 			WebhookSignature: r.Header.Get("webhook-signature"),
 		})
 		if err != nil {
-			writeStatusError(w, err)
+			writeError(w, err)
 			return
 		}
 		writeProto(w, resp)
@@ -40,8 +40,8 @@ func fastenWebhook(svc *api.Service) http.Handler {
 // oneupPush takes 1upHealth AuditEvents as FHIR JSON or NDJSON.
 func oneupPush(svc *api.Service, keys *auth.Keys) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !keys.AllowHTTP(r) {
-			writeError(w, http.StatusUnauthorized, codes.Unauthenticated, auth.ReasonAPIKeyInvalid, auth.MessageAPIKeyInvalid)
+		if err := keys.CheckHTTP(r); err != nil {
+			writeError(w, err)
 			return
 		}
 		body, ok := readBody(w, r, MaxOneUpBody)
@@ -53,7 +53,7 @@ func oneupPush(svc *api.Service, keys *auth.Keys) http.Handler {
 			Payload:     body,
 		})
 		if err != nil {
-			writeStatusError(w, err)
+			writeError(w, err)
 			return
 		}
 		writeProto(w, resp)
@@ -73,10 +73,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, codes.InvalidArgument, "BODY_TOO_LARGE", "request body is larger than the limit")
+		writeError(w, reason.New(reason.BodyTooLarge, "request body is larger than the limit"))
 		return nil, false
 	case err != nil:
-		writeError(w, http.StatusBadRequest, codes.InvalidArgument, "BODY_UNREADABLE", "request body could not be read")
+		writeError(w, reason.New(reason.BodyUnreadable, "request body could not be read"))
 		return nil, false
 	}
 	return body, true
@@ -85,7 +85,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool
 func writeProto(w http.ResponseWriter, m proto.Message) {
 	b, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(m)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, codes.Internal, "", "could not encode the response")
+		writeError(w, reason.New(reason.Internal, "could not encode the response"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -67,7 +67,7 @@ func (ndjson) Delimiter() []byte      { return []byte("\n") }
 
 func (m ndjson) Marshal(v any) ([]byte, error) {
 	if st, ok := streamError(v); ok {
-		return json.Marshal(map[string]ErrorBody{"error": errorBody(st)})
+		return json.Marshal(map[string]ErrorBody{"error": errorBody(st.Err())})
 	}
 	return m.JSONPb.Marshal(v)
 }
@@ -82,7 +82,7 @@ func (sse) Delimiter() []byte      { return []byte("\n") }
 
 func (m sse) Marshal(v any) ([]byte, error) {
 	if st, ok := streamError(v); ok {
-		data, err := json.Marshal(errorBody(st))
+		data, err := json.Marshal(errorBody(st.Err()))
 		return sseFrame("", "error", data), err
 	}
 	item, ok := streamResult(v)

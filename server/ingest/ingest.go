@@ -1,18 +1,7 @@
-// Package ingest is the one way into the store. Every door (the Fasten
-// webhook, the gRPC relay, the 1upHealth poller and push) hands normalized
-// events to an Ingester, which stamps them, commits them, and tells the
-// subscriptions.
-//
-// Group commit: concurrent Ingest calls queue their events for a single
-// committer goroutine, which appends everything queued in one store
-// transaction (one fsync) and then answers each caller. A caller is answered
-// only after its events are durable, so throughput grows with concurrency
-// while every acknowledgement still means "committed".
 package ingest
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -21,11 +10,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
 )
 
 // ErrClosed is returned by Ingest after Close.
-var ErrClosed = errors.New("ingest: closed")
+var ErrClosed = reason.New(reason.ShuttingDown, "the server is shutting down; retry")
 
 // Notifier learns about newly committed events, in sequence order, right
 // after their commit. It must not block.

@@ -3,7 +3,7 @@ package oneup
 import (
 	"encoding/json"
 
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // bundle is a decoded FHIR Bundle: its items and its links.
@@ -27,11 +27,11 @@ func decodeBundle(body []byte) (*bundle, error) {
 		Link  json.RawMessage `json:"link"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, reject.New(ReasonMalformedJSON, "the Bundle is not a JSON object")
+		return nil, reason.New(reason.MalformedJSON, "the Bundle is not a JSON object")
 	}
 	var entries []json.RawMessage
 	if !isAbsent(doc.Entry) && json.Unmarshal(doc.Entry, &entries) != nil {
-		return nil, reject.New(ReasonMalformedBundle, "Bundle.entry is not an array")
+		return nil, reason.New(reason.MalformedBundle, "Bundle.entry is not an array")
 	}
 	b := &bundle{items: make([]Item, 0, len(entries)), linksOK: true}
 	for _, e := range entries {
@@ -50,7 +50,7 @@ func entryItem(e json.RawMessage) Item {
 		Resource json.RawMessage `json:"resource"`
 	}
 	if json.Unmarshal(e, &entry) != nil || isAbsent(entry.Resource) {
-		return Item{Err: reject.New(ReasonMalformedEntry, "the Bundle entry has no resource object")}
+		return Item{Err: reason.New(reason.MalformedEntry, "the Bundle entry has no resource object")}
 	}
 	return normalizeItem(entry.Resource)
 }

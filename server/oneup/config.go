@@ -86,10 +86,10 @@ type Config struct {
 	// Progress, when set, is called after each page with the poll's
 	// running totals (the backfill command prints them).
 	Progress func(PollResult)
-	// Rejected, when set, is called with the reason of every entry a poll
-	// rejects, so that the server counts poll and push rejections in one
-	// place (its status board).
-	Rejected func(reason string)
+	// Status, when set, is told each entry a poll rejects, the checkpoint
+	// and the end of each poll: the server's status board, which also
+	// counts pushes and what the Sink stores. Nil reports nothing.
+	Status StatusRecorder
 }
 
 // withDefaults returns c with every zero field set to its default.

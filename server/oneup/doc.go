@@ -4,7 +4,7 @@
 // It has two halves:
 //
 //   - Parse and Normalize are pure functions: FHIR JSON or NDJSON in,
-//     normalized events (or *reject.Error) out. They are lenient: an
+//     normalized events (or *reason.Error) out. They are lenient: an
 //     AuditEvent with unknown codings, a missing outcome, extra fields or
 //     values of an unexpected JSON type is still an event. Only a payload
 //     that is not an AuditEvent at all, or lacks `id` or `recorded`, is

@@ -12,6 +12,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
+	"github.com/connevents/connevents/server/status"
 	"github.com/connevents/connevents/server/store"
 )
 
@@ -124,11 +125,13 @@ func (s *sleeps) all() []time.Duration {
 	return append([]time.Duration(nil), s.d...)
 }
 
-// rig is a poller wired to a fake 1upHealth server and in-memory fakes.
+// rig is a poller wired to a fake 1upHealth server, in-memory fakes and a
+// real status board.
 type rig struct {
 	srv    *oneuptest.Server
 	sink   *memSink
 	cps    *memCheckpoints
+	board  *status.Board
 	logs   *syncBuffer
 	sleeps *sleeps
 	now    time.Time
@@ -136,8 +139,14 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	return &rig{srv: oneuptest.New(t), sink: newMemSink(), cps: newMemCheckpoints(),
+	return &rig{srv: oneuptest.New(t), sink: newMemSink(), cps: newMemCheckpoints(), board: status.NewBoard(),
 		logs: &syncBuffer{}, sleeps: &sleeps{}, now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+}
+
+// Status is what the poller reported on its status board (Config.Status,
+// a *status.Board in every test).
+func (p *Poller) Status() *conneventsv1.SourceStatus {
+	return p.cfg.Status.(*status.Board).Get(conneventsv1.Source_SOURCE_ONEUP)
 }
 
 // config returns a Config for the rig; edit it before poller().
@@ -147,7 +156,7 @@ func (r *rig) config() Config {
 		Interval: time.Millisecond, Since: r.now.Add(-30 * 24 * time.Hour), Overlap: 10 * time.Minute,
 		PageSize: 10, RequestTimeout: 5 * time.Second, MaxAttempts: 3,
 		Logger: slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:    func() time.Time { return r.now }, Sleep: r.sleeps.sleep,
+		Now:    func() time.Time { return r.now }, Sleep: r.sleeps.sleep, Status: r.board,
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // auditEvent holds the AuditEvent elements the mapping reads. Everything
@@ -65,17 +65,17 @@ type detail struct {
 // *json.UnmarshalTypeError, which is ignored).
 func decodeAuditEvent(raw []byte) (*auditEvent, error) {
 	if !isJSONObject(raw) {
-		return nil, reject.New(ReasonMalformedJSON, "the resource is not a JSON object")
+		return nil, reason.New(reason.MalformedJSON, "the resource is not a JSON object")
 	}
 	var ae auditEvent
 	if err := json.Unmarshal(raw, &ae); err != nil && !isTypeError(err) {
-		return nil, reject.New(ReasonMalformedJSON, "the resource is not valid JSON")
+		return nil, reason.New(reason.MalformedJSON, "the resource is not valid JSON")
 	}
 	switch {
 	case ae.ResourceType != "AuditEvent":
-		return nil, reject.New(ReasonNotAnAuditEvent, "resourceType is not AuditEvent")
+		return nil, reason.New(reason.NotAnAuditEvent, "resourceType is not AuditEvent")
 	case ae.ID == "":
-		return nil, reject.New(ReasonMissingID, "the AuditEvent has no id")
+		return nil, reason.New(reason.MissingID, "the AuditEvent has no id")
 	}
 	return &ae, nil
 }

@@ -8,7 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // fuzzContentTypes are the content types FuzzParse picks from.
@@ -52,9 +52,9 @@ func FuzzNormalize(f *testing.F) {
 
 func checkReject(t *testing.T, err error) {
 	t.Helper()
-	var r *reject.Error
+	var r *reason.Error
 	if !errors.As(err, &r) || r.Reason == "" || r.Message == "" {
-		t.Fatalf("error is not a *reject.Error with a reason: %v", err)
+		t.Fatalf("error is not a *reason.Error with a reason: %v", err)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Normalize turns one AuditEvent (its exact JSON bytes) into a
@@ -18,7 +18,7 @@ import (
 // derive and Raw (a copy of raw); it never sets Id, Sequence or ReceivedAt,
 // which belong to the ingest path.
 //
-// It returns a *reject.Error when raw is not a JSON object
+// It returns a *reason.Error when raw is not a JSON object
 // (MALFORMED_JSON), not an AuditEvent (NOT_AN_AUDIT_EVENT), or lacks an id
 // (MISSING_ID) or a usable `recorded` (MISSING_RECORDED, INVALID_RECORDED).
 // Anything else unexpected is tolerated.
@@ -97,7 +97,7 @@ func outcomeOr(raw json.RawMessage, def conneventsv1.Outcome) conneventsv1.Outco
 func parseRecorded(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}, reject.New(ReasonMissingRecorded, "the AuditEvent has no recorded time")
+		return time.Time{}, reason.New(reason.MissingRecorded, "the AuditEvent has no recorded time")
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -106,7 +106,7 @@ func parseRecorded(s string) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, reject.New(ReasonInvalidRecorded, "recorded is not a FHIR instant")
+	return time.Time{}, reason.New(reason.InvalidRecorded, "recorded is not a FHIR instant")
 }
 
 // isFailure reports whether o is one of the three failure outcomes.

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Item is the result for one resource of a payload, in payload order.
@@ -18,7 +18,7 @@ type Item struct {
 	Raw []byte
 	// Event is the normalized event when the item was accepted.
 	Event *conneventsv1.ConnectionEvent
-	// Err is a *reject.Error when the item was rejected.
+	// Err is a *reason.Error when the item was rejected.
 	Err error
 }
 
@@ -29,7 +29,7 @@ type Item struct {
 // Bundle of them (entry[].resource); application/fhir+ndjson,
 // application/x-ndjson or application/ndjson carry one resource per line,
 // blank lines skipped. A leading UTF-8 byte order mark is ignored.
-// Whole-payload problems return a *reject.Error
+// Whole-payload problems return a *reason.Error
 // (UNSUPPORTED_MEDIA_TYPE, MALFORMED_JSON, MALFORMED_BUNDLE); problems with
 // one resource are reported in its Item and do not affect the others.
 func Parse(contentType string, body []byte) ([]Item, error) {
@@ -40,7 +40,7 @@ func Parse(contentType string, body []byte) ([]Item, error) {
 	case "application/fhir+ndjson", "application/x-ndjson", "application/ndjson":
 		return parseNDJSON(body), nil
 	}
-	return nil, reject.New(ReasonUnsupportedMediaType,
+	return nil, reason.New(reason.UnsupportedMediaType,
 		"content type must be application/fhir+json, application/json or application/fhir+ndjson")
 }
 
@@ -53,7 +53,7 @@ func mediaType(contentType string) string {
 // parseJSON handles one resource or a Bundle.
 func parseJSON(body []byte) ([]Item, error) {
 	if !isJSONObject(body) {
-		return nil, reject.New(ReasonMalformedJSON, "the payload is not a JSON object")
+		return nil, reason.New(reason.MalformedJSON, "the payload is not a JSON object")
 	}
 	var probe struct {
 		ResourceType string `json:"resourceType"`

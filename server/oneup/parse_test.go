@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
 func readFixture(t *testing.T, name string) []byte {
@@ -30,7 +30,7 @@ func compact(t *testing.T, b []byte) []byte {
 }
 
 // wantItems checks each item's outcome: "" for accepted, else the reason.
-func wantItems(t *testing.T, items []Item, want ...string) {
+func wantItems(t *testing.T, items []Item, want ...reason.Reason) {
 	t.Helper()
 	if len(items) != len(want) {
 		t.Fatalf("got %d items, want %d", len(items), len(want))
@@ -39,7 +39,7 @@ func wantItems(t *testing.T, items []Item, want ...string) {
 		if (it.Event == nil) == (it.Err == nil) {
 			t.Errorf("item %d: exactly one of Event and Err must be set", i)
 		}
-		if got := reject.Reason(it.Err); got != want[i] {
+		if got := reason.Of(it.Err); got != want[i] {
 			t.Errorf("item %d: reason %q, want %q (err %v)", i, got, want[i], it.Err)
 		}
 	}
@@ -62,7 +62,7 @@ func TestParseSingleWrongResourceType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantItems(t, items, ReasonNotAnAuditEvent)
+	wantItems(t, items, reason.NotAnAuditEvent)
 }
 
 func TestParseBundleMixed(t *testing.T) {
@@ -78,8 +78,8 @@ func TestParseBundleMixed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantItems(t, items, "", ReasonNotAnAuditEvent, ReasonMissingID, ReasonMissingRecorded,
-		ReasonMalformedEntry, ReasonMalformedEntry, "")
+	wantItems(t, items, "", reason.NotAnAuditEvent, reason.MissingID, reason.MissingRecorded,
+		reason.MalformedEntry, reason.MalformedEntry, "")
 	if !bytes.Equal(items[0].Raw, bytes.TrimSpace(a)) || !bytes.Equal(items[6].Raw, bytes.TrimSpace(b)) {
 		t.Error("Raw of a Bundle entry is not the resource's own bytes")
 	}
@@ -93,7 +93,7 @@ func TestParseNDJSONWithBadLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantItems(t, items, "", ReasonMalformedJSON, "", ReasonMalformedJSON)
+	wantItems(t, items, "", reason.MalformedJSON, "", reason.MalformedJSON)
 	if !bytes.Equal(items[0].Raw, a) || !bytes.Equal(items[2].Raw, b) {
 		t.Error("Raw of an NDJSON line is not the line")
 	}
@@ -101,19 +101,20 @@ func TestParseNDJSONWithBadLine(t *testing.T) {
 
 func TestParseWholePayloadErrors(t *testing.T) {
 	tests := []struct {
-		name, ct, body, reason string
+		name, ct, body string
+		reason         reason.Reason
 	}{
-		{"not json", "application/fhir+json", `{"resourceType":`, ReasonMalformedJSON},
-		{"empty", "application/json", ``, ReasonMalformedJSON},
-		{"array", "application/json", `[{"resourceType":"AuditEvent"}]`, ReasonMalformedJSON},
-		{"entry not array", "application/fhir+json", `{"resourceType":"Bundle","entry":{"a":1}}`, ReasonMalformedBundle},
-		{"xml", "application/fhir+xml", `<AuditEvent/>`, ReasonUnsupportedMediaType},
-		{"no type", "", `{}`, ReasonUnsupportedMediaType},
+		{"not json", "application/fhir+json", `{"resourceType":`, reason.MalformedJSON},
+		{"empty", "application/json", ``, reason.MalformedJSON},
+		{"array", "application/json", `[{"resourceType":"AuditEvent"}]`, reason.MalformedJSON},
+		{"entry not array", "application/fhir+json", `{"resourceType":"Bundle","entry":{"a":1}}`, reason.MalformedBundle},
+		{"xml", "application/fhir+xml", `<AuditEvent/>`, reason.UnsupportedMediaType},
+		{"no type", "", `{}`, reason.UnsupportedMediaType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			items, err := Parse(tt.ct, []byte(tt.body))
-			if got := reject.Reason(err); got != tt.reason || items != nil {
+			if got := reason.Of(err); got != tt.reason || items != nil {
 				t.Errorf("reason %q, want %q (items %v)", got, tt.reason, items)
 			}
 		})

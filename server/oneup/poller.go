@@ -59,7 +59,7 @@ type Poller struct {
 	client *Client
 	sink   Sink
 	cps    Checkpoints
-	status *tracker
+	status reporter
 	since  time.Time // the first poll's lower bound
 	floor  time.Time // Config.Since: no poll reads earlier (zero: none)
 	pollMu sync.Mutex
@@ -79,12 +79,9 @@ func NewPoller(cfg Config, sink Sink, cps Checkpoints) (*Poller, error) {
 	if since.IsZero() {
 		since = cfg.Now().Add(-DefaultSinceAge)
 	}
-	return &Poller{cfg: cfg, client: client, sink: sink, cps: cps, status: newTracker(),
+	return &Poller{cfg: cfg, client: client, sink: sink, cps: cps, status: reporter{cfg.Status},
 		since: since.UTC(), floor: cfg.Since.UTC()}, nil
 }
-
-// Status returns a snapshot of the poller's state.
-func (p *Poller) Status() *conneventsv1.SourceStatus { return p.status.snapshot() }
 
 // Run polls at once and then every Interval until ctx ends, and returns
 // nil then. After consecutive failed polls the wait doubles, up to

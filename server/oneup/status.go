@@ -3,97 +3,62 @@ package oneup
 import (
 	"context"
 	"errors"
-	"maps"
-	"sync"
 	"time"
 
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/reject"
+	"github.com/connevents/connevents/server/reason"
 )
 
-// tracker holds the poller's status behind a mutex.
-type tracker struct {
-	mu          sync.Mutex
-	state       conneventsv1.SourceState
-	lastSuccess time.Time
-	lastErrorAt time.Time
-	lastError   string
-	ingested    int64
-	duplicates  int64
-	rejections  map[string]int64
-	checkpoint  time.Time
+// StatusRecorder is where the poller reports its status (Config.Status):
+// the server's status.Board, the one owner of every source's status. The
+// poller reports each entry it rejects, its checkpoint, and the end of each
+// poll; the events it stores are counted by the Sink (the ingest path).
+type StatusRecorder interface {
+	Rejected(src conneventsv1.Source, r reason.Reason)
+	Checkpointed(src conneventsv1.Source, next time.Time)
+	Succeeded(src conneventsv1.Source, at time.Time)
+	Failed(src conneventsv1.Source, at time.Time, state conneventsv1.SourceState, message string)
 }
 
-func newTracker() *tracker {
-	return &tracker{state: conneventsv1.SourceState_SOURCE_STATE_OK, rejections: map[string]int64{}}
+// reporter reports to Config.Status as SOURCE_ONEUP, or nowhere when it is
+// nil.
+type reporter struct{ rec StatusRecorder }
+
+const self = conneventsv1.Source_SOURCE_ONEUP
+
+func (r reporter) addRejection(why reason.Reason) {
+	if r.rec != nil {
+		r.rec.Rejected(self, why)
+	}
 }
 
-func (t *tracker) addIngested(stored, dups int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.ingested += int64(stored)
-	t.duplicates += int64(dups)
+func (r reporter) setCheckpoint(lower time.Time) {
+	if r.rec != nil {
+		r.rec.Checkpointed(self, lower)
+	}
 }
 
-func (t *tracker) addRejection(reason string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.rejections[reason]++
-}
-
-func (t *tracker) setCheckpoint(lower time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.checkpoint = lower
-}
-
-// pollDone records the end of a poll: OK, or ERROR / CONFIG_ERROR with the
+// pollDone reports the end of a poll: OK, or ERROR / CONFIG_ERROR with the
 // error's text (which never holds secrets or personal data).
-func (t *tracker) pollDone(at time.Time, err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err == nil {
-		t.state, t.lastSuccess = conneventsv1.SourceState_SOURCE_STATE_OK, at
-		return
-	}
-	t.state = conneventsv1.SourceState_SOURCE_STATE_ERROR
-	var ce *ConfigError
-	if errors.As(err, &ce) {
-		t.state = conneventsv1.SourceState_SOURCE_STATE_CONFIG_ERROR
-	}
-	t.lastErrorAt, t.lastError = at, err.Error()
-}
-
-func (t *tracker) snapshot() *conneventsv1.SourceStatus {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return &conneventsv1.SourceStatus{
-		Source:             conneventsv1.Source_SOURCE_ONEUP,
-		State:              t.state,
-		LastSuccessAt:      timestampOrNil(t.lastSuccess),
-		LastErrorAt:        timestampOrNil(t.lastErrorAt),
-		LastError:          t.lastError,
-		EventsIngested:     t.ingested,
-		Duplicates:         t.duplicates,
-		RejectionsByReason: maps.Clone(t.rejections),
-		Checkpoint:         timestampOrNil(t.checkpoint),
+func (r reporter) pollDone(at time.Time, err error) {
+	switch {
+	case r.rec == nil:
+	case err == nil:
+		r.rec.Succeeded(self, at)
+	case errors.As(err, new(*ConfigError)):
+		r.rec.Failed(self, at, conneventsv1.SourceState_SOURCE_STATE_CONFIG_ERROR, err.Error())
+	default:
+		r.rec.Failed(self, at, conneventsv1.SourceState_SOURCE_STATE_ERROR, err.Error())
 	}
 }
 
-func timestampOrNil(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
-
-func rejectReason(err error) string {
-	if r := reject.Reason(err); r != "" {
+// rejectReason is the reason of an entry's error; Parse and Normalize
+// always give one, so INTERNAL would be a bug.
+func rejectReason(err error) reason.Reason {
+	if r := reason.Of(err); r != "" {
 		return r
 	}
-	return "UNKNOWN"
+	return reason.Internal
 }
 
 // finish records and logs the end of a poll. A poll cut short by ctx (the

@@ -63,7 +63,6 @@ func (p *Poller) ingestPage(ctx context.Context, page *Page, res *PollResult) (t
 	}
 	res.Stored += stored
 	res.Duplicates += dups
-	p.status.addIngested(stored, dups)
 	p.cfg.Logger.DebugContext(ctx, "oneup: page ingested", "page", res.Pages, "entries", len(page.Items),
 		"stored", stored, "duplicates", dups)
 	return newest, nil
@@ -79,11 +78,8 @@ func (p *Poller) accepted(ctx context.Context, page *Page, res *PollResult) ([]*
 		if it.Err != nil {
 			reason := rejectReason(it.Err)
 			res.Rejected++
-			res.RejectionsByReason[reason]++
+			res.RejectionsByReason[string(reason)]++
 			p.status.addRejection(reason)
-			if p.cfg.Rejected != nil {
-				p.cfg.Rejected(reason)
-			}
 			p.cfg.Logger.WarnContext(ctx, "oneup: entry rejected", "page", res.Pages, "entry", i, "reason", reason)
 			continue
 		}

@@ -1,7 +1,3 @@
-// Package status keeps what operators see about each source: events stored,
-// duplicates answered, rejections by reason, last success and last error.
-// Counters are in memory and start at zero with the process; the 1upHealth
-// poller's checkpoint lives in the store.
 package status
 
 import (
@@ -12,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Board holds one SourceStatus per source. Safe for concurrent use.
@@ -60,8 +57,8 @@ func (b *Board) Ingested(src conneventsv1.Source, stored, duplicates int, at tim
 }
 
 // Rejected counts one refused item.
-func (b *Board) Rejected(src conneventsv1.Source, reason string) {
-	b.update(src, func(s *conneventsv1.SourceStatus) { s.RejectionsByReason[reason]++ })
+func (b *Board) Rejected(src conneventsv1.Source, r reason.Reason) {
+	b.update(src, func(s *conneventsv1.SourceStatus) { s.RejectionsByReason[string(r)]++ })
 }
 
 // Succeeded records a success: an accepted delivery, a complete poll.
@@ -70,6 +67,22 @@ func (b *Board) Succeeded(src conneventsv1.Source, at time.Time) {
 		s.LastSuccessAt = timestamppb.New(at)
 		s.State = conneventsv1.SourceState_SOURCE_STATE_OK
 	})
+}
+
+// Failed records a failure (a failed poll): the source's state becomes
+// state (SOURCE_STATE_ERROR or SOURCE_STATE_CONFIG_ERROR), with when and
+// why. message must hold no secrets or personal data.
+func (b *Board) Failed(src conneventsv1.Source, at time.Time, state conneventsv1.SourceState, message string) {
+	b.update(src, func(s *conneventsv1.SourceStatus) {
+		s.State = state
+		s.LastErrorAt = timestamppb.New(at)
+		s.LastError = message
+	})
+}
+
+// Checkpointed records where the source's next poll starts.
+func (b *Board) Checkpointed(src conneventsv1.Source, next time.Time) {
+	b.update(src, func(s *conneventsv1.SourceStatus) { s.Checkpoint = timestamppb.New(next) })
 }
 
 // Get returns a copy of one source's status, or nil for an unknown source.

@@ -5,17 +5,7 @@ import (
 	"encoding/binary"
 	"strconv"
 
-	"google.golang.org/grpc/codes"
-
-	"github.com/connevents/connevents/server/api"
-)
-
-// Cursor reasons (ErrorInfo.reason).
-const (
-	ReasonCursorInvalid       = "CURSOR_INVALID"
-	ReasonCursorExpired       = "CURSOR_EXPIRED"
-	ReasonCursorOtherDatabase = "CURSOR_OTHER_DATABASE"
-	ReasonCursorAhead         = "CURSOR_AHEAD_OF_LOG"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // A cursor is "c1" + the database id's bytes + the sequence (8 bytes, big
@@ -32,38 +22,43 @@ func EncodeCursor(dbID string, seq int64) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// DecodeCursor returns the sequence of a cursor issued by database dbID.
+var errCursorInvalid = reason.New(reason.CursorInvalid, "the cursor is malformed")
+
+// DecodeCursor returns the sequence of a cursor issued by database dbID, or
+// a *reason.Error (CURSOR_INVALID, CURSOR_OTHER_DATABASE).
 func DecodeCursor(dbID, cursor string) (int64, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil || len(b) < len(cursorVersion)+8 || string(b[:len(cursorVersion)]) != cursorVersion {
-		return 0, api.WithReason(codes.InvalidArgument, ReasonCursorInvalid, "the cursor is malformed", nil)
+		return 0, errCursorInvalid
 	}
 	id, seqBytes := b[len(cursorVersion):len(b)-8], b[len(b)-8:]
 	if string(id) != dbID {
-		return 0, api.WithReason(codes.FailedPrecondition, ReasonCursorOtherDatabase,
-			"the cursor was issued by another database; start again from a start_position", nil)
+		return 0, reason.New(reason.CursorOtherDatabase,
+			"the cursor was issued by another database; start again from a start_position")
 	}
 	seq := int64(binary.BigEndian.Uint64(seqBytes))
 	if seq < 0 {
-		return 0, api.WithReason(codes.InvalidArgument, ReasonCursorInvalid, "the cursor is malformed", nil)
+		return 0, errCursorInvalid
 	}
 	return seq, nil
 }
 
-// checkRetained rejects a position the log no longer holds, or has not
-// reached.
+// checkRetained rejects a position the log no longer holds
+// (CURSOR_EXPIRED), or has not reached (CURSOR_AHEAD_OF_LOG).
 func checkRetained(dbID string, seq, oldest, head int64) error {
 	if seq < oldest-1 {
-		return api.WithReason(codes.FailedPrecondition, ReasonCursorExpired,
-			"the cursor is older than the retained log; resume from oldest_cursor (events in between are gone)",
-			map[string]string{
+		return &reason.Error{
+			Reason:  reason.CursorExpired,
+			Message: "the cursor is older than the retained log; resume from oldest_cursor (events in between are gone)",
+			Metadata: map[string]string{
 				"oldest_cursor":   EncodeCursor(dbID, oldest-1),
 				"oldest_sequence": strconv.FormatInt(oldest, 10),
-			})
+			},
+		}
 	}
 	if seq > head {
-		return api.WithReason(codes.FailedPrecondition, ReasonCursorAhead,
-			"the cursor is ahead of the log (was the database restored?); start again from a start_position", nil)
+		return reason.New(reason.CursorAheadOfLog,
+			"the cursor is ahead of the log (was the database restored?); start again from a start_position")
 	}
 	return nil
 }

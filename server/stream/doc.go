@@ -18,4 +18,9 @@
 // buffer stays full for longer than the slow-subscriber timeout is ended
 // with RESOURCE_EXHAUSTED (reason SUBSCRIBER_TOO_SLOW) and can resume from
 // the last cursor it received.
+//
+// The package knows no gRPC codes: its refusals are *reason.Error values
+// (the cursor reasons, TOO_MANY_SUBSCRIPTIONS, SUBSCRIBER_TOO_SLOW), and a
+// failed store read returns the store's error; server/api turns them into
+// statuses.
 package stream

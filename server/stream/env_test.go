@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/sqlite"
@@ -36,15 +37,6 @@ type env struct {
 // that never delivers what a test waits for fails the test instead of
 // hanging it.
 const streamTimeout = time.Minute
-
-type subscribeOnly struct {
-	conneventsv1.UnimplementedConnectionEventServiceServer
-	hub *stream.Hub
-}
-
-func (s subscribeOnly) SubscribeEvents(req *conneventsv1.SubscribeEventsRequest, ss conneventsv1.ConnectionEventService_SubscribeEventsServer) error {
-	return s.hub.Subscribe(req, ss)
-}
 
 // newEnv serves a fresh SQLite store.
 func newEnv(t testing.TB, opts stream.Options) *env {
@@ -72,7 +64,9 @@ func serve(t testing.TB, st store.Store, opts stream.Options) *env {
 	in := ingest.New(st, ingest.WithNotifier(hub))
 	lis := bufconn.Listen(1 << 20)
 	srv := grpc.NewServer(stream.ServerOption())
-	conneventsv1.RegisterConnectionEventServiceServer(srv, subscribeOnly{hub: hub})
+	// The service answers as the server's does: server/api turns the hub's
+	// errors into statuses.
+	conneventsv1.RegisterConnectionEventServiceServer(srv, api.New(api.Deps{Store: st, Ingester: in, Streams: hub}))
 	go func() { _ = srv.Serve(lis) }()
 
 	var mu sync.Mutex

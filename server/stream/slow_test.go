@@ -15,6 +15,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/stream"
 )
 
@@ -83,8 +84,8 @@ func TestSlowSubscriber(t *testing.T) {
 	// were it to read earlier, it might catch up before SlowTimeout.
 	waitFor(ctx, t, "the slow subscription to end", func() bool { return e.hub.Active() == 1 })
 	got, err := drain(slow)
-	if status.Code(err) != codes.ResourceExhausted || api.ReasonOf(err) != stream.ReasonTooSlow {
-		t.Fatalf("slow subscriber ended with %v, want RESOURCE_EXHAUSTED %s", err, stream.ReasonTooSlow)
+	if status.Code(err) != codes.ResourceExhausted || api.ReasonOf(err) != reason.SubscriberTooSlow {
+		t.Fatalf("slow subscriber ended with %v, want RESOURCE_EXHAUSTED %s", err, reason.SubscriberTooSlow)
 	}
 	if len(got) == n {
 		t.Fatal("the slow subscriber was never behind; the test proves nothing")

@@ -2,12 +2,9 @@ package stream
 
 import (
 	"context"
-
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"fmt"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/store"
 )
 
@@ -16,7 +13,7 @@ import (
 func (h *Hub) startPosition(ctx context.Context, req *conneventsv1.SubscribeEventsRequest) (int64, error) {
 	b, err := h.store.Bounds(ctx)
 	if err != nil {
-		return 0, storageError()
+		return 0, readError(ctx, err)
 	}
 	switch start := req.GetStart().(type) {
 	case *conneventsv1.SubscribeEventsRequest_StartCursor:
@@ -28,7 +25,7 @@ func (h *Hub) startPosition(ctx context.Context, req *conneventsv1.SubscribeEven
 	case *conneventsv1.SubscribeEventsRequest_StartTime:
 		seq, err := h.store.SequenceBefore(ctx, start.StartTime.AsTime())
 		if err != nil {
-			return 0, storageError()
+			return 0, readError(ctx, err)
 		}
 		return seq, nil
 	case *conneventsv1.SubscribeEventsRequest_StartPosition:
@@ -47,13 +44,13 @@ func (h *Hub) readStore(ctx context.Context, f *conneventsv1.EventFilter, after,
 		Limit: h.opts.ReadBatch, WithRaw: full,
 	})
 	if err != nil {
-		return nil, after, h.readError(ctx)
+		return nil, after, readError(ctx, err)
 	}
 	// Pruning deletes a prefix of the log. If the cursor is still inside
 	// the retained log after the read, the read skipped nothing.
 	b, err := h.store.Bounds(ctx)
 	if err != nil {
-		return nil, after, h.readError(ctx)
+		return nil, after, readError(ctx, err)
 	}
 	if err := checkRetained(h.dbID, after, b.Oldest, max(b.Head, after)); err != nil {
 		return nil, after, err
@@ -64,13 +61,12 @@ func (h *Hub) readStore(ctx context.Context, f *conneventsv1.EventFilter, after,
 	return events, events[len(events)-1].GetSequence(), nil
 }
 
-func (h *Hub) readError(ctx context.Context) error {
+// readError is the error of a failed store read: the context's, when the
+// subscription ended meanwhile, or the store's (server/api answers it
+// STORAGE_UNAVAILABLE and logs it).
+func readError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return status.FromContextError(ctx.Err()).Err()
+		return ctx.Err()
 	}
-	return storageError()
-}
-
-func storageError() error {
-	return api.WithReason(codes.Unavailable, api.ReasonStorageUnavailable, "storage is unavailable; retry later", nil)
+	return fmt.Errorf("stream: reading the log: %w", err)
 }

@@ -13,6 +13,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/stream"
 )
 
@@ -149,12 +150,12 @@ func TestBadCursors(t *testing.T) {
 		name   string
 		cursor string
 		code   codes.Code
-		reason string
+		reason reason.Reason
 	}{
-		{"malformed", "not a cursor!", codes.InvalidArgument, stream.ReasonCursorInvalid},
-		{"other database", stream.EncodeCursor("another-db", 3), codes.FailedPrecondition, stream.ReasonCursorOtherDatabase},
-		{"expired", stream.EncodeCursor(db, 3), codes.FailedPrecondition, stream.ReasonCursorExpired},
-		{"ahead", stream.EncodeCursor(db, 99), codes.FailedPrecondition, stream.ReasonCursorAhead},
+		{"malformed", "not a cursor!", codes.InvalidArgument, reason.CursorInvalid},
+		{"other database", stream.EncodeCursor("another-db", 3), codes.FailedPrecondition, reason.CursorOtherDatabase},
+		{"expired", stream.EncodeCursor(db, 3), codes.FailedPrecondition, reason.CursorExpired},
+		{"ahead", stream.EncodeCursor(db, 99), codes.FailedPrecondition, reason.CursorAheadOfLog},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -182,7 +183,7 @@ func TestMaxSubscriptions(t *testing.T) {
 		}
 	}
 	_, err := e.subscribe(t, fromStart()).next()
-	if status.Code(err) != codes.ResourceExhausted || api.ReasonOf(err) != stream.ReasonTooManySubscriptions {
-		t.Fatalf("third subscription: %v, want RESOURCE_EXHAUSTED %s", err, stream.ReasonTooManySubscriptions)
+	if status.Code(err) != codes.ResourceExhausted || api.ReasonOf(err) != reason.TooManySubscriptions {
+		t.Fatalf("third subscription: %v, want RESOURCE_EXHAUSTED %s", err, reason.TooManySubscriptions)
 	}
 }

@@ -2,28 +2,29 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/reason"
 )
 
-// Subscription reasons (ErrorInfo.reason).
-const (
-	ReasonTooSlow              = "SUBSCRIBER_TOO_SLOW"
-	ReasonTooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS"
+var (
+	errTooMany = reason.New(reason.TooManySubscriptions, "too many concurrent subscriptions; retry later")
+	errTooSlow = reason.New(reason.SubscriberTooSlow, "the subscriber did not keep up; resume from the last cursor received")
 )
 
 // Subscribe serves one SubscribeEvents stream until the client goes away,
-// the stream fails, or the subscriber is too slow.
+// the stream fails, or the subscriber is too slow. Its errors are
+// *reason.Error values (cursors, TOO_MANY_SUBSCRIPTIONS,
+// SUBSCRIBER_TOO_SLOW), the context's error when the client went away,
+// the stream's send error, or a store error; server/api maps them.
 func (h *Hub) Subscribe(req *conneventsv1.SubscribeEventsRequest, ss conneventsv1.ConnectionEventService_SubscribeEventsServer) error {
 	if h.active.Add(1) > int64(h.opts.MaxSubscriptions) {
 		h.active.Add(-1)
-		return api.WithReason(codes.ResourceExhausted, ReasonTooManySubscriptions, "too many concurrent subscriptions; retry later", nil)
+		return errTooMany
 	}
 	defer h.active.Add(-1)
 	ctx := ss.Context()
@@ -65,7 +66,7 @@ func (s *subscription) serve(ctx context.Context, ss conneventsv1.ConnectionEven
 	}()
 	err := s.readLoop(ctx)
 	close(s.out)
-	if api.ReasonOf(err) != ReasonTooSlow {
+	if !errors.Is(err, errTooSlow) {
 		// The sender ends promptly: its Send fails once ctx is done. A
 		// too-slow client's Send is blocked until the stream ends, which
 		// happens when this handler returns.
@@ -111,7 +112,7 @@ func (s *subscription) readLoop(ctx context.Context) error {
 			}
 			heartbeat.Reset(s.hub.opts.Heartbeat)
 		case <-ctx.Done():
-			return status.FromContextError(ctx.Err()).Err()
+			return ctx.Err()
 		case err := <-s.sendErr:
 			return err
 		}
@@ -202,10 +203,9 @@ func (s *subscription) enqueue(ctx context.Context, item any) error {
 	case s.out <- item:
 		return nil
 	case <-timer.C:
-		return api.WithReason(codes.ResourceExhausted, ReasonTooSlow,
-			"the subscriber did not keep up; resume from the last cursor received", nil)
+		return errTooSlow
 	case <-ctx.Done():
-		return status.FromContextError(ctx.Err()).Err()
+		return ctx.Err()
 	case err := <-s.sendErr:
 		return err
 	}

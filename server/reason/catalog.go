@@ -1,0 +1,139 @@
+package reason
+
+// Callers: a missing or wrong API key.
+const (
+	// APIKeyInvalid: API keys are configured and the request carries no
+	// `authorization: Bearer <key>` with one of them.
+	APIKeyInvalid Reason = "API_KEY_INVALID"
+)
+
+// Fasten deliveries whose sender cannot be verified (server/fasten).
+const (
+	// NoSecretConfigured: the receiver has no Fasten signing secret, so no
+	// delivery can be verified.
+	NoSecretConfigured Reason = "NO_SECRET_CONFIGURED"
+	// SignatureMissing: the webhook-id, webhook-timestamp or
+	// webhook-signature header is missing or empty.
+	SignatureMissing Reason = "SIGNATURE_MISSING"
+	// SignatureInvalid: no v1 signature in the header matches any secret
+	// (wrong secret, altered body or headers, malformed header).
+	SignatureInvalid Reason = "SIGNATURE_INVALID"
+	// TimestampInvalid: webhook-timestamp is not an integer.
+	TimestampInvalid Reason = "TIMESTAMP_INVALID"
+	// TimestampOutOfTolerance: webhook-timestamp is further from the
+	// receiver's clock than the tolerance (stale, or in the future).
+	TimestampOutOfTolerance Reason = "TIMESTAMP_OUT_OF_TOLERANCE"
+)
+
+// Request bodies of the ingest doors.
+const (
+	// BodyTooLarge: the body is over the door's limit (a Fasten delivery,
+	// a 1upHealth push). HTTP refuses it before reading it all.
+	BodyTooLarge Reason = "BODY_TOO_LARGE"
+	// BodyUnreadable: the HTTP request body could not be read.
+	BodyUnreadable Reason = "BODY_UNREADABLE"
+	// UnsupportedMediaType: a 1upHealth push whose content type is neither
+	// FHIR JSON nor NDJSON.
+	UnsupportedMediaType Reason = "UNSUPPORTED_MEDIA_TYPE"
+)
+
+// Vendor payloads that cannot be mapped (server/fasten, server/oneup). A
+// Fasten delivery is refused whole; a 1upHealth push or poll refuses only
+// the item, except where noted.
+const (
+	// MalformedJSON: the body (a Fasten delivery, a whole 1upHealth
+	// payload), an NDJSON line or a Bundle entry's resource is not a JSON
+	// object.
+	MalformedJSON Reason = "MALFORMED_JSON"
+	// MissingID: a Fasten envelope without a non-empty string `id` (this
+	// includes browser-side Stitch events), or an AuditEvent without a
+	// string `id`.
+	MissingID Reason = "MISSING_ID"
+	// MissingType: a Fasten envelope without a non-empty string `type`.
+	MissingType Reason = "MISSING_TYPE"
+	// DataNotObject: a Fasten envelope whose `data` is neither an object
+	// nor null.
+	DataNotObject Reason = "DATA_NOT_OBJECT"
+	// InvalidDate: a Fasten envelope whose `date` is not an RFC 3339 time.
+	InvalidDate Reason = "INVALID_DATE"
+	// MalformedBundle: a 1upHealth Bundle whose `entry` is not an array
+	// (the whole payload is refused).
+	MalformedBundle Reason = "MALFORMED_BUNDLE"
+	// MalformedEntry: a Bundle entry that is not an object or has no
+	// `resource`.
+	MalformedEntry Reason = "MALFORMED_ENTRY"
+	// NotAnAuditEvent: a resource whose resourceType is not AuditEvent.
+	NotAnAuditEvent Reason = "NOT_AN_AUDIT_EVENT"
+	// MissingRecorded: an AuditEvent without `recorded`.
+	MissingRecorded Reason = "MISSING_RECORDED"
+	// InvalidRecorded: an AuditEvent whose `recorded` is not a time.
+	InvalidRecorded Reason = "INVALID_RECORDED"
+)
+
+// Arguments of the read RPCs.
+const (
+	// InvalidRequest: a request the HTTP gateway could not turn into an RPC
+	// (an unknown enum value, a repeated oneof field, …).
+	InvalidRequest Reason = "INVALID_REQUEST"
+	// IDRequired: GetEvent without an id.
+	IDRequired Reason = "ID_REQUIRED"
+	// NotFound: no event has the id.
+	NotFound Reason = "NOT_FOUND"
+	// PageSizeNegative: ListEvents with a negative page_size.
+	PageSizeNegative Reason = "PAGE_SIZE_NEGATIVE"
+	// OrderByInvalid: ListEvents with an order_by other than "sequence
+	// desc" or "sequence asc".
+	OrderByInvalid Reason = "ORDER_BY_INVALID"
+	// PageTokenInvalid: a page_token that is malformed or was issued for
+	// other list arguments.
+	PageTokenInvalid Reason = "PAGE_TOKEN_INVALID"
+	// SourceUnknown: GetSourceStatus for a source the service does not
+	// know.
+	SourceUnknown Reason = "SOURCE_UNKNOWN"
+)
+
+// Subscriptions (server/stream).
+const (
+	// CursorInvalid: a start_cursor that is not a cursor.
+	CursorInvalid Reason = "CURSOR_INVALID"
+	// CursorExpired: a cursor older than the retained log; the metadata
+	// holds oldest_cursor and oldest_sequence to resume from.
+	CursorExpired Reason = "CURSOR_EXPIRED"
+	// CursorOtherDatabase: a cursor issued by another database.
+	CursorOtherDatabase Reason = "CURSOR_OTHER_DATABASE"
+	// CursorAheadOfLog: a cursor ahead of the log (a restored database).
+	CursorAheadOfLog Reason = "CURSOR_AHEAD_OF_LOG"
+	// SubscriberTooSlow: the subscriber's buffer stayed full for longer
+	// than the slow-subscriber timeout; resume from the last cursor
+	// received.
+	SubscriberTooSlow Reason = "SUBSCRIBER_TOO_SLOW"
+	// TooManySubscriptions: the server already serves its maximum of
+	// concurrent subscriptions.
+	TooManySubscriptions Reason = "TOO_MANY_SUBSCRIPTIONS"
+)
+
+// The service itself: retry later.
+const (
+	// StorageUnavailable: the store failed; the message says nothing more
+	// (the server logs the error).
+	StorageUnavailable Reason = "STORAGE_UNAVAILABLE"
+	// ShuttingDown: the server is stopping and takes no more events.
+	ShuttingDown Reason = "SHUTTING_DOWN"
+	// Internal: the server failed in a way it does not expect (a bug): a
+	// response it could not encode, a refusal without a reason.
+	Internal Reason = "INTERNAL"
+)
+
+// All lists every reason of the catalog, in the order above.
+func All() []Reason {
+	return []Reason{
+		APIKeyInvalid,
+		NoSecretConfigured, SignatureMissing, SignatureInvalid, TimestampInvalid, TimestampOutOfTolerance,
+		BodyTooLarge, BodyUnreadable, UnsupportedMediaType,
+		MalformedJSON, MissingID, MissingType, DataNotObject, InvalidDate,
+		MalformedBundle, MalformedEntry, NotAnAuditEvent, MissingRecorded, InvalidRecorded,
+		InvalidRequest, IDRequired, NotFound, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
+		CursorInvalid, CursorExpired, CursorOtherDatabase, CursorAheadOfLog, SubscriberTooSlow, TooManySubscriptions,
+		StorageUnavailable, ShuttingDown, Internal,
+	}
+}
