@@ -7,6 +7,9 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/connevents/connevents/server/oneup"
+	"github.com/connevents/connevents/server/stream"
 )
 
 // Config is everything `connevents serve` can be told. Fill it with
@@ -49,6 +52,8 @@ func (c OneUpConfig) Enabled() bool {
 
 // DefaultConfig returns the configuration of a bare `connevents serve`:
 // loopback listeners, an SQLite file in the working directory, no auth.
+// The subscription and 1upHealth defaults are those of server/stream and
+// server/oneup.
 func DefaultConfig() Config {
 	return Config{
 		GRPCAddr:          "127.0.0.1:9090",
@@ -56,11 +61,11 @@ func DefaultConfig() Config {
 		Database:          "sqlite:connevents.db",
 		ShutdownTimeout:   10 * time.Second,
 		LogLevel:          "info",
-		HeartbeatInterval: 15 * time.Second,
-		MaxSubscriptions:  10000,
+		HeartbeatInterval: stream.DefaultHeartbeat,
+		MaxSubscriptions:  stream.DefaultMaxSubscriptions,
 		OneUp: OneUpConfig{
-			BaseURL:      "https://api.1up.health",
-			PollInterval: time.Minute,
+			BaseURL:      oneup.DefaultBaseURL,
+			PollInterval: oneup.DefaultInterval,
 		},
 	}
 }
@@ -92,7 +97,7 @@ func (c *OneUpConfig) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "oneup-base-url", c.BaseURL, "1upHealth API base URL")
 	fs.DurationVar(&c.PollInterval, "oneup-poll-interval", c.PollInterval, "1upHealth poll interval (0 disables polling)")
 	fs.Var(listFlag{&c.Subtypes}, "oneup-subtypes", "comma-separated AuditEvent subtypes to pull (default: all nine)")
-	fs.StringVar(&c.Since, "oneup-since", c.Since, "lower bound of 1upHealth polls: RFC 3339 time or a duration back from now such as 720h (default: the first poll starts 168h back, later ones at the checkpoint)")
+	fs.StringVar(&c.Since, "oneup-since", c.Since, "lower bound of 1upHealth polls: RFC 3339 time or a duration back from now such as 720h (default: the first poll starts "+durationFlag(oneup.DefaultSinceAge)+" back, later ones at the checkpoint)")
 }
 
 // ApplyEnv sets every flag of fs that was not given on the command line
@@ -162,20 +167,32 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// SinceTime resolves --oneup-since against now.
+// SinceTime resolves --oneup-since against now; empty means
+// oneup.DefaultSinceAge back.
 func (c OneUpConfig) SinceTime(now time.Time) (time.Time, error) {
 	s := c.Since
 	if s == "" {
-		s = "168h"
+		return now.Add(-oneup.DefaultSinceAge), nil
 	}
 	if d, err := time.ParseDuration(s); err == nil {
 		return now.Add(-d), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--oneup-since %q: want an RFC 3339 time or a duration such as 168h", s)
+		return time.Time{}, fmt.Errorf("--oneup-since %q: want an RFC 3339 time or a duration such as %s", s, durationFlag(oneup.DefaultSinceAge))
 	}
 	return t, nil
+}
+
+// durationFlag writes d as a flag value: 168h rather than 168h0m0s.
+func durationFlag(d time.Duration) string {
+	s := d.String()
+	for _, zero := range []string{"m0s", "h0m"} {
+		if strings.HasSuffix(s, zero) {
+			s = s[:len(s)-2]
+		}
+	}
+	return s
 }
 
 // MinRetention is the shortest --retention: longer than Fasten's retries

@@ -46,6 +46,17 @@ func newRingEntry(ev *conneventsv1.ConnectionEvent, dbID string) ringEntry {
 	}
 }
 
+// Defaults of Options (and of the serve flags --heartbeat-interval and
+// --max-subscriptions).
+const (
+	DefaultHeartbeat        = 15 * time.Second
+	DefaultMaxSubscriptions = 10000
+	DefaultRingSize         = 8192
+	DefaultBuffer           = 256
+	DefaultSlowTimeout      = 30 * time.Second
+	DefaultReadBatch        = 500
+)
+
 // Options tune a Hub. Zero values take the defaults.
 type Options struct {
 	// Heartbeat is how long a stream stays silent before a checkpoint.
@@ -66,12 +77,12 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	setDefault(&o.Heartbeat, 15*time.Second)
-	setDefault(&o.MaxSubscriptions, 10000)
-	setDefault(&o.RingSize, 8192)
-	setDefault(&o.Buffer, 256)
-	setDefault(&o.SlowTimeout, 30*time.Second)
-	setDefault(&o.ReadBatch, 500)
+	setDefault(&o.Heartbeat, DefaultHeartbeat)
+	setDefault(&o.MaxSubscriptions, DefaultMaxSubscriptions)
+	setDefault(&o.RingSize, DefaultRingSize)
+	setDefault(&o.Buffer, DefaultBuffer)
+	setDefault(&o.SlowTimeout, DefaultSlowTimeout)
+	setDefault(&o.ReadBatch, DefaultReadBatch)
 }
 
 func setDefault[T comparable](v *T, def T) {
