@@ -8,8 +8,8 @@
 //
 // It holds no business rules: callers say what happened, in enums and
 // fixed names, and this package only counts it. Every label value comes
-// from a closed set — proto enum names, the reasons the service was given
-// at start, route patterns, source, transport and subscription-kind names —
+// from a closed set — proto enum names, the reasons of server/reason's
+// catalog, route patterns, source, transport and subscription-kind names —
 // and anything outside the set is recorded as OTHER, so no caller can put
 // free text (or personal data) into a label.
 package telemetry

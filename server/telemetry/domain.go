@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Label names of the domain series.
@@ -105,7 +106,7 @@ func (d domain) register(reg prometheus.Registerer) {
 
 // initialize creates the series of every source, type, reason, transport
 // and kind at zero, so that rates and alerts work from the first event.
-func (d domain) initialize(r reasons) {
+func (d domain) initialize() {
 	types := conneventsv1.EventType(0).Descriptor().Values()
 	for _, src := range []conneventsv1.Source{conneventsv1.Source_SOURCE_FASTEN, conneventsv1.Source_SOURCE_ONEUP} {
 		s := sourceLabel(src)
@@ -114,9 +115,9 @@ func (d domain) initialize(r reasons) {
 			d.eventsStored.WithLabelValues(s, t)
 			d.duplicates.WithLabelValues(s, t)
 		}
-		for reason := range r {
-			d.rejections.WithLabelValues(s, reason)
-			d.deadLetters.WithLabelValues(s, reason)
+		for _, r := range reason.All() {
+			d.rejections.WithLabelValues(s, string(r))
+			d.deadLetters.WithLabelValues(s, string(r))
 		}
 		d.degraded.WithLabelValues(s)
 	}
@@ -143,18 +144,19 @@ func (m *Metrics) EventDuplicate(src conneventsv1.Source, typ conneventsv1.Event
 	}
 }
 
-// Rejected counts a delivery or item refused for reason (a reject.Error
-// reason; one outside Options.Reasons counts as OTHER).
-func (m *Metrics) Rejected(src conneventsv1.Source, reason string) {
+// Rejected counts a delivery or item refused for r (a reason outside the
+// catalog counts as OTHER).
+func (m *Metrics) Rejected(src conneventsv1.Source, r reason.Reason) {
 	if m != nil {
-		m.rejections.WithLabelValues(sourceLabel(src), m.reasons.label(reason)).Inc()
+		m.rejections.WithLabelValues(sourceLabel(src), reasonLabel(r)).Inc()
 	}
 }
 
-// DeadLettered counts an authentic delivery or item kept as a dead letter.
-func (m *Metrics) DeadLettered(src conneventsv1.Source, reason string) {
+// DeadLettered counts an authentic delivery or item kept as a dead letter
+// for r.
+func (m *Metrics) DeadLettered(src conneventsv1.Source, r reason.Reason) {
 	if m != nil {
-		m.deadLetters.WithLabelValues(sourceLabel(src), m.reasons.label(reason)).Inc()
+		m.deadLetters.WithLabelValues(sourceLabel(src), reasonLabel(r)).Inc()
 	}
 }
 

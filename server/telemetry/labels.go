@@ -8,11 +8,12 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Other is the label value of anything outside a label's closed set: an
-// enum number the enum does not define, a reason the service was not told
-// about at start, an unknown transport.
+// enum number the enum does not define, a reason outside the catalog, an
+// unknown transport.
 const Other = "OTHER"
 
 // Transport is how a subscriber receives its items.
@@ -102,22 +103,19 @@ func enumLabel(e protoreflect.Enum) string {
 	return name
 }
 
-// reasons is the closed set of reason label values.
-type reasons map[string]bool
-
-func newReasons(known []string) reasons {
-	r := reasons{}
-	for _, k := range known {
-		if k != "" {
-			r[k] = true
-		}
+// catalog is the closed set of reason label values: server/reason's.
+var catalog = func() map[reason.Reason]bool {
+	m := map[reason.Reason]bool{}
+	for _, r := range reason.All() {
+		m[r] = true
 	}
-	return r
-}
+	return m
+}()
 
-func (r reasons) label(reason string) string {
-	if r[reason] {
-		return reason
+// reasonLabel is r if the catalog holds it, else Other.
+func reasonLabel(r reason.Reason) string {
+	if catalog[r] {
+		return string(r)
 	}
 	return Other
 }

@@ -12,34 +12,25 @@ import (
 // namespace prefixes every series of the service's own.
 const namespace = "connevents"
 
-// Options configure NewMetrics.
-type Options struct {
-	// Reasons are every reason a delivery can be rejected or dead-lettered
-	// for (the reason catalog). Any other reason is counted as OTHER.
-	Reasons []string
-}
-
 // Metrics is the service's Prometheus registry and every series in it. A
 // nil *Metrics records nothing, so parts built without one (in tests) need
 // no checks.
 type Metrics struct {
-	reg     *prometheus.Registry
-	reasons reasons
-	grpc    *grpcprom.ServerMetrics
-	http    httpSeries
+	reg  *prometheus.Registry
+	grpc *grpcprom.ServerMetrics
+	http httpSeries
 	domain
 }
 
 // NewMetrics returns a registry holding the Go runtime and process
 // collectors, the standard grpc_server_* series (with handling-time
 // histograms), the HTTP series and the domain series.
-func NewMetrics(o Options) *Metrics {
+func NewMetrics() *Metrics {
 	m := &Metrics{
-		reg:     prometheus.NewRegistry(),
-		reasons: newReasons(o.Reasons),
-		grpc:    newGRPCMetrics(),
-		http:    newHTTPSeries(),
-		domain:  newDomain(),
+		reg:    prometheus.NewRegistry(),
+		grpc:   newGRPCMetrics(),
+		http:   newHTTPSeries(),
+		domain: newDomain(),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -48,7 +39,7 @@ func NewMetrics(o Options) *Metrics {
 	)
 	m.http.register(m.reg)
 	m.domain.register(m.reg)
-	m.domain.initialize(m.reasons)
+	m.domain.initialize()
 	return m
 }
 

@@ -20,6 +20,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/telemetry"
 )
 
@@ -111,9 +112,7 @@ func sameLabels(got []*dto.LabelPair, want map[string]string) bool {
 	return true
 }
 
-func newMetrics() *telemetry.Metrics {
-	return telemetry.NewMetrics(telemetry.Options{Reasons: []string{"SIGNATURE_INVALID", "MALFORMED_JSON"}})
-}
+func newMetrics() *telemetry.Metrics { return telemetry.NewMetrics() }
 
 func TestScrapeDomainSeries(t *testing.T) {
 	m := newMetrics()
@@ -122,8 +121,8 @@ func TestScrapeDomainSeries(t *testing.T) {
 	m.EventStored(fasten, conneventsv1.EventType_EVENT_TYPE_CONNECTION_AUTHORIZED)
 	m.EventStored(fasten, conneventsv1.EventType_EVENT_TYPE_CONNECTION_AUTHORIZED)
 	m.EventDuplicate(oneup, conneventsv1.EventType_EVENT_TYPE_RESOURCE_INGESTED)
-	m.Rejected(fasten, "SIGNATURE_INVALID")
-	m.DeadLettered(oneup, "MALFORMED_JSON")
+	m.Rejected(fasten, reason.SignatureInvalid)
+	m.DeadLettered(oneup, reason.MalformedJSON)
 	m.Committed(3, 4*time.Millisecond)
 	m.SetIngestQueueDepth(7)
 	closeSub := m.SubscriptionOpened(telemetry.TransportSSE, telemetry.KindEvents)
@@ -204,7 +203,7 @@ func TestLabelValuesAreClosed(t *testing.T) {
 	addr := serve(t, m)
 
 	m.Rejected(fasten, canary)
-	m.Rejected(fasten, "MISSING_ID") // a real reason, but not in Options.Reasons
+	m.Rejected(fasten, "UPPER_CASE_BUT_NOT_IN_THE_CATALOG")
 	m.DeadLettered(conneventsv1.Source(99), canary)
 	m.EventStored(fasten, conneventsv1.EventType(1234))
 	m.SubscriptionOpened(telemetry.Transport(canary), telemetry.Kind(canary))
@@ -212,7 +211,7 @@ func TestLabelValuesAreClosed(t *testing.T) {
 	m.SetJourneys(conneventsv1.Stage(77), 1)
 
 	body, fams := scrape(t, addr)
-	if strings.Contains(body, "CANARY") || strings.Contains(body, "MISSING_ID") || strings.Contains(body, "1234") {
+	if strings.Contains(body, "CANARY") || strings.Contains(body, "NOT_IN_THE_CATALOG") || strings.Contains(body, "1234") {
 		t.Fatalf("free text reached /metrics:\n%s", body)
 	}
 	for _, c := range []struct {

@@ -245,7 +245,7 @@ func TestHTTPAndGRPCSpans(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {})
-	srv := httptest.NewServer(telemetry.TraceHTTP(telemetry.NewMetrics(telemetry.Options{}).HTTPMiddleware(mux)))
+	srv := httptest.NewServer(telemetry.TraceHTTP(telemetry.NewMetrics().HTTPMiddleware(mux)))
 	defer srv.Close()
 	for _, path := range []string{"/v1/events/e1", "/healthz"} {
 		resp, err := http.Get(srv.URL + path)
