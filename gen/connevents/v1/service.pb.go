@@ -271,8 +271,10 @@ type EventFilter struct {
 	OccurredAfter *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=occurred_after,json=occurredAfter,proto3" json:"occurred_after,omitempty"`
 	// Events that occurred strictly before this time.
 	OccurredBefore *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=occurred_before,json=occurredBefore,proto3" json:"occurred_before,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Events of this connection journey (its connevents id).
+	ConnectionId  string `protobuf:"bytes,10,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EventFilter) Reset() {
@@ -366,6 +368,13 @@ func (x *EventFilter) GetOccurredBefore() *timestamppb.Timestamp {
 		return x.OccurredBefore
 	}
 	return nil
+}
+
+func (x *EventFilter) GetConnectionId() string {
+	if x != nil {
+		return x.ConnectionId
+	}
+	return ""
 }
 
 // GetEventRequest names the event to return.
@@ -1484,11 +1493,568 @@ func (x *GetSourceStatusResponse) GetStatus() *SourceStatus {
 	return nil
 }
 
+// GetConnectionRequest names the journey to return.
+type GetConnectionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connevents id of the journey.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConnectionRequest) Reset() {
+	*x = GetConnectionRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConnectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConnectionRequest) ProtoMessage() {}
+
+func (x *GetConnectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConnectionRequest.ProtoReflect.Descriptor instead.
+func (*GetConnectionRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetConnectionRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetConnectionResponse holds a journey and its events.
+type GetConnectionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The journey's state.
+	Connection *ConnectionJourney `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// The journey's events, ordered by `occurred_at` then `sequence` (the
+	// order the state is derived in), in the basic view. A long journey's
+	// events can also be paged with ListEvents and
+	// `filter.connection_id`.
+	Events        []*ConnectionEvent `protobuf:"bytes,2,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConnectionResponse) Reset() {
+	*x = GetConnectionResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConnectionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConnectionResponse) ProtoMessage() {}
+
+func (x *GetConnectionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConnectionResponse.ProtoReflect.Descriptor instead.
+func (*GetConnectionResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetConnectionResponse) GetConnection() *ConnectionJourney {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *GetConnectionResponse) GetEvents() []*ConnectionEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+// ListConnectionsRequest selects a page of journeys.
+type ListConnectionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which journeys to return.
+	Filter *ConnectionFilter `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// The largest number of journeys to return: 50 by default, values above
+	// 1000 are lowered to 1000, negative values are INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The `next_page_token` of the previous page; empty for the first page.
+	// The other fields must be the same as on the first page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// `last_event_at desc` (the default: latest activity first) or
+	// `last_event_at asc`.
+	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConnectionsRequest) Reset() {
+	*x = ListConnectionsRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConnectionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConnectionsRequest) ProtoMessage() {}
+
+func (x *ListConnectionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConnectionsRequest.ProtoReflect.Descriptor instead.
+func (*ListConnectionsRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListConnectionsRequest) GetFilter() *ConnectionFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *ListConnectionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListConnectionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListConnectionsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+// ListConnectionsResponse is one page of journeys.
+type ListConnectionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The journeys, in the order asked for.
+	Connections []*ConnectionJourney `protobuf:"bytes,1,rep,name=connections,proto3" json:"connections,omitempty"`
+	// The token of the next page; empty when this is the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConnectionsResponse) Reset() {
+	*x = ListConnectionsResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConnectionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConnectionsResponse) ProtoMessage() {}
+
+func (x *ListConnectionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConnectionsResponse.ProtoReflect.Descriptor instead.
+func (*ListConnectionsResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListConnectionsResponse) GetConnections() []*ConnectionJourney {
+	if x != nil {
+		return x.Connections
+	}
+	return nil
+}
+
+func (x *ListConnectionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// SubscribeConnectionsRequest opens a subscription to journey changes.
+type SubscribeConnectionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which journeys to deliver changes of.
+	Filter *ConnectionFilter `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Where the stream starts; START_POSITION_LATEST if none is set.
+	//
+	// Types that are valid to be assigned to Start:
+	//
+	//	*SubscribeConnectionsRequest_StartCursor
+	//	*SubscribeConnectionsRequest_StartPosition
+	Start         isSubscribeConnectionsRequest_Start `protobuf_oneof:"start"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubscribeConnectionsRequest) Reset() {
+	*x = SubscribeConnectionsRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubscribeConnectionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubscribeConnectionsRequest) ProtoMessage() {}
+
+func (x *SubscribeConnectionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubscribeConnectionsRequest.ProtoReflect.Descriptor instead.
+func (*SubscribeConnectionsRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SubscribeConnectionsRequest) GetFilter() *ConnectionFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *SubscribeConnectionsRequest) GetStart() isSubscribeConnectionsRequest_Start {
+	if x != nil {
+		return x.Start
+	}
+	return nil
+}
+
+func (x *SubscribeConnectionsRequest) GetStartCursor() string {
+	if x != nil {
+		if x, ok := x.Start.(*SubscribeConnectionsRequest_StartCursor); ok {
+			return x.StartCursor
+		}
+	}
+	return ""
+}
+
+func (x *SubscribeConnectionsRequest) GetStartPosition() StartPosition {
+	if x != nil {
+		if x, ok := x.Start.(*SubscribeConnectionsRequest_StartPosition); ok {
+			return x.StartPosition
+		}
+	}
+	return StartPosition_START_POSITION_UNSPECIFIED
+}
+
+type isSubscribeConnectionsRequest_Start interface {
+	isSubscribeConnectionsRequest_Start()
+}
+
+type SubscribeConnectionsRequest_StartCursor struct {
+	// Resume strictly after this cursor (from a change or a checkpoint).
+	StartCursor string `protobuf:"bytes,2,opt,name=start_cursor,json=startCursor,proto3,oneof"`
+}
+
+type SubscribeConnectionsRequest_StartPosition struct {
+	// Start at the head or the tail of the retained changes.
+	StartPosition StartPosition `protobuf:"varint,3,opt,name=start_position,json=startPosition,proto3,enum=connevents.v1.StartPosition,oneof"`
+}
+
+func (*SubscribeConnectionsRequest_StartCursor) isSubscribeConnectionsRequest_Start() {}
+
+func (*SubscribeConnectionsRequest_StartPosition) isSubscribeConnectionsRequest_Start() {}
+
+// SubscribeConnectionsResponse is one item of a journey subscription: a
+// journey's new state or a checkpoint, each with the cursor to resume after
+// it.
+type SubscribeConnectionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resume after this item by passing it as `start_cursor`.
+	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// The item.
+	//
+	// Types that are valid to be assigned to Item:
+	//
+	//	*SubscribeConnectionsResponse_Connection
+	//	*SubscribeConnectionsResponse_Checkpoint
+	Item          isSubscribeConnectionsResponse_Item `protobuf_oneof:"item"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubscribeConnectionsResponse) Reset() {
+	*x = SubscribeConnectionsResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubscribeConnectionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubscribeConnectionsResponse) ProtoMessage() {}
+
+func (x *SubscribeConnectionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubscribeConnectionsResponse.ProtoReflect.Descriptor instead.
+func (*SubscribeConnectionsResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SubscribeConnectionsResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *SubscribeConnectionsResponse) GetItem() isSubscribeConnectionsResponse_Item {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *SubscribeConnectionsResponse) GetConnection() *ConnectionJourney {
+	if x != nil {
+		if x, ok := x.Item.(*SubscribeConnectionsResponse_Connection); ok {
+			return x.Connection
+		}
+	}
+	return nil
+}
+
+func (x *SubscribeConnectionsResponse) GetCheckpoint() *Checkpoint {
+	if x != nil {
+		if x, ok := x.Item.(*SubscribeConnectionsResponse_Checkpoint); ok {
+			return x.Checkpoint
+		}
+	}
+	return nil
+}
+
+type isSubscribeConnectionsResponse_Item interface {
+	isSubscribeConnectionsResponse_Item()
+}
+
+type SubscribeConnectionsResponse_Connection struct {
+	// A journey that matches the filter, as it stands after the change.
+	Connection *ConnectionJourney `protobuf:"bytes,2,opt,name=connection,proto3,oneof"`
+}
+
+type SubscribeConnectionsResponse_Checkpoint struct {
+	// Every matching change up to `cursor` has been delivered.
+	Checkpoint *Checkpoint `protobuf:"bytes,3,opt,name=checkpoint,proto3,oneof"`
+}
+
+func (*SubscribeConnectionsResponse_Connection) isSubscribeConnectionsResponse_Item() {}
+
+func (*SubscribeConnectionsResponse_Checkpoint) isSubscribeConnectionsResponse_Item() {}
+
+// GetFunnelRequest selects the window and breakdown of a funnel.
+type GetFunnelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The window's start (inclusive). Required.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// The window's end (exclusive); now if unset.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// How to break the funnel down; one group if unset.
+	GroupBy FunnelGroupBy `protobuf:"varint,3,opt,name=group_by,json=groupBy,proto3,enum=connevents.v1.FunnelGroupBy" json:"group_by,omitempty"`
+	// Only these sources; every source if empty.
+	Sources []Source `protobuf:"varint,4,rep,packed,name=sources,proto3,enum=connevents.v1.Source" json:"sources,omitempty"`
+	// Only this vendor environment; every environment if unset.
+	ApiMode       ApiMode `protobuf:"varint,5,opt,name=api_mode,json=apiMode,proto3,enum=connevents.v1.ApiMode" json:"api_mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFunnelRequest) Reset() {
+	*x = GetFunnelRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFunnelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFunnelRequest) ProtoMessage() {}
+
+func (x *GetFunnelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFunnelRequest.ProtoReflect.Descriptor instead.
+func (*GetFunnelRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetFunnelRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *GetFunnelRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *GetFunnelRequest) GetGroupBy() FunnelGroupBy {
+	if x != nil {
+		return x.GroupBy
+	}
+	return FunnelGroupBy_FUNNEL_GROUP_BY_UNSPECIFIED
+}
+
+func (x *GetFunnelRequest) GetSources() []Source {
+	if x != nil {
+		return x.Sources
+	}
+	return nil
+}
+
+func (x *GetFunnelRequest) GetApiMode() ApiMode {
+	if x != nil {
+		return x.ApiMode
+	}
+	return ApiMode_API_MODE_UNSPECIFIED
+}
+
+// GetFunnelResponse holds one funnel per group.
+type GetFunnelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The funnels, one per group, by descending number of connections.
+	Funnels       []*Funnel `protobuf:"bytes,1,rep,name=funnels,proto3" json:"funnels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFunnelResponse) Reset() {
+	*x = GetFunnelResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFunnelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFunnelResponse) ProtoMessage() {}
+
+func (x *GetFunnelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFunnelResponse.ProtoReflect.Descriptor instead.
+func (*GetFunnelResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetFunnelResponse) GetFunnels() []*Funnel {
+	if x != nil {
+		return x.Funnels
+	}
+	return nil
+}
+
 var File_connevents_v1_service_proto protoreflect.FileDescriptor
 
 const file_connevents_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1bconnevents/v1/service.proto\x12\rconnevents.v1\x1a\x19connevents/v1/event.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x03\n" +
+	"\x1bconnevents/v1/service.proto\x12\rconnevents.v1\x1a\x1econnevents/v1/connection.proto\x1a\x19connevents/v1/event.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x03\n" +
 	"\vEventFilter\x12/\n" +
 	"\asources\x18\x01 \x03(\x0e2\x15.connevents.v1.SourceR\asources\x12.\n" +
 	"\x05types\x18\x02 \x03(\x0e2\x18.connevents.v1.EventTypeR\x05types\x12,\n" +
@@ -1498,7 +2064,9 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x11org_connection_id\x18\x06 \x01(\tR\x0forgConnectionId\x121\n" +
 	"\bapi_mode\x18\a \x01(\x0e2\x16.connevents.v1.ApiModeR\aapiMode\x12A\n" +
 	"\x0eoccurred_after\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\roccurredAfter\x12C\n" +
-	"\x0foccurred_before\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x0eoccurredBefore\"O\n" +
+	"\x0foccurred_before\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x0eoccurredBefore\x12#\n" +
+	"\rconnection_id\x18\n" +
+	" \x01(\tR\fconnectionId\"O\n" +
 	"\x0fGetEventRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12,\n" +
 	"\x04view\x18\x02 \x01(\x0e2\x18.connevents.v1.EventViewR\x04view\"H\n" +
@@ -1576,7 +2144,46 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x16GetSourceStatusRequest\x12-\n" +
 	"\x06source\x18\x01 \x01(\x0e2\x15.connevents.v1.SourceR\x06source\"N\n" +
 	"\x17GetSourceStatusResponse\x123\n" +
-	"\x06status\x18\x01 \x01(\v2\x1b.connevents.v1.SourceStatusR\x06status*R\n" +
+	"\x06status\x18\x01 \x01(\v2\x1b.connevents.v1.SourceStatusR\x06status\"&\n" +
+	"\x14GetConnectionRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x91\x01\n" +
+	"\x15GetConnectionResponse\x12@\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2 .connevents.v1.ConnectionJourneyR\n" +
+	"connection\x126\n" +
+	"\x06events\x18\x02 \x03(\v2\x1e.connevents.v1.ConnectionEventR\x06events\"\xa8\x01\n" +
+	"\x16ListConnectionsRequest\x127\n" +
+	"\x06filter\x18\x01 \x01(\v2\x1f.connevents.v1.ConnectionFilterR\x06filter\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x19\n" +
+	"\border_by\x18\x04 \x01(\tR\aorderBy\"\x85\x01\n" +
+	"\x17ListConnectionsResponse\x12B\n" +
+	"\vconnections\x18\x01 \x03(\v2 .connevents.v1.ConnectionJourneyR\vconnections\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcb\x01\n" +
+	"\x1bSubscribeConnectionsRequest\x127\n" +
+	"\x06filter\x18\x01 \x01(\v2\x1f.connevents.v1.ConnectionFilterR\x06filter\x12#\n" +
+	"\fstart_cursor\x18\x02 \x01(\tH\x00R\vstartCursor\x12E\n" +
+	"\x0estart_position\x18\x03 \x01(\x0e2\x1c.connevents.v1.StartPositionH\x00R\rstartPositionB\a\n" +
+	"\x05start\"\xbf\x01\n" +
+	"\x1cSubscribeConnectionsResponse\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12B\n" +
+	"\n" +
+	"connection\x18\x02 \x01(\v2 .connevents.v1.ConnectionJourneyH\x00R\n" +
+	"connection\x12;\n" +
+	"\n" +
+	"checkpoint\x18\x03 \x01(\v2\x19.connevents.v1.CheckpointH\x00R\n" +
+	"checkpointB\x06\n" +
+	"\x04item\"\xa1\x02\n" +
+	"\x10GetFunnelRequest\x129\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x127\n" +
+	"\bgroup_by\x18\x03 \x01(\x0e2\x1c.connevents.v1.FunnelGroupByR\agroupBy\x12/\n" +
+	"\asources\x18\x04 \x03(\x0e2\x15.connevents.v1.SourceR\asources\x121\n" +
+	"\bapi_mode\x18\x05 \x01(\x0e2\x16.connevents.v1.ApiModeR\aapiMode\"D\n" +
+	"\x11GetFunnelResponse\x12/\n" +
+	"\afunnels\x18\x01 \x03(\v2\x15.connevents.v1.FunnelR\afunnels*R\n" +
 	"\tEventView\x12\x1a\n" +
 	"\x16EVENT_VIEW_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EVENT_VIEW_BASIC\x10\x01\x12\x13\n" +
@@ -1595,7 +2202,8 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x15SOURCE_STATE_DISABLED\x10\x01\x12\x13\n" +
 	"\x0fSOURCE_STATE_OK\x10\x02\x12\x16\n" +
 	"\x12SOURCE_STATE_ERROR\x10\x03\x12\x1d\n" +
-	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x042\xcd\x06\n" +
+	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x042\xbd\n" +
+	"\n" +
 	"\x16ConnectionEventService\x12d\n" +
 	"\bGetEvent\x12\x1e.connevents.v1.GetEventRequest\x1a\x1f.connevents.v1.GetEventResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/events/{id}\x12e\n" +
 	"\n" +
@@ -1605,7 +2213,12 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x13IngestFastenWebhook\x12).connevents.v1.IngestFastenWebhookRequest\x1a*.connevents.v1.IngestFastenWebhookResponse\x12u\n" +
 	"\x16IngestOneUpAuditEvents\x12,.connevents.v1.IngestOneUpAuditEventsRequest\x1a-.connevents.v1.IngestOneUpAuditEventsResponse\x12~\n" +
 	"\x12ListSourceStatuses\x12(.connevents.v1.ListSourceStatusesRequest\x1a).connevents.v1.ListSourceStatusesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/sources\x12~\n" +
-	"\x0fGetSourceStatus\x12%.connevents.v1.GetSourceStatusRequest\x1a&.connevents.v1.GetSourceStatusResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/sources/{source}BAZ?github.com/connevents/connevents/gen/connevents/v1;conneventsv1b\x06proto3"
+	"\x0fGetSourceStatus\x12%.connevents.v1.GetSourceStatusRequest\x1a&.connevents.v1.GetSourceStatusResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/sources/{source}\x12x\n" +
+	"\rGetConnection\x12#.connevents.v1.GetConnectionRequest\x1a$.connevents.v1.GetConnectionResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/connections/{id}\x12y\n" +
+	"\x0fListConnections\x12%.connevents.v1.ListConnectionsRequest\x1a&.connevents.v1.ListConnectionsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/connections\x12b\n" +
+	"\tGetFunnel\x12\x1f.connevents.v1.GetFunnelRequest\x1a .connevents.v1.GetFunnelResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/funnel\x12\x94\x01\n" +
+	"\x14SubscribeConnections\x12*.connevents.v1.SubscribeConnectionsRequest\x1a+.connevents.v1.SubscribeConnectionsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/connections:subscribe0\x01BAZ?github.com/connevents/connevents/gen/connevents/v1;conneventsv1b\x06proto3"
 
 var (
 	file_connevents_v1_service_proto_rawDescOnce sync.Once
@@ -1620,7 +2233,7 @@ func file_connevents_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_connevents_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_connevents_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_connevents_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_connevents_v1_service_proto_goTypes = []any{
 	(EventView)(0),                         // 0: connevents.v1.EventView
 	(StartPosition)(0),                     // 1: connevents.v1.StartPosition
@@ -1644,66 +2257,100 @@ var file_connevents_v1_service_proto_goTypes = []any{
 	(*ListSourceStatusesResponse)(nil),     // 19: connevents.v1.ListSourceStatusesResponse
 	(*GetSourceStatusRequest)(nil),         // 20: connevents.v1.GetSourceStatusRequest
 	(*GetSourceStatusResponse)(nil),        // 21: connevents.v1.GetSourceStatusResponse
-	nil,                                    // 22: connevents.v1.SourceStatus.RejectionsByReasonEntry
-	(Source)(0),                            // 23: connevents.v1.Source
-	(EventType)(0),                         // 24: connevents.v1.EventType
-	(Stage)(0),                             // 25: connevents.v1.Stage
-	(Outcome)(0),                           // 26: connevents.v1.Outcome
-	(ApiMode)(0),                           // 27: connevents.v1.ApiMode
-	(*timestamppb.Timestamp)(nil),          // 28: google.protobuf.Timestamp
-	(*ConnectionEvent)(nil),                // 29: connevents.v1.ConnectionEvent
+	(*GetConnectionRequest)(nil),           // 22: connevents.v1.GetConnectionRequest
+	(*GetConnectionResponse)(nil),          // 23: connevents.v1.GetConnectionResponse
+	(*ListConnectionsRequest)(nil),         // 24: connevents.v1.ListConnectionsRequest
+	(*ListConnectionsResponse)(nil),        // 25: connevents.v1.ListConnectionsResponse
+	(*SubscribeConnectionsRequest)(nil),    // 26: connevents.v1.SubscribeConnectionsRequest
+	(*SubscribeConnectionsResponse)(nil),   // 27: connevents.v1.SubscribeConnectionsResponse
+	(*GetFunnelRequest)(nil),               // 28: connevents.v1.GetFunnelRequest
+	(*GetFunnelResponse)(nil),              // 29: connevents.v1.GetFunnelResponse
+	nil,                                    // 30: connevents.v1.SourceStatus.RejectionsByReasonEntry
+	(Source)(0),                            // 31: connevents.v1.Source
+	(EventType)(0),                         // 32: connevents.v1.EventType
+	(Stage)(0),                             // 33: connevents.v1.Stage
+	(Outcome)(0),                           // 34: connevents.v1.Outcome
+	(ApiMode)(0),                           // 35: connevents.v1.ApiMode
+	(*timestamppb.Timestamp)(nil),          // 36: google.protobuf.Timestamp
+	(*ConnectionEvent)(nil),                // 37: connevents.v1.ConnectionEvent
+	(*ConnectionJourney)(nil),              // 38: connevents.v1.ConnectionJourney
+	(*ConnectionFilter)(nil),               // 39: connevents.v1.ConnectionFilter
+	(FunnelGroupBy)(0),                     // 40: connevents.v1.FunnelGroupBy
+	(*Funnel)(nil),                         // 41: connevents.v1.Funnel
 }
 var file_connevents_v1_service_proto_depIdxs = []int32{
-	23, // 0: connevents.v1.EventFilter.sources:type_name -> connevents.v1.Source
-	24, // 1: connevents.v1.EventFilter.types:type_name -> connevents.v1.EventType
-	25, // 2: connevents.v1.EventFilter.stages:type_name -> connevents.v1.Stage
-	26, // 3: connevents.v1.EventFilter.outcomes:type_name -> connevents.v1.Outcome
-	27, // 4: connevents.v1.EventFilter.api_mode:type_name -> connevents.v1.ApiMode
-	28, // 5: connevents.v1.EventFilter.occurred_after:type_name -> google.protobuf.Timestamp
-	28, // 6: connevents.v1.EventFilter.occurred_before:type_name -> google.protobuf.Timestamp
+	31, // 0: connevents.v1.EventFilter.sources:type_name -> connevents.v1.Source
+	32, // 1: connevents.v1.EventFilter.types:type_name -> connevents.v1.EventType
+	33, // 2: connevents.v1.EventFilter.stages:type_name -> connevents.v1.Stage
+	34, // 3: connevents.v1.EventFilter.outcomes:type_name -> connevents.v1.Outcome
+	35, // 4: connevents.v1.EventFilter.api_mode:type_name -> connevents.v1.ApiMode
+	36, // 5: connevents.v1.EventFilter.occurred_after:type_name -> google.protobuf.Timestamp
+	36, // 6: connevents.v1.EventFilter.occurred_before:type_name -> google.protobuf.Timestamp
 	0,  // 7: connevents.v1.GetEventRequest.view:type_name -> connevents.v1.EventView
-	29, // 8: connevents.v1.GetEventResponse.event:type_name -> connevents.v1.ConnectionEvent
+	37, // 8: connevents.v1.GetEventResponse.event:type_name -> connevents.v1.ConnectionEvent
 	4,  // 9: connevents.v1.ListEventsRequest.filter:type_name -> connevents.v1.EventFilter
 	0,  // 10: connevents.v1.ListEventsRequest.view:type_name -> connevents.v1.EventView
-	29, // 11: connevents.v1.ListEventsResponse.events:type_name -> connevents.v1.ConnectionEvent
+	37, // 11: connevents.v1.ListEventsResponse.events:type_name -> connevents.v1.ConnectionEvent
 	4,  // 12: connevents.v1.SubscribeEventsRequest.filter:type_name -> connevents.v1.EventFilter
 	1,  // 13: connevents.v1.SubscribeEventsRequest.start_position:type_name -> connevents.v1.StartPosition
-	28, // 14: connevents.v1.SubscribeEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	36, // 14: connevents.v1.SubscribeEventsRequest.start_time:type_name -> google.protobuf.Timestamp
 	0,  // 15: connevents.v1.SubscribeEventsRequest.view:type_name -> connevents.v1.EventView
-	29, // 16: connevents.v1.SubscribeEventsResponse.event:type_name -> connevents.v1.ConnectionEvent
+	37, // 16: connevents.v1.SubscribeEventsResponse.event:type_name -> connevents.v1.ConnectionEvent
 	11, // 17: connevents.v1.SubscribeEventsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
-	28, // 18: connevents.v1.Checkpoint.time:type_name -> google.protobuf.Timestamp
+	36, // 18: connevents.v1.Checkpoint.time:type_name -> google.protobuf.Timestamp
 	2,  // 19: connevents.v1.IngestResult.status:type_name -> connevents.v1.IngestStatus
 	12, // 20: connevents.v1.IngestFastenWebhookResponse.result:type_name -> connevents.v1.IngestResult
 	12, // 21: connevents.v1.IngestOneUpAuditEventsResponse.results:type_name -> connevents.v1.IngestResult
-	23, // 22: connevents.v1.SourceStatus.source:type_name -> connevents.v1.Source
+	31, // 22: connevents.v1.SourceStatus.source:type_name -> connevents.v1.Source
 	3,  // 23: connevents.v1.SourceStatus.state:type_name -> connevents.v1.SourceState
-	28, // 24: connevents.v1.SourceStatus.last_success_at:type_name -> google.protobuf.Timestamp
-	28, // 25: connevents.v1.SourceStatus.last_error_at:type_name -> google.protobuf.Timestamp
-	22, // 26: connevents.v1.SourceStatus.rejections_by_reason:type_name -> connevents.v1.SourceStatus.RejectionsByReasonEntry
-	28, // 27: connevents.v1.SourceStatus.checkpoint:type_name -> google.protobuf.Timestamp
+	36, // 24: connevents.v1.SourceStatus.last_success_at:type_name -> google.protobuf.Timestamp
+	36, // 25: connevents.v1.SourceStatus.last_error_at:type_name -> google.protobuf.Timestamp
+	30, // 26: connevents.v1.SourceStatus.rejections_by_reason:type_name -> connevents.v1.SourceStatus.RejectionsByReasonEntry
+	36, // 27: connevents.v1.SourceStatus.checkpoint:type_name -> google.protobuf.Timestamp
 	17, // 28: connevents.v1.ListSourceStatusesResponse.statuses:type_name -> connevents.v1.SourceStatus
-	23, // 29: connevents.v1.GetSourceStatusRequest.source:type_name -> connevents.v1.Source
+	31, // 29: connevents.v1.GetSourceStatusRequest.source:type_name -> connevents.v1.Source
 	17, // 30: connevents.v1.GetSourceStatusResponse.status:type_name -> connevents.v1.SourceStatus
-	5,  // 31: connevents.v1.ConnectionEventService.GetEvent:input_type -> connevents.v1.GetEventRequest
-	7,  // 32: connevents.v1.ConnectionEventService.ListEvents:input_type -> connevents.v1.ListEventsRequest
-	9,  // 33: connevents.v1.ConnectionEventService.SubscribeEvents:input_type -> connevents.v1.SubscribeEventsRequest
-	13, // 34: connevents.v1.ConnectionEventService.IngestFastenWebhook:input_type -> connevents.v1.IngestFastenWebhookRequest
-	15, // 35: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:input_type -> connevents.v1.IngestOneUpAuditEventsRequest
-	18, // 36: connevents.v1.ConnectionEventService.ListSourceStatuses:input_type -> connevents.v1.ListSourceStatusesRequest
-	20, // 37: connevents.v1.ConnectionEventService.GetSourceStatus:input_type -> connevents.v1.GetSourceStatusRequest
-	6,  // 38: connevents.v1.ConnectionEventService.GetEvent:output_type -> connevents.v1.GetEventResponse
-	8,  // 39: connevents.v1.ConnectionEventService.ListEvents:output_type -> connevents.v1.ListEventsResponse
-	10, // 40: connevents.v1.ConnectionEventService.SubscribeEvents:output_type -> connevents.v1.SubscribeEventsResponse
-	14, // 41: connevents.v1.ConnectionEventService.IngestFastenWebhook:output_type -> connevents.v1.IngestFastenWebhookResponse
-	16, // 42: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:output_type -> connevents.v1.IngestOneUpAuditEventsResponse
-	19, // 43: connevents.v1.ConnectionEventService.ListSourceStatuses:output_type -> connevents.v1.ListSourceStatusesResponse
-	21, // 44: connevents.v1.ConnectionEventService.GetSourceStatus:output_type -> connevents.v1.GetSourceStatusResponse
-	38, // [38:45] is the sub-list for method output_type
-	31, // [31:38] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	38, // 31: connevents.v1.GetConnectionResponse.connection:type_name -> connevents.v1.ConnectionJourney
+	37, // 32: connevents.v1.GetConnectionResponse.events:type_name -> connevents.v1.ConnectionEvent
+	39, // 33: connevents.v1.ListConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
+	38, // 34: connevents.v1.ListConnectionsResponse.connections:type_name -> connevents.v1.ConnectionJourney
+	39, // 35: connevents.v1.SubscribeConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
+	1,  // 36: connevents.v1.SubscribeConnectionsRequest.start_position:type_name -> connevents.v1.StartPosition
+	38, // 37: connevents.v1.SubscribeConnectionsResponse.connection:type_name -> connevents.v1.ConnectionJourney
+	11, // 38: connevents.v1.SubscribeConnectionsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
+	36, // 39: connevents.v1.GetFunnelRequest.start_time:type_name -> google.protobuf.Timestamp
+	36, // 40: connevents.v1.GetFunnelRequest.end_time:type_name -> google.protobuf.Timestamp
+	40, // 41: connevents.v1.GetFunnelRequest.group_by:type_name -> connevents.v1.FunnelGroupBy
+	31, // 42: connevents.v1.GetFunnelRequest.sources:type_name -> connevents.v1.Source
+	35, // 43: connevents.v1.GetFunnelRequest.api_mode:type_name -> connevents.v1.ApiMode
+	41, // 44: connevents.v1.GetFunnelResponse.funnels:type_name -> connevents.v1.Funnel
+	5,  // 45: connevents.v1.ConnectionEventService.GetEvent:input_type -> connevents.v1.GetEventRequest
+	7,  // 46: connevents.v1.ConnectionEventService.ListEvents:input_type -> connevents.v1.ListEventsRequest
+	9,  // 47: connevents.v1.ConnectionEventService.SubscribeEvents:input_type -> connevents.v1.SubscribeEventsRequest
+	13, // 48: connevents.v1.ConnectionEventService.IngestFastenWebhook:input_type -> connevents.v1.IngestFastenWebhookRequest
+	15, // 49: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:input_type -> connevents.v1.IngestOneUpAuditEventsRequest
+	18, // 50: connevents.v1.ConnectionEventService.ListSourceStatuses:input_type -> connevents.v1.ListSourceStatusesRequest
+	20, // 51: connevents.v1.ConnectionEventService.GetSourceStatus:input_type -> connevents.v1.GetSourceStatusRequest
+	22, // 52: connevents.v1.ConnectionEventService.GetConnection:input_type -> connevents.v1.GetConnectionRequest
+	24, // 53: connevents.v1.ConnectionEventService.ListConnections:input_type -> connevents.v1.ListConnectionsRequest
+	28, // 54: connevents.v1.ConnectionEventService.GetFunnel:input_type -> connevents.v1.GetFunnelRequest
+	26, // 55: connevents.v1.ConnectionEventService.SubscribeConnections:input_type -> connevents.v1.SubscribeConnectionsRequest
+	6,  // 56: connevents.v1.ConnectionEventService.GetEvent:output_type -> connevents.v1.GetEventResponse
+	8,  // 57: connevents.v1.ConnectionEventService.ListEvents:output_type -> connevents.v1.ListEventsResponse
+	10, // 58: connevents.v1.ConnectionEventService.SubscribeEvents:output_type -> connevents.v1.SubscribeEventsResponse
+	14, // 59: connevents.v1.ConnectionEventService.IngestFastenWebhook:output_type -> connevents.v1.IngestFastenWebhookResponse
+	16, // 60: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:output_type -> connevents.v1.IngestOneUpAuditEventsResponse
+	19, // 61: connevents.v1.ConnectionEventService.ListSourceStatuses:output_type -> connevents.v1.ListSourceStatusesResponse
+	21, // 62: connevents.v1.ConnectionEventService.GetSourceStatus:output_type -> connevents.v1.GetSourceStatusResponse
+	23, // 63: connevents.v1.ConnectionEventService.GetConnection:output_type -> connevents.v1.GetConnectionResponse
+	25, // 64: connevents.v1.ConnectionEventService.ListConnections:output_type -> connevents.v1.ListConnectionsResponse
+	29, // 65: connevents.v1.ConnectionEventService.GetFunnel:output_type -> connevents.v1.GetFunnelResponse
+	27, // 66: connevents.v1.ConnectionEventService.SubscribeConnections:output_type -> connevents.v1.SubscribeConnectionsResponse
+	56, // [56:67] is the sub-list for method output_type
+	45, // [45:56] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_connevents_v1_service_proto_init() }
@@ -1711,6 +2358,7 @@ func file_connevents_v1_service_proto_init() {
 	if File_connevents_v1_service_proto != nil {
 		return
 	}
+	file_connevents_v1_connection_proto_init()
 	file_connevents_v1_event_proto_init()
 	file_connevents_v1_service_proto_msgTypes[5].OneofWrappers = []any{
 		(*SubscribeEventsRequest_StartCursor)(nil),
@@ -1721,13 +2369,21 @@ func file_connevents_v1_service_proto_init() {
 		(*SubscribeEventsResponse_Event)(nil),
 		(*SubscribeEventsResponse_Checkpoint)(nil),
 	}
+	file_connevents_v1_service_proto_msgTypes[22].OneofWrappers = []any{
+		(*SubscribeConnectionsRequest_StartCursor)(nil),
+		(*SubscribeConnectionsRequest_StartPosition)(nil),
+	}
+	file_connevents_v1_service_proto_msgTypes[23].OneofWrappers = []any{
+		(*SubscribeConnectionsResponse_Connection)(nil),
+		(*SubscribeConnectionsResponse_Checkpoint)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_connevents_v1_service_proto_rawDesc), len(file_connevents_v1_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   19,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,10 @@ const (
 	ConnectionEventService_IngestOneUpAuditEvents_FullMethodName = "/connevents.v1.ConnectionEventService/IngestOneUpAuditEvents"
 	ConnectionEventService_ListSourceStatuses_FullMethodName     = "/connevents.v1.ConnectionEventService/ListSourceStatuses"
 	ConnectionEventService_GetSourceStatus_FullMethodName        = "/connevents.v1.ConnectionEventService/GetSourceStatus"
+	ConnectionEventService_GetConnection_FullMethodName          = "/connevents.v1.ConnectionEventService/GetConnection"
+	ConnectionEventService_ListConnections_FullMethodName        = "/connevents.v1.ConnectionEventService/ListConnections"
+	ConnectionEventService_GetFunnel_FullMethodName              = "/connevents.v1.ConnectionEventService/GetFunnel"
+	ConnectionEventService_SubscribeConnections_FullMethodName   = "/connevents.v1.ConnectionEventService/SubscribeConnections"
 )
 
 // ConnectionEventServiceClient is the client API for ConnectionEventService service.
@@ -72,6 +76,25 @@ type ConnectionEventServiceClient interface {
 	ListSourceStatuses(ctx context.Context, in *ListSourceStatusesRequest, opts ...grpc.CallOption) (*ListSourceStatusesResponse, error)
 	// GetSourceStatus reports the state of one source.
 	GetSourceStatus(ctx context.Context, in *GetSourceStatusRequest, opts ...grpc.CallOption) (*GetSourceStatusResponse, error)
+	// GetConnection returns one connection journey by its connevents id, with
+	// its events in the order its state is derived from.
+	// NOT_FOUND if there is no such journey.
+	GetConnection(ctx context.Context, in *GetConnectionRequest, opts ...grpc.CallOption) (*GetConnectionResponse, error)
+	// ListConnections returns the connection journeys that match a filter,
+	// one page at a time, latest activity first unless `order_by` says
+	// otherwise.
+	ListConnections(ctx context.Context, in *ListConnectionsRequest, opts ...grpc.CallOption) (*ListConnectionsResponse, error)
+	// GetFunnel counts, for a time window, how far patients and their
+	// connections got: searched, selected, authorized, transfer started,
+	// completed, and how many declined, failed or stalled, with the
+	// conversion and the time between consecutive steps. Every figure is
+	// counted from the store.
+	GetFunnel(ctx context.Context, in *GetFunnelRequest, opts ...grpc.CallOption) (*GetFunnelResponse, error)
+	// SubscribeConnections streams each change of the journeys that match a
+	// filter (a new event, or a journey becoming STALLED) as the journey's new
+	// state, interleaved with checkpoints; reconnecting with the last cursor
+	// received resumes exactly after it.
+	SubscribeConnections(ctx context.Context, in *SubscribeConnectionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeConnectionsResponse], error)
 }
 
 type connectionEventServiceClient struct {
@@ -161,6 +184,55 @@ func (c *connectionEventServiceClient) GetSourceStatus(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *connectionEventServiceClient) GetConnection(ctx context.Context, in *GetConnectionRequest, opts ...grpc.CallOption) (*GetConnectionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetConnectionResponse)
+	err := c.cc.Invoke(ctx, ConnectionEventService_GetConnection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionEventServiceClient) ListConnections(ctx context.Context, in *ListConnectionsRequest, opts ...grpc.CallOption) (*ListConnectionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConnectionsResponse)
+	err := c.cc.Invoke(ctx, ConnectionEventService_ListConnections_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionEventServiceClient) GetFunnel(ctx context.Context, in *GetFunnelRequest, opts ...grpc.CallOption) (*GetFunnelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFunnelResponse)
+	err := c.cc.Invoke(ctx, ConnectionEventService_GetFunnel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionEventServiceClient) SubscribeConnections(ctx context.Context, in *SubscribeConnectionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeConnectionsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ConnectionEventService_ServiceDesc.Streams[1], ConnectionEventService_SubscribeConnections_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[SubscribeConnectionsRequest, SubscribeConnectionsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ConnectionEventService_SubscribeConnectionsClient = grpc.ServerStreamingClient[SubscribeConnectionsResponse]
+
 // ConnectionEventServiceServer is the server API for ConnectionEventService service.
 // All implementations must embed UnimplementedConnectionEventServiceServer
 // for forward compatibility.
@@ -205,6 +277,25 @@ type ConnectionEventServiceServer interface {
 	ListSourceStatuses(context.Context, *ListSourceStatusesRequest) (*ListSourceStatusesResponse, error)
 	// GetSourceStatus reports the state of one source.
 	GetSourceStatus(context.Context, *GetSourceStatusRequest) (*GetSourceStatusResponse, error)
+	// GetConnection returns one connection journey by its connevents id, with
+	// its events in the order its state is derived from.
+	// NOT_FOUND if there is no such journey.
+	GetConnection(context.Context, *GetConnectionRequest) (*GetConnectionResponse, error)
+	// ListConnections returns the connection journeys that match a filter,
+	// one page at a time, latest activity first unless `order_by` says
+	// otherwise.
+	ListConnections(context.Context, *ListConnectionsRequest) (*ListConnectionsResponse, error)
+	// GetFunnel counts, for a time window, how far patients and their
+	// connections got: searched, selected, authorized, transfer started,
+	// completed, and how many declined, failed or stalled, with the
+	// conversion and the time between consecutive steps. Every figure is
+	// counted from the store.
+	GetFunnel(context.Context, *GetFunnelRequest) (*GetFunnelResponse, error)
+	// SubscribeConnections streams each change of the journeys that match a
+	// filter (a new event, or a journey becoming STALLED) as the journey's new
+	// state, interleaved with checkpoints; reconnecting with the last cursor
+	// received resumes exactly after it.
+	SubscribeConnections(*SubscribeConnectionsRequest, grpc.ServerStreamingServer[SubscribeConnectionsResponse]) error
 	mustEmbedUnimplementedConnectionEventServiceServer()
 }
 
@@ -235,6 +326,18 @@ func (UnimplementedConnectionEventServiceServer) ListSourceStatuses(context.Cont
 }
 func (UnimplementedConnectionEventServiceServer) GetSourceStatus(context.Context, *GetSourceStatusRequest) (*GetSourceStatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSourceStatus not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) GetConnection(context.Context, *GetConnectionRequest) (*GetConnectionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetConnection not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) ListConnections(context.Context, *ListConnectionsRequest) (*ListConnectionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConnections not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) GetFunnel(context.Context, *GetFunnelRequest) (*GetFunnelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFunnel not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) SubscribeConnections(*SubscribeConnectionsRequest, grpc.ServerStreamingServer[SubscribeConnectionsResponse]) error {
+	return status.Error(codes.Unimplemented, "method SubscribeConnections not implemented")
 }
 func (UnimplementedConnectionEventServiceServer) mustEmbedUnimplementedConnectionEventServiceServer() {
 }
@@ -377,6 +480,71 @@ func _ConnectionEventService_GetSourceStatus_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectionEventService_GetConnection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetConnectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionEventServiceServer).GetConnection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionEventService_GetConnection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionEventServiceServer).GetConnection(ctx, req.(*GetConnectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionEventService_ListConnections_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConnectionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionEventServiceServer).ListConnections(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionEventService_ListConnections_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionEventServiceServer).ListConnections(ctx, req.(*ListConnectionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionEventService_GetFunnel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFunnelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionEventServiceServer).GetFunnel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionEventService_GetFunnel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionEventServiceServer).GetFunnel(ctx, req.(*GetFunnelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionEventService_SubscribeConnections_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(SubscribeConnectionsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ConnectionEventServiceServer).SubscribeConnections(m, &grpc.GenericServerStream[SubscribeConnectionsRequest, SubscribeConnectionsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ConnectionEventService_SubscribeConnectionsServer = grpc.ServerStreamingServer[SubscribeConnectionsResponse]
+
 // ConnectionEventService_ServiceDesc is the grpc.ServiceDesc for ConnectionEventService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -408,11 +576,28 @@ var ConnectionEventService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "GetSourceStatus",
 			Handler:    _ConnectionEventService_GetSourceStatus_Handler,
 		},
+		{
+			MethodName: "GetConnection",
+			Handler:    _ConnectionEventService_GetConnection_Handler,
+		},
+		{
+			MethodName: "ListConnections",
+			Handler:    _ConnectionEventService_ListConnections_Handler,
+		},
+		{
+			MethodName: "GetFunnel",
+			Handler:    _ConnectionEventService_GetFunnel_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "SubscribeEvents",
 			Handler:       _ConnectionEventService_SubscribeEvents_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "SubscribeConnections",
+			Handler:       _ConnectionEventService_SubscribeConnections_Handler,
 			ServerStreams: true,
 		},
 	},
