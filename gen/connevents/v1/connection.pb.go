@@ -245,7 +245,8 @@ type ConnectionJourney struct {
 	// Where the connection stands.
 	Status ConnectionStatus `protobuf:"varint,3,opt,name=status,proto3,enum=connevents.v1.ConnectionStatus" json:"status,omitempty"`
 	// The furthest stage any event of the journey reached (DISCOVERY,
-	// AUTHORIZATION, TRANSFER or COMPLETION).
+	// AUTHORIZATION, TRANSFER or COMPLETION); STAGE_OTHER while its events
+	// are all support requests or unmapped types.
 	Stage Stage `protobuf:"varint,4,opt,name=stage,proto3,enum=connevents.v1.Stage" json:"stage,omitempty"`
 	// The unified type of the latest step event: the journey's current step.
 	// EVENT_TYPE_UNSPECIFIED while the journey has no step event (only
