@@ -90,6 +90,10 @@ const (
 	// SourceUnknown: GetSourceStatus for a source the service does not
 	// know.
 	SourceUnknown Reason = "SOURCE_UNKNOWN"
+	// ConnectionFilterUnavailable: an event filter by connection_id, which
+	// the store cannot apply yet (it does not record each event's journey);
+	// refused rather than ignored.
+	ConnectionFilterUnavailable Reason = "CONNECTION_FILTER_UNAVAILABLE"
 )
 
 // Subscriptions (server/stream).
@@ -133,6 +137,7 @@ func All() []Reason {
 		MalformedJSON, MissingID, MissingType, DataNotObject, InvalidDate,
 		MalformedBundle, MalformedEntry, NotAnAuditEvent, MissingRecorded, InvalidRecorded,
 		InvalidRequest, IDRequired, NotFound, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
+		ConnectionFilterUnavailable,
 		CursorInvalid, CursorExpired, CursorOtherDatabase, CursorAheadOfLog, SubscriberTooSlow, TooManySubscriptions,
 		StorageUnavailable, ShuttingDown, Internal,
 	}

@@ -508,7 +508,11 @@ type ConnectionEvent struct {
 	ContactRequest *ContactRequest `protobuf:"bytes,19,opt,name=contact_request,json=contactRequest,proto3" json:"contact_request,omitempty"`
 	// The exact bytes received from the vendor (the webhook body or the
 	// AuditEvent JSON). Returned only with EVENT_VIEW_FULL.
-	Raw           []byte `protobuf:"bytes,20,opt,name=raw,proto3" json:"raw,omitempty"`
+	Raw []byte `protobuf:"bytes,20,opt,name=raw,proto3" json:"raw,omitempty"`
+	// The connevents id of the connection journey the event belongs to
+	// (ConnectionJourney.id); empty for an event that names no connection.
+	// Set when the event is stored.
+	ConnectionId  string `protobuf:"bytes,21,opt,name=connection_id,json=connectionId,proto3" json:"connection_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -681,6 +685,13 @@ func (x *ConnectionEvent) GetRaw() []byte {
 		return x.Raw
 	}
 	return nil
+}
+
+func (x *ConnectionEvent) GetConnectionId() string {
+	if x != nil {
+		return x.ConnectionId
+	}
+	return ""
 }
 
 // Patient holds every identifier of the patient that the event carries.
@@ -1307,7 +1318,7 @@ var File_connevents_v1_event_proto protoreflect.FileDescriptor
 
 const file_connevents_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x19connevents/v1/event.proto\x12\rconnevents.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\a\n" +
+	"\x19connevents/v1/event.proto\x12\rconnevents.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\a\n" +
 	"\x0fConnectionEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12-\n" +
@@ -1333,7 +1344,8 @@ const file_connevents_v1_event_proto_rawDesc = "" +
 	"\x06export\x18\x11 \x01(\v2\x15.connevents.v1.ExportR\x06export\x12-\n" +
 	"\x06search\x18\x12 \x01(\v2\x15.connevents.v1.SearchR\x06search\x12F\n" +
 	"\x0fcontact_request\x18\x13 \x01(\v2\x1d.connevents.v1.ContactRequestR\x0econtactRequest\x12\x10\n" +
-	"\x03raw\x18\x14 \x01(\fR\x03raw\"\x84\x01\n" +
+	"\x03raw\x18\x14 \x01(\fR\x03raw\x12#\n" +
+	"\rconnection_id\x18\x15 \x01(\tR\fconnectionId\"\x84\x01\n" +
 	"\aPatient\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\"\n" +
