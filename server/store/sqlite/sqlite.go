@@ -3,17 +3,21 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
 	"strings"
-	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/sqlstore"
 )
+
+//go:embed migrations/*.sql
+var migrations embed.FS
 
 // busyTimeoutMS is how long a connection waits for another's lock (another
 // process's writer, or a checkpoint) before failing with SQLITE_BUSY.
@@ -21,11 +25,9 @@ const busyTimeoutMS = "10000"
 
 // Store is a store.Store on one SQLite database file.
 type Store struct {
-	write  *sql.DB // one connection: every write, serialized
-	read   *sql.DB // query_only connections
-	stmts  *statements
-	dbID   string
-	closed atomic.Bool
+	*sqlstore.Store
+	write *sql.DB // one connection: every write, serialized
+	read  *sql.DB // query_only connections
 }
 
 var _ store.Store = (*Store)(nil)
@@ -37,32 +39,26 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsAny(path, "?#") {
 		return nil, errors.New("sqlite: path must be a plain file name")
 	}
-	s := &Store{}
-	if err := s.open(ctx, path); err != nil {
-		s.closeDBs()
+	write, err := openDB(path, writerParams(), 1)
+	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	read, err := openDB(path, readerParams(), max(4, runtime.NumCPU()))
+	if err != nil {
+		_ = write.Close()
+		return nil, err
+	}
+	s, err := sqlstore.Open(ctx, sqlstore.Config{
+		Dialect: sqlstore.SQLite, Write: sqlstore.SQL(write), Read: sqlstore.SQL(read), Migrations: migrations,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Store: s, write: write, read: read}, nil
 }
 
-func (s *Store) open(ctx context.Context, path string) error {
-	var err error
-	if s.write, err = openDB(path, writerParams(), 1); err != nil {
-		return err
-	}
-	if s.dbID, err = migrate(ctx, s.write); err != nil {
-		return err
-	}
-	if s.read, err = openDB(path, readerParams(), max(4, runtime.NumCPU())); err != nil {
-		return err
-	}
-	if err = s.read.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: open reader: %w", err)
-	}
-	s.stmts, err = prepare(ctx, s.write, lookupKeys, insertEvents, insertRaw)
-	return err
-}
-
+// writerParams: WAL with synchronous=FULL (durable on power loss), and
+// BEGIN IMMEDIATE, which takes the write lock, for every transaction.
 func writerParams() url.Values {
 	return url.Values{
 		"_pragma": {
@@ -89,61 +85,4 @@ func openDB(path string, params url.Values, conns int) (*sql.DB, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	return db, nil
-}
-
-// DatabaseID returns the random id created with the database.
-func (s *Store) DatabaseID() string { return s.dbID }
-
-// Ping reports whether both the reader pool and the writer can serve.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	if err := s.read.PingContext(ctx); err != nil {
-		return s.wrap("ping", err)
-	}
-	return s.wrap("ping", s.write.PingContext(ctx))
-}
-
-// Close releases the store; further calls return store.ErrClosed.
-func (s *Store) Close() error {
-	if !s.closed.CompareAndSwap(false, true) {
-		return store.ErrClosed
-	}
-	return s.closeDBs()
-}
-
-func (s *Store) closeDBs() error {
-	var errs []error
-	if s.stmts != nil {
-		errs = append(errs, s.stmts.close())
-	}
-	for _, db := range []*sql.DB{s.read, s.write} {
-		if db != nil {
-			errs = append(errs, db.Close())
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("sqlite: close: %w", err)
-	}
-	return nil
-}
-
-func (s *Store) check() error {
-	if s.closed.Load() {
-		return store.ErrClosed
-	}
-	return nil
-}
-
-// wrap adds the operation to a driver error. Driver errors name tables and
-// constraints, never values.
-func (s *Store) wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if s.closed.Load() {
-		return store.ErrClosed
-	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
 }

@@ -2,6 +2,6 @@
 // checks on an appended batch, the row form of an event (proto bytes plus the
 // indexed columns every filter needs) and the WHERE clause of a store.Query.
 //
-// Nothing here talks to a database; placeholders are supplied by the caller so
-// the same clause serves SQLite (?) and PostgreSQL ($n).
+// Nothing here talks to a database. Placeholders are ?; the caller's dialect
+// numbers them where it must (sqlstore).
 package eventsql

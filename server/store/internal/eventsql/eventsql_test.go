@@ -75,24 +75,23 @@ func TestSelect(t *testing.T) {
 	cases := []struct {
 		name     string
 		q        store.Query
-		ph       Placeholder
 		want     string
 		wantArgs []any
 	}{
-		{"all", store.Query{Limit: 5}, Question, " ORDER BY e.sequence DESC LIMIT ?", []any{int64(5)}},
-		{"bounds", store.Query{After: 1, Before: 9, Order: store.Ascending, Limit: 2}, Dollar,
-			" WHERE e.sequence > $1 AND e.sequence < $2 ORDER BY e.sequence ASC LIMIT $3", []any{int64(1), int64(9), int64(2)}},
-		{"patient", store.Query{Filter: &conneventsv1.EventFilter{Patient: "p", Sources: []conneventsv1.Source{2}}, Limit: 1}, Dollar,
-			" WHERE e.source IN ($1) AND (e.external_id = $2 OR e.oneup_user_id = $3 OR e.fhir_patient_reference = $4) ORDER BY e.sequence DESC LIMIT $5",
+		{"all", store.Query{Limit: 5}, " ORDER BY e.sequence DESC LIMIT ?", []any{int64(5)}},
+		{"bounds", store.Query{After: 1, Before: 9, Order: store.Ascending, Limit: 2},
+			" WHERE e.sequence > ? AND e.sequence < ? ORDER BY e.sequence ASC LIMIT ?", []any{int64(1), int64(9), int64(2)}},
+		{"patient", store.Query{Filter: &conneventsv1.EventFilter{Patient: "p", Sources: []conneventsv1.Source{2}}, Limit: 1},
+			" WHERE e.source IN (?) AND (e.external_id = ? OR e.oneup_user_id = ? OR e.fhir_patient_reference = ?) ORDER BY e.sequence DESC LIMIT ?",
 			[]any{int32(2), "p", "p", "p", int64(1)}},
 	}
 	for _, c := range cases {
-		got, args, err := Select(c.q, c.ph)
+		got, args, err := Select(c.q)
 		if err != nil || got != c.want || !slices.Equal(args, c.wantArgs) {
 			t.Errorf("%s: Select = %q %v %v\nwant %q %v", c.name, got, args, err, c.want, c.wantArgs)
 		}
 	}
-	if _, _, err := Select(store.Query{}, Question); err == nil {
+	if _, _, err := Select(store.Query{}); err == nil {
 		t.Error("Select with limit 0 succeeded")
 	}
 }

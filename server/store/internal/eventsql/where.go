@@ -2,7 +2,6 @@ package eventsql
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
@@ -12,23 +11,14 @@ import (
 // errBadLimit is returned for a Query whose Limit is not positive.
 var errBadLimit = errors.New("store: query limit must be > 0")
 
-// Placeholder returns the SQL placeholder of the n-th argument (1-based).
-type Placeholder func(n int) string
-
-// Question is the SQLite placeholder: ?.
-func Question(int) string { return "?" }
-
-// Dollar is the PostgreSQL placeholder: $n.
-func Dollar(n int) string { return fmt.Sprintf("$%d", n) }
-
 // Select builds the part of a List statement after "FROM events e ...": the
 // WHERE clause, the ORDER BY and the LIMIT, with their arguments. Columns are
-// qualified with the alias e.
-func Select(q store.Query, ph Placeholder) (string, []any, error) {
+// qualified with the alias e; placeholders are ?.
+func Select(q store.Query) (string, []any, error) {
 	if q.Limit <= 0 {
 		return "", nil, errBadLimit
 	}
-	w := &where{ph: ph}
+	w := &where{}
 	w.bounds(q.After, q.Before)
 	w.filter(q.Filter)
 	order := "DESC"
@@ -40,14 +30,13 @@ func Select(q store.Query, ph Placeholder) (string, []any, error) {
 }
 
 type where struct {
-	ph    Placeholder
 	conds []string
 	args  []any
 }
 
 func (w *where) arg(v any) string {
 	w.args = append(w.args, v)
-	return w.ph(len(w.args))
+	return "?"
 }
 
 func (w *where) add(cond string) { w.conds = append(w.conds, cond) }

@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/connevents/connevents/server/store"
@@ -22,18 +21,14 @@ func (s *Store) Bounds(ctx context.Context) (store.Bounds, error) {
 		return store.Bounds{}, err
 	}
 	var head int64
-	var oldest sql.NullInt64
-	if err := s.read.QueryRowContext(ctx, sqlBounds).Scan(&head, &oldest); err != nil {
+	var oldest *int64
+	if err := s.read.QueryRow(ctx, sqlBounds).Scan(&head, &oldest); err != nil {
 		return store.Bounds{}, s.wrap("bounds", err)
 	}
-	return bounds(head, oldest), nil
-}
-
-func bounds(head int64, oldest sql.NullInt64) store.Bounds {
-	if !oldest.Valid {
-		return store.Bounds{Oldest: head + 1, Head: head}
+	if oldest == nil {
+		return store.Bounds{Oldest: head + 1, Head: head}, nil
 	}
-	return store.Bounds{Oldest: oldest.Int64, Head: head}
+	return store.Bounds{Oldest: *oldest, Head: head}, nil
 }
 
 // SequenceBefore returns one less than the lowest sequence of an event
@@ -47,27 +42,27 @@ func (s *Store) SequenceBefore(ctx context.Context, t time.Time) (int64, error) 
 }
 
 // sequenceBefore reads head and the first sequence received at or after t
-// in one snapshot. Every sequence up to the result is committed: sequences
-// become visible in order.
+// in one snapshot. Every sequence up to the result is committed: appends are
+// serialized, so sequences become visible in order.
 func (s *Store) sequenceBefore(ctx context.Context, t time.Time) (int64, error) {
 	var head int64
-	var first sql.NullInt64
-	if err := s.read.QueryRowContext(ctx, sqlBefore, eventsql.TimeNanos(t)).Scan(&head, &first); err != nil {
+	var first *int64
+	if err := s.read.QueryRow(ctx, s.d.sql(sqlBefore), eventsql.TimeNanos(t)).Scan(&head, &first); err != nil {
 		return 0, err
 	}
-	if first.Valid {
-		return first.Int64 - 1, nil
+	if first != nil {
+		return *first - 1, nil
 	}
 	return head, nil
 }
 
 // pruneChunk is how many events one Prune transaction deletes at most, so
-// that appends are not held up behind one long delete.
+// that no single delete holds up appends, or holds locks and WAL, for long.
 const pruneChunk = 1000
 
-// sqlPruneChunk deletes the oldest events up to sequence ?1, at most ?2 of
-// them. Lowest first, so that between chunks the retained log is still a
-// contiguous suffix.
+// sqlPruneChunk deletes the oldest events up to a sequence, at most
+// pruneChunk of them. Lowest first, so that between chunks the retained log
+// is still a contiguous suffix.
 const sqlPruneChunk = `DELETE FROM events WHERE sequence IN
 	(SELECT sequence FROM events WHERE sequence <= ? ORDER BY sequence LIMIT ?)`
 
@@ -86,11 +81,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	}
 	var total int64
 	for {
-		res, err := s.write.ExecContext(ctx, sqlPruneChunk, last, pruneChunk)
-		if err != nil {
-			return total, s.wrap("prune", err)
-		}
-		n, err := res.RowsAffected()
+		n, err := s.write.Exec(ctx, s.d.sql(sqlPruneChunk), last, pruneChunk)
 		if err != nil {
 			return total, s.wrap("prune", err)
 		}

@@ -1,12 +1,17 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/connevents/connevents/server/store"
+)
+
+const (
+	sqlGetCheckpoint = `SELECT value FROM checkpoints WHERE key = ?`
+	sqlPutCheckpoint = `INSERT INTO checkpoints (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 )
 
 // GetCheckpoint returns the value stored under key, or store.ErrNotFound.
@@ -15,8 +20,8 @@ func (s *Store) GetCheckpoint(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	var v string
-	err := s.pool.QueryRow(ctx, `SELECT value FROM checkpoints WHERE key = $1`, key).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err := s.read.QueryRow(ctx, s.d.sql(sqlGetCheckpoint), key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
 		return "", store.ErrNotFound
 	}
 	return v, s.wrap("get checkpoint", err)
@@ -27,7 +32,6 @@ func (s *Store) PutCheckpoint(ctx context.Context, key, value string) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO checkpoints (key, value) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := s.write.Exec(ctx, s.d.sql(sqlPutCheckpoint), key, value)
 	return s.wrap("put checkpoint", err)
 }

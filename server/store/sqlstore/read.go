@@ -1,10 +1,9 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
-
-	"github.com/jackc/pgx/v5"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
@@ -29,8 +28,9 @@ func (s *Store) Get(ctx context.Context, id string, withRaw bool) (*conneventsv1
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	ev, err := scanEvent(s.pool.QueryRow(ctx, selectFrom(withRaw)+" WHERE e.id = $1", id), withRaw)
-	if errors.Is(err, pgx.ErrNoRows) {
+	row := s.read.QueryRow(ctx, s.d.sql(selectFrom(withRaw)+" WHERE e.id = ?"), id)
+	ev, err := scanEvent(row, withRaw)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
 	return ev, s.wrap("get", err)
@@ -41,11 +41,11 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]*conneventsv1.Connec
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	tail, args, err := eventsql.Select(q, eventsql.Dollar)
+	tail, args, err := eventsql.Select(q)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, selectFrom(q.WithRaw)+tail, args...)
+	rows, err := s.read.Query(ctx, s.d.sql(selectFrom(q.WithRaw)+tail), args...)
 	if err != nil {
 		return nil, s.wrap("list", err)
 	}
@@ -62,7 +62,7 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]*conneventsv1.Connec
 }
 
 // scanEvent reads one row of selectFrom(withRaw).
-func scanEvent(row pgx.Row, withRaw bool) (*conneventsv1.ConnectionEvent, error) {
+func scanEvent(row Row, withRaw bool) (*conneventsv1.ConnectionEvent, error) {
 	var seq int64
 	var body, raw []byte
 	dst := []any{&seq, &body}

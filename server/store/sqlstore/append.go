@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/internal/eventsql"
+)
+
+// The batch statements of an append. batchStmts lists every batch statement,
+// for dialects that prepare them at Open.
+var (
+	insertEvents = insertInto("events", "sequence", "id", "source", "source_event_id", "type", "stage",
+		"outcome", "api_mode", "occurred_at", "received_at", "external_id", "oneup_user_id",
+		"fhir_patient_reference", "org_connection_id", "body")
+	insertRaw = insertInto("event_raw", "sequence", "raw")
+	// lookupKeys finds stored events by key: one probe of the unique index
+	// per key.
+	lookupKeys = withRows("k", []string{"source", "source_event_id"},
+		`SELECT e.source, e.source_event_id, e.sequence, e.body
+		FROM k JOIN events e ON e.source = k.source AND e.source_event_id = k.source_event_id`)
+
+	batchStmts = []batchStmt{insertEvents, insertRaw, lookupKeys}
+)
+
+const (
+	sqlHead    = `SELECT head FROM log_head WHERE id = 1`
+	sqlSetHead = `UPDATE log_head SET head = ? WHERE id = 1`
+)
+
+// Append stores the batch in one transaction, serialized with every other
+// append by the head lock. See store.Store.
+func (s *Store) Append(ctx context.Context, events []*conneventsv1.ConnectionEvent) ([]store.Appended, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	// Validation and encoding happen here, outside the lock.
+	b, err := eventsql.NewBatch(events)
+	if err != nil {
+		return nil, s.wrap("append", err)
+	}
+	if len(events) == 0 {
+		return []store.Appended{}, nil
+	}
+	select {
+	case s.appending <- struct{}{}:
+		defer func() { <-s.appending }()
+	case <-ctx.Done():
+		return nil, s.wrap("append", ctx.Err())
+	}
+	err = s.write.InTx(ctx, func(tx Tx) error { return s.appendTx(ctx, tx, b) })
+	if err != nil {
+		return nil, s.wrap("append", err)
+	}
+	return b.Results(), nil
+}
+
+// appendTx is the append transaction: lock the head (no other writer, in
+// this process or another, can store a key or move the head until commit),
+// look up the batch's keys, then insert what is new and move the head in
+// one ExecBatch.
+func (s *Store) appendTx(ctx context.Context, tx Tx, b *eventsql.Batch) error {
+	var head int64
+	if err := tx.QueryRow(ctx, sqlHead+s.d.RowLock).Scan(&head); err != nil {
+		return fmt.Errorf("lock head: %w", err)
+	}
+	stored, err := s.lookup(ctx, tx, b.Keys())
+	if err != nil {
+		return fmt.Errorf("look up keys: %w", err)
+	}
+	rows := b.Assign(head, stored)
+	if len(rows) == 0 {
+		return nil
+	}
+	stmts := s.insertStmts(rows)
+	stmts = append(stmts, Stmt{SQL: s.d.sql(sqlSetHead), Args: []any{head + int64(len(rows))}})
+	if err := tx.ExecBatch(ctx, stmts); err != nil {
+		return fmt.Errorf("insert: %w", err)
+	}
+	return nil
+}
+
+// insertStmts returns the statements that insert rows and their raw
+// payloads.
+func (s *Store) insertStmts(rows []*eventsql.Row) []Stmt {
+	c := &columns{}
+	for _, r := range rows {
+		c.add(r)
+	}
+	stmts := s.d.stmts(insertEvents, len(c.seq), c.seq, c.id, c.source, c.sourceEventID, c.typ,
+		c.stage, c.outcome, c.mode, c.occurred, c.received, c.ext, c.oneup, c.fhir, c.org, c.body)
+	return append(stmts, s.d.stmts(insertRaw, len(c.rawSeq), c.rawSeq, c.raw)...)
+}
+
+// columns holds the new events of a batch column by column.
+type columns struct {
+	seq                               []int64
+	id, sourceEventID                 []string
+	source, typ, stage, outcome, mode []int32
+	occurred, received                []*int64
+	ext, oneup, fhir, org             []*string
+	body                              [][]byte
+	rawSeq                            []int64
+	raw                               [][]byte
+}
+
+func (c *columns) add(r *eventsql.Row) {
+	seq := r.Sequence
+	c.seq = append(c.seq, seq)
+	c.id, c.sourceEventID = append(c.id, r.ID), append(c.sourceEventID, r.SourceEventID)
+	c.source, c.typ = append(c.source, r.Source), append(c.typ, r.Type)
+	c.stage, c.outcome, c.mode = append(c.stage, r.Stage), append(c.outcome, r.Outcome), append(c.mode, r.APIMode)
+	c.occurred, c.received = append(c.occurred, r.OccurredAt), append(c.received, r.ReceivedAt)
+	c.ext, c.oneup = append(c.ext, r.ExternalID), append(c.oneup, r.OneupUserID)
+	c.fhir, c.org = append(c.fhir, r.FHIRPatientRef), append(c.org, r.OrgConnectionID)
+	c.body = append(c.body, r.Body)
+	if r.Raw != nil {
+		c.rawSeq, c.raw = append(c.rawSeq, seq), append(c.raw, r.Raw)
+	}
+}
+
+// lookup returns the stored events whose keys appear in the batch.
+func (s *Store) lookup(ctx context.Context, tx Tx, keys []eventsql.Key) (map[eventsql.Key]*conneventsv1.ConnectionEvent, error) {
+	sources, ids := make([]int32, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		sources[i], ids[i] = k.Source, k.SourceEventID
+	}
+	stored := map[eventsql.Key]*conneventsv1.ConnectionEvent{}
+	for _, st := range s.d.stmts(lookupKeys, len(keys), sources, ids) {
+		if err := scanStored(ctx, tx, st, stored); err != nil {
+			return nil, err
+		}
+	}
+	return stored, nil
+}
+
+func scanStored(ctx context.Context, tx Tx, st Stmt, into map[eventsql.Key]*conneventsv1.ConnectionEvent) error {
+	rows, err := tx.Query(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k eventsql.Key
+		var seq int64
+		var body []byte
+		if err := rows.Scan(&k.Source, &k.SourceEventID, &seq, &body); err != nil {
+			return err
+		}
+		if into[k], err = eventsql.Decode(seq, body, nil); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

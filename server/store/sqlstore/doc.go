@@ -1,0 +1,24 @@
+// Package sqlstore is the one SQL implementation of store.Store, shared by
+// the SQLite and PostgreSQL backends. Those packages only open and tune a
+// database (pragmas, pools, driver settings) and hand it over as a DB with
+// their Dialect; every statement is written here, once.
+//
+// # Writing SQL here
+//
+// Statements use ? placeholders; the dialect numbers them ($1, $2, ...) for
+// PostgreSQL. A statement over many rows (a batch insert, a key lookup) is a
+// batchStmt: its rows arrive as one relation whose shape is the dialect's
+// (multi-row VALUES on SQLite, unnest of arrays on PostgreSQL), so it too is
+// written once. What truly differs between the databases (row locking,
+// migration locking, error scrubbing, DDL) is in the Dialect or in the
+// backends' migration files.
+//
+// # Appends
+//
+// Every Append is one write transaction that reads the head under the
+// dialect's lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN
+// IMMEDIATE already excludes other writers), looks up the batch's keys,
+// inserts what is new and moves the head: see appendTx. Work that must
+// commit with the events (another table kept in step with the log) belongs
+// in appendTx, as more statements for the same ExecBatch.
+package sqlstore
