@@ -1,4 +1,6 @@
 // Package postgres is the PostgreSQL backend of store.Store, on pgx (pgxpool).
+// It only opens the pool; the statements are sqlstore's, in its PostgreSQL
+// dialect.
 //
 // # Ordering across processes
 //
@@ -17,9 +19,6 @@
 //
 // # Schema
 //
-// Numbered migrations are embedded and applied on Open under an advisory
-// lock, in the first schema of the connection's search_path (idempotent on
-// reopen). Each event is stored as protobuf bytes plus one indexed column per
-// filter field; the raw vendor payload lives in its own table and is read
-// only when asked for.
+// sqlstore's migrations are applied on Open under an advisory lock, in the
+// first schema of the connection's search_path (idempotent on reopen).
 package postgres

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 
@@ -11,9 +10,6 @@ import (
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/sqlstore"
 )
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
@@ -37,7 +33,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	db := sqlstore.PGX(pool)
 	s, err := sqlstore.Open(ctx, sqlstore.Config{
-		Dialect: sqlstore.PostgreSQL, Write: db, Read: db, Migrations: migrations,
+		Dialect: sqlstore.PostgreSQL, Write: db, Read: db,
 	})
 	if err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -57,14 +56,5 @@ func TestOpenBadURL(t *testing.T) {
 func openURL(tb testing.TB, url string) *Store {
 	tb.Helper()
 	s, err := Open(tb.Context(), url)
-	if err != nil {
-		tb.Errorf("Open: %v", err)
-		return nil
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return storetest.Opened(tb, s, err)
 }

@@ -1,5 +1,7 @@
 // Package sqlite is the SQLite backend of store.Store, on the pure-Go
-// modernc.org/sqlite driver (no cgo).
+// modernc.org/sqlite driver (no cgo). It only opens and tunes the database
+// (pragmas, connection pools); the statements are sqlstore's, in its SQLite
+// dialect.
 //
 // # Durability
 //
@@ -20,8 +22,6 @@
 //
 // # Schema
 //
-// Numbered migrations are embedded and applied on Open (idempotent on
-// reopen). Each event is stored as protobuf bytes plus one indexed column per
-// filter field; the raw vendor payload lives in its own table and is read
-// only when asked for.
+// sqlstore's migrations are applied on Open, in one write transaction
+// (idempotent on reopen).
 package sqlite

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -79,14 +78,5 @@ func TestOpenRejectsURIs(t *testing.T) {
 func openPath(tb testing.TB, path string) *Store {
 	tb.Helper()
 	s, err := Open(tb.Context(), path)
-	if err != nil {
-		tb.Errorf("Open: %v", err)
-		return nil
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return storetest.Opened(tb, s, err)
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,9 +14,6 @@ import (
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/sqlstore"
 )
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 // busyTimeoutMS is how long a connection waits for another's lock (another
 // process's writer, or a checkpoint) before failing with SQLITE_BUSY.
@@ -49,7 +45,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s, err := sqlstore.Open(ctx, sqlstore.Config{
-		Dialect: sqlstore.SQLite, Write: sqlstore.SQL(write), Read: sqlstore.SQL(read), Migrations: migrations,
+		Dialect: sqlstore.SQLite, Write: sqlstore.SQL(write), Read: sqlstore.SQL(read),
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,6 @@ import (
 	"github.com/connevents/connevents/server/store/storetest"
 )
 
-func TestConformance(t *testing.T) {
-	storetest.RunAll(t, func(t *testing.T) store.Store { return openTemp(t) })
-}
+func newStore(tb testing.TB) store.Store { return openTemp(tb) }
+
+func TestConformance(t *testing.T) { storetest.RunAll(t, newStore) }

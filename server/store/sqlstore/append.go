@@ -44,17 +44,26 @@ func (s *Store) Append(ctx context.Context, events []*conneventsv1.ConnectionEve
 	if len(events) == 0 {
 		return []store.Appended{}, nil
 	}
-	select {
-	case s.appending <- struct{}{}:
-		defer func() { <-s.appending }()
-	case <-ctx.Done():
-		return nil, s.wrap("append", ctx.Err())
+	if err := s.queue(ctx); err != nil {
+		return nil, s.wrap("append", err)
 	}
+	defer func() { <-s.appending }()
 	err = s.write.InTx(ctx, func(tx Tx) error { return s.appendTx(ctx, tx, b) })
 	if err != nil {
 		return nil, s.wrap("append", err)
 	}
 	return b.Results(), nil
+}
+
+// queue waits for this process's turn to append; the caller ends it by
+// receiving from s.appending.
+func (s *Store) queue(ctx context.Context) error {
+	select {
+	case s.appending <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // appendTx is the append transaction: lock the head (no other writer, in

@@ -11,7 +11,8 @@ import (
 
 // Dialect is what differs between the SQL databases the Store runs on.
 type Dialect struct {
-	// Name prefixes every error ("sqlite: append: ...").
+	// Name prefixes every error ("sqlite: append: ...") and selects the
+	// dialect's own migration files (migrations/NNNN_name.NAME.sql).
 	Name string
 	// Numbered placeholders: ? becomes $1, $2, ... in every statement.
 	Numbered bool

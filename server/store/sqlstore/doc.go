@@ -13,6 +13,15 @@
 // migration locking, error scrubbing, DDL) is in the Dialect or in the
 // backends' migration files.
 //
+// # Schema
+//
+// The numbered migrations in migrations/ are embedded and applied on Open:
+// NNNN_name.sql on every database, NNNN_name.sqlite.sql or
+// NNNN_name.postgres.sql where the DDL must differ (see package migrations).
+// Each event is stored as protobuf bytes plus one indexed column per filter
+// field; the raw vendor payload lives in its own table and is read only when
+// asked for.
+//
 // # Appends
 //
 // Every Append is one write transaction that reads the head under the

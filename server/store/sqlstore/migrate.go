@@ -4,18 +4,24 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/connevents/connevents/server/store/internal/migrations"
 )
 
+// migrationFiles are the schema migrations of every dialect; see package
+// migrations for how they are named.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
 // migrate applies the pending migrations and creates the database id, in
 // one write transaction (serialized with other processes by the dialect's
 // MigrateLock, or by the write transaction itself), and sets s.dbID.
-func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
-	all, err := migrations.Load(fsys, "migrations")
+func (s *Store) migrate(ctx context.Context) error {
+	all, err := migrations.Load(migrationFiles, "migrations", s.d.Name)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sync/atomic"
 
 	"github.com/connevents/connevents/server/store"
@@ -18,8 +17,6 @@ type Config struct {
 	Write DB
 	// Read runs reads outside transactions; it may be Write.
 	Read DB
-	// Migrations holds the backend's migrations/NNNN_name.sql files.
-	Migrations fs.FS
 }
 
 // Store is a store.Store on a SQL database.
@@ -40,18 +37,18 @@ var _ store.Store = (*Store)(nil)
 // On error it closes the databases.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{d: cfg.Dialect, write: cfg.Write, read: cfg.Read, appending: make(chan struct{}, 1)}
-	if err := s.open(ctx, cfg.Migrations); err != nil {
+	if err := s.open(ctx); err != nil {
 		_ = s.closeDBs()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) open(ctx context.Context, migrations fs.FS) error {
+func (s *Store) open(ctx context.Context) error {
 	if err := s.write.Ping(ctx); err != nil {
 		return s.wrap("connect", err)
 	}
-	if err := s.migrate(ctx, migrations); err != nil {
+	if err := s.migrate(ctx); err != nil {
 		return s.wrap("migrate", err)
 	}
 	if err := s.read.Ping(ctx); err != nil {
@@ -74,8 +71,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	if err := s.read.Ping(ctx); err != nil {
-		return s.wrap("ping", err)
+	if s.read != s.write {
+		if err := s.read.Ping(ctx); err != nil {
+			return s.wrap("ping", err)
+		}
 	}
 	return s.wrap("ping", s.write.Ping(ctx))
 }

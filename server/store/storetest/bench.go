@@ -38,7 +38,7 @@ func SampleEvent(i int) *conneventsv1.ConnectionEvent {
 
 // BenchmarkAppend measures Append of batches of 1, 100 and 1000 new events
 // (building them is not timed), one durable commit per call.
-func BenchmarkAppend(b *testing.B, newStore func(b *testing.B) store.Store) {
+func BenchmarkAppend(b *testing.B, newStore NewStore) {
 	for _, size := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			s := newStore(b)
@@ -61,7 +61,7 @@ func BenchmarkAppend(b *testing.B, newStore func(b *testing.B) store.Store) {
 }
 
 // BenchmarkList measures pages of 100 from a log of 20,000 events.
-func BenchmarkList(b *testing.B, newStore func(b *testing.B) store.Store) {
+func BenchmarkList(b *testing.B, newStore NewStore) {
 	s := newStore(b)
 	const total = 20000
 	for start := 0; start < total; start += 500 {

@@ -1,17 +1,18 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/connevents/connevents/server/store"
 )
 
-// NewStore returns a fresh, empty store that is closed when t ends (a second
-// Close returning store.ErrClosed must be tolerated).
-type NewStore func(t *testing.T) store.Store
+// NewStore returns a fresh, empty store that is closed when tb ends (a
+// second Close returning store.ErrClosed must be tolerated).
+type NewStore func(tb testing.TB) store.Store
 
 // RunAll runs the whole conformance suite against stores made by newStore.
-func RunAll(t *testing.T, newStore func(t *testing.T) store.Store) {
+func RunAll(t *testing.T, newStore NewStore) {
 	t.Helper()
 	cases := []struct {
 		name string
@@ -48,4 +49,21 @@ func RunAll(t *testing.T, newStore func(t *testing.T) store.Store) {
 			c.run(t, newStore)
 		})
 	}
+}
+
+// Opened is for a backend's tests: it returns s, the result of an Open that
+// returned err, and closes s when tb ends. On error it reports it and
+// returns s as it is (nil).
+func Opened[S store.Store](tb testing.TB, s S, err error) S {
+	tb.Helper()
+	if err != nil {
+		tb.Errorf("Open: %v", err)
+		return s
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s
 }

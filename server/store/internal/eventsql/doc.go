@@ -1,6 +1,6 @@
-// Package eventsql holds what the SQL backends (sqlite, postgres) share: the
-// checks on an appended batch, the row form of an event (proto bytes plus the
-// indexed columns every filter needs) and the WHERE clause of a store.Query.
+// Package eventsql holds the database-free half of sqlstore: the checks on
+// an appended batch, the row form of an event (proto bytes plus the indexed
+// columns every filter needs) and the WHERE clause of a store.Query.
 //
 // Nothing here talks to a database. Placeholders are ?; the caller's dialect
 // numbers them where it must (sqlstore).

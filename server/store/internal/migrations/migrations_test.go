@@ -16,10 +16,12 @@ func TestLoad(t *testing.T) {
 		{"gap", fstest.MapFS{"m/0001_a.sql": {}, "m/0003_c.sql": {}}, nil, true},
 		{"bad name", fstest.MapFS{"m/init.sql": {}}, nil, true},
 		{"zero", fstest.MapFS{"m/0000_a.sql": {}}, nil, true},
+		{"other dialect only", fstest.MapFS{"m/0001_a.sql": {}, "m/0002_b.pg.sql": {}}, []int{1}, false},
+		{"two names", fstest.MapFS{"m/0001_a.sql": {}, "m/0001_b.lite.sql": {}}, nil, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := Load(c.files, "m")
+			got, err := Load(c.files, "m", "lite")
 			if (err != nil) != c.wantErr {
 				t.Fatalf("Load error = %v, wantErr %v", err, c.wantErr)
 			}
@@ -32,6 +34,23 @@ func TestLoad(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadDialect: a version's dialect part runs before its shared part,
+// another dialect's part not at all, and the recorded name has no dialect.
+func TestLoadDialect(t *testing.T) {
+	files := fstest.MapFS{
+		"m/0001_init.sql":      {Data: []byte("SHARED")},
+		"m/0001_init.lite.sql": {Data: []byte("LITE")},
+		"m/0001_init.pg.sql":   {Data: []byte("PG")},
+	}
+	got, err := Load(files, "m", "lite")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Load = %v, %v", got, err)
+	}
+	if got[0].SQL != "LITE\nSHARED" || got[0].Name != "0001_init.sql" {
+		t.Errorf("migration = %q named %q, want \"LITE\\nSHARED\" named 0001_init.sql", got[0].SQL, got[0].Name)
 	}
 }
 

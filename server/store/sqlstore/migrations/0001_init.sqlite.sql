@@ -6,14 +6,6 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- The highest sequence ever assigned. One row; it never goes down, so
--- sequences are never reused after a prune.
-CREATE TABLE log_head (
-    id   INTEGER PRIMARY KEY CHECK (id = 1),
-    head INTEGER NOT NULL
-);
-INSERT INTO log_head (id, head) VALUES (1, 0);
-
 -- One row per stored event. body is the event (without raw and sequence) as
 -- protobuf bytes; the other columns exist only to filter and index it.
 -- Times are unix nanoseconds; empty identifiers are NULL.
@@ -40,13 +32,6 @@ CREATE TABLE events (
 
 -- Prune and SequenceBefore select by received time.
 CREATE INDEX events_received_at ON events (received_at);
--- Following one patient or one connection: selective lookups, read in
--- sequence order. Partial, since most events carry only some of them.
-CREATE INDEX events_external_id ON events (external_id, sequence) WHERE external_id IS NOT NULL;
-CREATE INDEX events_oneup_user_id ON events (oneup_user_id, sequence) WHERE oneup_user_id IS NOT NULL;
-CREATE INDEX events_fhir_patient_reference ON events (fhir_patient_reference, sequence)
-    WHERE fhir_patient_reference IS NOT NULL;
-CREATE INDEX events_org_connection_id ON events (org_connection_id, sequence) WHERE org_connection_id IS NOT NULL;
 
 -- The raw vendor payload, apart so that reading events without it never
 -- touches its pages.
