@@ -3,12 +3,11 @@ package oneuptest
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -51,7 +50,7 @@ type Server struct {
 	// URL is the base URL (pass it as the client's base URL).
 	URL string
 
-	srv      *httptest.Server
+	srv      *http.Server
 	mu       sync.Mutex
 	events   []stored
 	faults   []Fault
@@ -65,16 +64,47 @@ type stored struct {
 	raw      []byte
 }
 
-// New starts a Server; it is closed when the test ends.
-func New(tb testing.TB) *Server {
+// TB is the part of testing.TB that New uses (so that this package does
+// not import testing, and a non-test binary can use Start).
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// New starts a Server on a loopback port; it is closed when the test ends.
+func New(tb TB) *Server {
 	tb.Helper()
-	s := &Server{}
+	s, err := Start("")
+	if err != nil {
+		tb.Fatalf("oneuptest: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// Start starts a Server listening on addr ("" means a free loopback port,
+// 127.0.0.1:0). The caller must Close it.
+func Start(addr string) (*Server, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{URL: "http://" + ln.Addr().String()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /r4/AuditEvent", s.search)
-	s.srv = httptest.NewServer(mux)
-	s.URL = s.srv.URL
-	tb.Cleanup(s.srv.Close)
-	return s
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Close stops the server and closes its connections, including those
+// with a request in progress.
+func (s *Server) Close() error {
+	return s.srv.Close()
 }
 
 // Add adds events rendered by AuditEvent, after every event added so far.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,5 +49,37 @@ func TestServerAuthAndFilters(t *testing.T) {
 	links := body["link"].([]any)
 	if len(body["entry"].([]any)) != 2 || len(links) != 2 {
 		t.Errorf("page: %v", body)
+	}
+}
+
+func TestStartClose(t *testing.T) {
+	s, err := Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Add(Event{ID: "a", Subtype: "system-selected", Recorded: time.Now()})
+	if code, body := get(t, s.URL+"/r4/AuditEvent", true); code != 200 || body["total"] != float64(1) {
+		t.Fatalf("started server: %d %v", code, body)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+"/r4/AuditEvent", nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("closed server still answers")
+	}
+}
+
+// TestNoTestingImport keeps the package usable from a non-test binary.
+func TestNoTestingImport(t *testing.T) {
+	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "testing" || dep == "net/http/httptest" {
+			t.Errorf("oneuptest depends on %s", dep)
+		}
 	}
 }
