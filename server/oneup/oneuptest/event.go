@@ -13,6 +13,9 @@ type Event struct {
 	Subtype string
 	// Recorded is the event time.
 	Recorded time.Time
+	// LastUpdated is meta.lastUpdated, when 1upHealth wrote the resource;
+	// zero means Recorded (written as it happened).
+	LastUpdated time.Time
 	// Outcome is the FHIR outcome code ("0", "4", "8", "12"); "" omits it.
 	Outcome string
 	// UserID is the 1up user id (agent `1up-user-<id>`); "" omits it.
@@ -28,7 +31,7 @@ func AuditEvent(e Event) []byte {
 	ae := map[string]any{
 		"resourceType": "AuditEvent",
 		"id":           e.ID,
-		"meta":         map[string]any{"lastUpdated": e.Recorded.UTC().Format(time.RFC3339Nano)},
+		"meta":         map[string]any{"lastUpdated": e.lastUpdated().UTC().Format(time.RFC3339Nano)},
 		"type":         map[string]any{"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest"},
 		"subtype":      []any{map[string]any{"code": e.Subtype, "display": e.Subtype}},
 		"action":       "E",
@@ -62,4 +65,11 @@ func agents(e Event) []any {
 		})
 	}
 	return out
+}
+
+func (e Event) lastUpdated() time.Time {
+	if e.LastUpdated.IsZero() {
+		return e.Recorded
+	}
+	return e.LastUpdated
 }

@@ -83,14 +83,18 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	return false
 }
 
-// match returns the events that pass the subtype and date filters, in the
-// order they were added.
+// match returns the events that pass the subtype, date (on recorded) and
+// _lastUpdated filters, sorted by lastUpdated (the order they are kept in).
 func (s *Server) match(q url.Values) ([]stored, error) {
 	var subtypes []string
 	for _, v := range q["subtype"] {
 		subtypes = append(subtypes, strings.Split(v, ",")...)
 	}
-	dates, err := dateFilters(q["date"])
+	dates, err := timeFilters(q["date"])
+	if err != nil {
+		return nil, err
+	}
+	updated, err := timeFilters(q["_lastUpdated"])
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +102,7 @@ func (s *Server) match(q url.Values) ([]stored, error) {
 	defer s.mu.Unlock()
 	var out []stored
 	for _, e := range s.events {
-		if (len(subtypes) == 0 || hasAny(e.subtypes, subtypes)) && dates(e.recorded) {
+		if (len(subtypes) == 0 || hasAny(e.subtypes, subtypes)) && dates(e.recorded) && updated(e.lastUpdated) {
 			out = append(out, e)
 		}
 	}
@@ -114,8 +118,9 @@ func hasAny(have, want []string) bool {
 	return false
 }
 
-// dateFilters parses `date` values with a ge/gt/le/lt prefix.
-func dateFilters(values []string) (func(time.Time) bool, error) {
+// timeFilters parses `date` or `_lastUpdated` values with a ge/gt/le/lt
+// prefix.
+func timeFilters(values []string) (func(time.Time) bool, error) {
 	var tests []func(time.Time) bool
 	for _, v := range values {
 		if len(v) < 3 {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 )
@@ -52,16 +53,18 @@ type Server struct {
 
 	srv      *http.Server
 	mu       sync.Mutex
-	events   []stored
+	events   []stored // sorted by lastUpdated, then by when they were added
+	held     []Event
 	faults   []Fault
 	requests []Request
 }
 
 type stored struct {
-	id       string
-	subtypes []string
-	recorded time.Time
-	raw      []byte
+	id          string
+	subtypes    []string
+	recorded    time.Time
+	lastUpdated time.Time
+	raw         []byte
 }
 
 // TB is the part of testing.TB that New uses (so that this package does
@@ -107,7 +110,9 @@ func (s *Server) Close() error {
 	return s.srv.Close()
 }
 
-// Add adds events rendered by AuditEvent, after every event added so far.
+// Add publishes events rendered by AuditEvent. They are served sorted by
+// meta.lastUpdated (Event.LastUpdated, or Recorded when zero), after the
+// events already published with the same lastUpdated.
 func (s *Server) Add(events ...Event) {
 	for _, e := range events {
 		if err := s.AddRaw(AuditEvent(e)); err != nil {
@@ -116,9 +121,32 @@ func (s *Server) Add(events ...Event) {
 	}
 }
 
-// AddRaw adds resources as given (served byte for byte). Each must be a
-// JSON object with an id and an RFC 3339 `recorded`; subtype codes are
-// read for filtering.
+// Hold keeps events back: they are not served until Publish.
+func (s *Server) Hold(events ...Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held = append(s.held, events...)
+}
+
+// Publish publishes every held event, in the order held, with
+// meta.lastUpdated set to at (their Recorded stays as it was: a late
+// write), and returns how many it published.
+func (s *Server) Publish(at time.Time) int {
+	s.mu.Lock()
+	held := s.held
+	s.held = nil
+	s.mu.Unlock()
+	for _, e := range held {
+		e.LastUpdated = at
+		s.Add(e)
+	}
+	return len(held)
+}
+
+// AddRaw publishes resources as given (served byte for byte). Each must be
+// a JSON object with an id and an RFC 3339 `recorded`; subtype codes are
+// read for filtering, and meta.lastUpdated (Recorded when absent) for
+// _lastUpdated and the sort order.
 func (s *Server) AddRaw(raws ...[]byte) error {
 	for _, raw := range raws {
 		st, err := decodeStored(raw)
@@ -126,7 +154,8 @@ func (s *Server) AddRaw(raws ...[]byte) error {
 			return err
 		}
 		s.mu.Lock()
-		s.events = append(s.events, st)
+		i := sort.Search(len(s.events), func(i int) bool { return s.events[i].lastUpdated.After(st.lastUpdated) })
+		s.events = slices.Insert(s.events, i, st)
 		s.mu.Unlock()
 	}
 	return nil
@@ -136,7 +165,10 @@ func decodeStored(raw []byte) (stored, error) {
 	var ae struct {
 		ID       string `json:"id"`
 		Recorded string `json:"recorded"`
-		Subtype  []struct {
+		Meta     struct {
+			LastUpdated string `json:"lastUpdated"`
+		} `json:"meta"`
+		Subtype []struct {
 			Code string `json:"code"`
 		} `json:"subtype"`
 	}
@@ -147,7 +179,10 @@ func decodeStored(raw []byte) (stored, error) {
 	if err != nil || ae.ID == "" {
 		return stored{}, errors.New("oneuptest: a resource needs an id and an RFC 3339 recorded")
 	}
-	st := stored{id: ae.ID, recorded: rec, raw: slices.Clone(raw)}
+	st := stored{id: ae.ID, recorded: rec, lastUpdated: rec, raw: slices.Clone(raw)}
+	if lu, err := time.Parse(time.RFC3339Nano, ae.Meta.LastUpdated); err == nil {
+		st.lastUpdated = lu
+	}
 	for _, c := range ae.Subtype {
 		st.subtypes = append(st.subtypes, c.Code)
 	}
@@ -169,7 +204,7 @@ func (s *Server) Requests() []Request {
 	return slices.Clone(s.requests)
 }
 
-// Len returns how many events the server holds.
+// Len returns how many events the server has published.
 func (s *Server) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -83,3 +83,43 @@ func TestNoTestingImport(t *testing.T) {
 		}
 	}
 }
+
+func TestLastUpdatedFilterSortAndLatePublish(t *testing.T) {
+	s := New(t)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Add(Event{ID: "b", Subtype: "system-selected", Recorded: at.Add(2 * time.Hour)})
+	s.Add(Event{ID: "a", Subtype: "system-selected", Recorded: at.Add(time.Hour)})
+	s.Hold(Event{ID: "late", Subtype: "system-selected", Recorded: at})
+	if s.Len() != 2 {
+		t.Fatalf("a held event is served: %d", s.Len())
+	}
+	if n := s.Publish(at.Add(3 * time.Hour)); n != 1 || s.Publish(at) != 0 {
+		t.Fatalf("Publish published %d, then more", n)
+	}
+	s.Add(Event{ID: "tie", Subtype: "system-selected", Recorded: at, LastUpdated: at.Add(2 * time.Hour)})
+	_, body := get(t, s.URL+"/r4/AuditEvent?_sort=_lastUpdated", true)
+	if got := ids(body); got != "a,b,tie,late" {
+		t.Errorf("order %s, want a,b,tie,late (by lastUpdated, then publication)", got)
+	}
+	_, body = get(t, s.URL+"/r4/AuditEvent?_lastUpdated=ge2026-01-01T02:30:00Z&date=lt2026-01-01T00:30:00Z", true)
+	if got := ids(body); got != "late" {
+		t.Errorf("filtered %s, want late", got)
+	}
+	_, body = get(t, s.URL+"/r4/AuditEvent?_lastUpdated=gt2026-01-01T02:00:00Z", true)
+	if got := ids(body); got != "late" {
+		t.Errorf("filtered %s, want late", got)
+	}
+	if code, _ := get(t, s.URL+"/r4/AuditEvent?_lastUpdated=xx2026", true); code != 400 {
+		t.Errorf("bad _lastUpdated: %d", code)
+	}
+}
+
+func ids(body map[string]any) string {
+	var out []string
+	entries, _ := body["entry"].([]any)
+	for _, e := range entries {
+		res := e.(map[string]any)["resource"].(map[string]any)
+		out = append(out, res["id"].(string))
+	}
+	return strings.Join(out, ",")
+}
