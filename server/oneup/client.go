@@ -64,24 +64,38 @@ func sameHostRedirects(base *url.URL) func(*http.Request, []*http.Request) error
 }
 
 // SearchURL is the first page of `GET {base}/r4/AuditEvent` for the
-// subtypes (comma = OR) recorded at or after since (truncated to the
-// second, in UTC), sorted by _lastUpdated ascending.
-func (c *Client) SearchURL(subtypes []string, since time.Time) string {
+// subtypes (comma = OR) recorded at or after recordedSince (`date`) and
+// written at or after updatedSince (`_lastUpdated`), sorted by
+// _lastUpdated ascending. A zero bound is left out; bounds are sent in UTC
+// to the second (see searchTime).
+func (c *Client) SearchURL(subtypes []string, recordedSince, updatedSince time.Time) string {
 	esc := make([]string, len(subtypes))
 	for i, s := range subtypes {
 		esc[i] = url.QueryEscape(s)
 	}
-	q := "subtype=" + strings.Join(esc, ",") +
-		"&date=" + url.QueryEscape("ge"+since.UTC().Truncate(time.Second).Format(time.RFC3339)) +
-		"&_count=" + strconv.Itoa(c.cfg.PageSize) + "&_sort=_lastUpdated"
+	q := "subtype=" + strings.Join(esc, ",")
+	if !recordedSince.IsZero() {
+		q += "&date=" + url.QueryEscape("ge"+searchTime(recordedSince).Format(time.RFC3339))
+	}
+	if !updatedSince.IsZero() {
+		q += "&_lastUpdated=" + url.QueryEscape("ge"+searchTime(updatedSince).Format(time.RFC3339))
+	}
+	q += "&_count=" + strconv.Itoa(c.cfg.PageSize) + "&_sort=_lastUpdated"
 	return c.cfg.BaseURL + "/r4/AuditEvent?" + q
+}
+
+// searchTime is t as a search bound: in UTC, truncated to the second (so
+// that a `ge` bound never excludes the rest of its second).
+func searchTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Second)
 }
 
 // Fetch reads one page, retrying up to MaxAttempts times: 429 after its
 // Retry-After (or backoff), 5xx, network errors and timeouts after an
-// exponential backoff with jitter. 401/403 is a *ConfigError, other
-// statuses a *StatusError, an unusable body wraps ErrMalformedPage; none
-// of these is retried. Errors never contain the secret or the URL.
+// exponential backoff with jitter. A Retry-After longer than MaxRetryAfter
+// is a *RetryAfterError, 401/403 a *ConfigError, other statuses a
+// *StatusError, an unusable body wraps ErrMalformedPage; none of these is
+// retried. Errors never contain the secret or the URL.
 func (c *Client) Fetch(ctx context.Context, pageURL string) (*Page, error) {
 	for attempt := 1; ; attempt++ {
 		page, err := c.attempt(ctx, pageURL, attempt)
@@ -97,13 +111,21 @@ func (c *Client) Fetch(ctx context.Context, pageURL string) (*Page, error) {
 			wait = backoff(attempt, c.cfg.RetryBase, c.cfg.RetryMax)
 		}
 		if wait > c.cfg.MaxRetryAfter {
-			return nil, fmt.Errorf("oneup: %w; Retry-After %s exceeds the %s limit", r.err, wait, c.cfg.MaxRetryAfter)
+			return nil, fmt.Errorf("oneup: %w", &RetryAfterError{StatusCode: statusOf(r.err), After: wait, Limit: c.cfg.MaxRetryAfter})
 		}
 		c.cfg.Logger.InfoContext(ctx, "oneup: retrying request", "attempt", attempt, "wait", wait.String(), "error", r.err.Error())
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+func statusOf(err error) int {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.StatusCode
+	}
+	return 0
 }
 
 func unwrapRetryable(err error) error {

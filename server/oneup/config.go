@@ -45,13 +45,15 @@ type Config struct {
 	// CONNEVENTS_ONEUP_POLL_INTERVAL). Zero (the flag's "0") disables Run;
 	// the flag's default is DefaultInterval.
 	Interval time.Duration
-	// Since is the lower bound of everything pulled (--oneup-since,
-	// CONNEVENTS_ONEUP_SINCE). Zero means: the first poll (no checkpoint
-	// stored yet) starts DefaultSinceAge before NewPoller's Now, and later
-	// polls follow the checkpoint with no lower limit.
+	// Since bounds the events pulled by their `recorded` time
+	// (--oneup-since, CONNEVENTS_ONEUP_SINCE): every search asks
+	// `date=ge(Since)`. Zero means: the first poll (no checkpoint stored
+	// yet) reads events recorded from DefaultSinceAge before NewPoller's
+	// Now, and later polls follow the checkpoint with no `date` bound.
 	Since time.Time
-	// Overlap re-reads this much before the checkpoint on every poll, to
-	// pick up events 1upHealth writes late.
+	// Overlap re-reads this much before the checkpoint (a meta.lastUpdated
+	// time) on every poll, to pick up events that become visible in
+	// 1upHealth's search a little after the lastUpdated time they carry.
 	Overlap time.Duration
 	// PageSize is the _count of each search (1..100).
 	PageSize int
@@ -64,8 +66,9 @@ type Config struct {
 	MaxAttempts int
 	// RetryBase and RetryMax bound the exponential backoff between attempts.
 	RetryBase, RetryMax time.Duration
-	// MaxRetryAfter is the longest Retry-After honoured within a poll; a
-	// longer one fails the poll, which Run retries later.
+	// MaxRetryAfter is the longest Retry-After waited for within a poll; a
+	// longer one stops the poll without failing it, and the next poll
+	// waits for it (see PollOnce).
 	MaxRetryAfter time.Duration
 	// MaxErrorInterval caps Run's wait after consecutive failed polls (the
 	// wait doubles from Interval).

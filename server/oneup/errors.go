@@ -33,6 +33,21 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("1upHealth answered HTTP %d (after %d attempts)", e.StatusCode, e.Attempts)
 }
 
+// RetryAfterError means 1upHealth answered 429 or 5xx with a Retry-After
+// longer than Config.MaxRetryAfter, the longest the client waits within a
+// poll. The poller does not count it as a failure: it stops the poll,
+// keeps what it read, and its next poll waits until then.
+type RetryAfterError struct {
+	// StatusCode is the HTTP status 1upHealth answered.
+	StatusCode int
+	// After is the wait 1upHealth asked for; Limit is MaxRetryAfter.
+	After, Limit time.Duration
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("1upHealth answered HTTP %d with Retry-After %s, longer than the %s limit", e.StatusCode, e.After, e.Limit)
+}
+
 // ErrMalformedPage is wrapped by errors about a search page that is not a
 // usable FHIR Bundle. The poll fails and is retried at the next interval;
 // events of earlier pages stay stored.

@@ -39,15 +39,53 @@ func TestFault429HonoursRetryAfterDate(t *testing.T) {
 	}
 }
 
-func TestFault429RetryAfterBeyondLimitFailsPoll(t *testing.T) {
+// TestFault429RetryAfterBeyondLimitDefersPoll: a Retry-After longer than
+// MaxRetryAfter stops the poll without failing it; what it read stays
+// read, and the next poll waits for it and goes on from there.
+func TestFault429RetryAfterBeyondLimitDefersPoll(t *testing.T) {
 	r := newRig(t)
-	r.srv.Inject(oneuptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600"})
+	r.addEvents("ae", 25)
+	r.srv.Inject(oneuptest.Fault{}, oneuptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600"})
 	p := r.poller(t, r.config())
-	if _, err := p.PollOnce(context.Background()); err == nil || !strings.Contains(err.Error(), "429") {
-		t.Fatalf("err %v", err)
+	res, err := p.PollOnce(context.Background())
+	if err != nil || !res.DeferredUntil.Equal(r.now.Add(time.Hour)) || r.sink.len() != 10 {
+		t.Fatalf("first poll %+v, err %v, sink %d", res, err, r.sink.len())
 	}
-	if p.Status().GetState() != conneventsv1.SourceState_SOURCE_STATE_ERROR {
-		t.Errorf("state %v", p.Status().GetState())
+	if st := p.Status(); st.GetLastErrorAt() != nil || st.GetLastError() != "" || st.GetLastSuccessAt() != nil {
+		t.Errorf("a deferred poll is reported as a failure or a success: %v", st)
+	}
+	if got := r.sleeps.all(); len(got) != 0 {
+		t.Errorf("the deferred poll waited %v within itself", got)
+	}
+	pageNewest := r.now.Add(-time.Hour - 15*time.Minute)
+	if !res.Checkpoint.Equal(pageNewest) {
+		t.Errorf("checkpoint %v, want the newest of the page read, %v", res.Checkpoint, pageNewest)
+	}
+	before := len(r.srv.Requests())
+	res, err = p.PollOnce(context.Background())
+	if err != nil || !res.DeferredUntil.IsZero() || r.sink.len() != 25 {
+		t.Fatalf("second poll %+v, err %v, sink %d", res, err, r.sink.len())
+	}
+	if got := r.sleeps.all(); len(got) != 1 || got[0] != time.Hour {
+		t.Errorf("the next poll waited %v, want [1h]", got)
+	}
+	if got, want := r.srv.Requests()[before].Query.Get("_lastUpdated"), "ge"+pageNewest.Add(-10*time.Minute).Format(time.RFC3339); got != want {
+		t.Errorf("the next poll searched _lastUpdated=%s, want %s", got, want)
+	}
+}
+
+// TestFaultPollCompleteWaitsOutDeferrals: the backfill's PollComplete
+// waits a long Retry-After and ends with the whole search read.
+func TestFaultPollCompleteWaitsOutDeferrals(t *testing.T) {
+	r := newRig(t)
+	r.addEvents("ae", 25)
+	r.srv.Inject(oneuptest.Fault{}, oneuptest.Fault{Status: http.StatusServiceUnavailable, RetryAfter: "600"})
+	res, err := r.poller(t, r.config()).PollComplete(context.Background())
+	if err != nil || !res.DeferredUntil.IsZero() || res.Stored != 25 || r.sink.len() != 25 {
+		t.Fatalf("result %+v, err %v, sink %d", res, err, r.sink.len())
+	}
+	if got := r.sleeps.all(); len(got) != 1 || got[0] != 10*time.Minute {
+		t.Errorf("waits %v, want [10m]", got)
 	}
 }
 

@@ -41,8 +41,12 @@ type PollResult struct {
 	Rejected           int
 	RejectionsByReason map[string]int
 	// Checkpoint is the stored checkpoint after the poll: the newest
-	// `recorded` ingested (capped at Now), or the start bound.
+	// `meta.lastUpdated` ingested (capped at Now), or the start bound.
 	Checkpoint time.Time
+	// DeferredUntil, when set, is when 1upHealth asked the poller to come
+	// back (a Retry-After over MaxRetryAfter): the poll stopped there
+	// without failing, and the next poll waits until then.
+	DeferredUntil time.Time
 	// Duration is how long the poll took.
 	Duration time.Duration
 }
@@ -60,9 +64,12 @@ type Poller struct {
 	sink   Sink
 	cps    Checkpoints
 	status reporter
-	since  time.Time // the first poll's lower bound
-	floor  time.Time // Config.Since: no poll reads earlier (zero: none)
+	since  time.Time // the first poll's `date` lower bound
+	floor  time.Time // Config.Since: every poll's `date` lower bound (zero: none)
 	pollMu sync.Mutex
+	// notBefore is when the next poll may start (a deferral); pollMu
+	// guards it.
+	notBefore time.Time
 }
 
 // NewPoller validates cfg (after applying defaults) and returns a Poller.

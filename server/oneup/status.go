@@ -62,19 +62,24 @@ func rejectReason(err error) reason.Reason {
 }
 
 // finish records and logs the end of a poll. A poll cut short by ctx (the
-// server stopping) is not recorded as an error.
+// server stopping) is not recorded as an error; a deferred one leaves the
+// state as it was.
 func (p *Poller) finish(ctx context.Context, res PollResult, err error) {
 	if err != nil && ctx.Err() != nil {
 		p.cfg.Logger.InfoContext(ctx, "oneup: poll stopped", "pages", res.Pages, "stored", res.Stored)
 		return
 	}
-	p.status.pollDone(p.cfg.Now(), err)
 	attrs := []any{"windows", res.Windows, "pages", res.Pages, "entries", res.Fetched, "stored", res.Stored,
 		"duplicates", res.Duplicates, "rejected", res.Rejected, "duration", res.Duration.String(),
 		"checkpoint", res.Checkpoint.Format(time.RFC3339)}
-	if err != nil {
+	switch {
+	case err != nil:
+		p.status.pollDone(p.cfg.Now(), err)
 		p.cfg.Logger.WarnContext(ctx, "oneup: poll failed", append(attrs, "error", err.Error())...)
-		return
+	case !res.DeferredUntil.IsZero(): // neither a failure nor a complete poll
+		p.cfg.Logger.InfoContext(ctx, "oneup: poll deferred", append(attrs, "until", res.DeferredUntil.Format(time.RFC3339))...)
+	default:
+		p.status.pollDone(p.cfg.Now(), nil)
+		p.cfg.Logger.InfoContext(ctx, "oneup: poll done", attrs...)
 	}
-	p.cfg.Logger.InfoContext(ctx, "oneup: poll done", attrs...)
 }

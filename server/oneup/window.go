@@ -2,44 +2,76 @@ package oneup
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 )
 
-// pullWindow reads the search from lowerBound(cp) page by page, ingesting
-// each page before fetching the next. It returns the newest `recorded`
-// ingested and whether it read the last page; it stops early after
-// MaxPagesPerWindow pages when the next window would start later.
-func (p *Poller) pullWindow(ctx context.Context, cp time.Time, res *PollResult) (time.Time, bool, error) {
-	lower := p.lowerBound(cp)
-	newest := time.Time{}
-	next := p.client.SearchURL(p.cfg.Subtypes, lower)
+// window is how far one search got.
+type window struct {
+	// newest is the newest write time (see writtenAt) among the entries
+	// ingested; zero when none.
+	newest time.Time
+	// more is true when the search stopped early to move the window
+	// forward; next is then the next search's _lastUpdated lower bound.
+	more bool
+	next time.Time
+}
+
+// pullWindow reads the search `date=ge(floor)&_lastUpdated=ge(lower)` (a
+// zero bound is left out) page by page, ingesting each page before
+// fetching the next. It stops early, after MaxPagesPerWindow pages, once
+// nextLower can move the window forward. On an error it returns how far it
+// got.
+func (p *Poller) pullWindow(ctx context.Context, floor, lower time.Time, res *PollResult) (window, error) {
+	var w window
+	next := p.client.SearchURL(p.cfg.Subtypes, floor, lower)
 	for pages := 1; next != ""; pages++ {
 		page, err := p.client.Fetch(ctx, next)
 		if err != nil {
-			return newest, false, fmt.Errorf("%w (page %d)", err, res.Pages+1)
+			return w, fmt.Errorf("%w (page %d)", err, res.Pages+1)
 		}
 		pageNewest, err := p.ingestPage(ctx, page, res)
 		if err != nil {
-			return newest, false, err
+			return w, err
 		}
-		newest = laterOf(newest, pageNewest)
+		w.newest = laterOf(w.newest, pageNewest)
 		if p.cfg.Progress != nil {
 			p.cfg.Progress(res.clone())
 		}
 		next = page.Next
-		if next != "" && pages >= p.cfg.MaxPagesPerWindow && p.lowerBound(p.nextCheckpoint(cp, newest)).After(lower) {
-			p.cfg.Logger.InfoContext(ctx, "oneup: moving the date window forward", "pages", pages)
-			return newest, false, nil
+		if next == "" || pages < p.cfg.MaxPagesPerWindow {
+			continue
+		}
+		if w.next, w.more = p.nextLower(lower, w.newest); w.more {
+			p.cfg.Logger.InfoContext(ctx, "oneup: moving the _lastUpdated window forward", "pages", pages)
+			return w, nil
 		}
 	}
-	return newest, true, nil
+	return w, nil
+}
+
+// nextLower is where the next search starts after one from lower that has
+// read everything written up to newest (results come sorted by
+// _lastUpdated): newest − Overlap, as a new poll would; or, when that does
+// not move past lower (more than a window of events written within
+// Overlap), newest itself, which still re-reads every event written at that
+// very second. It reports false when neither moves the second-precision
+// bound forward: the search must page on.
+func (p *Poller) nextLower(lower, newest time.Time) (time.Time, bool) {
+	newest = earlierOf(newest, p.cfg.Now().UTC())
+	for _, l := range []time.Time{newest.Add(-p.cfg.Overlap), newest} {
+		if searchTime(l).After(searchTime(lower)) {
+			return l, true
+		}
+	}
+	return lower, false
 }
 
 // ingestPage hands the page's accepted events to the sink and counts the
-// results. It returns the newest `recorded` among them.
+// results. It returns the newest write time among all its entries.
 func (p *Poller) ingestPage(ctx context.Context, page *Page, res *PollResult) (time.Time, error) {
 	res.Pages++
 	res.Fetched += len(page.Items)
@@ -68,13 +100,15 @@ func (p *Poller) ingestPage(ctx context.Context, page *Page, res *PollResult) (t
 	return newest, nil
 }
 
-// accepted returns the page's normalized events and their newest
-// `recorded`, and counts and logs the rejected entries (reason and
-// position only).
+// accepted returns the page's normalized events and the newest write time
+// among all its entries (a rejected entry still holds its place in the
+// sort), and counts and logs the rejected entries (reason and position
+// only).
 func (p *Poller) accepted(ctx context.Context, page *Page, res *PollResult) ([]*conneventsv1.ConnectionEvent, time.Time) {
 	var events []*conneventsv1.ConnectionEvent
 	var newest time.Time
 	for i, it := range page.Items {
+		newest = laterOf(newest, writtenAt(it))
 		if it.Err != nil {
 			reason := rejectReason(it.Err)
 			res.Rejected++
@@ -84,7 +118,25 @@ func (p *Poller) accepted(ctx context.Context, page *Page, res *PollResult) ([]*
 			continue
 		}
 		events = append(events, it.Event)
-		newest = laterOf(newest, it.Event.GetOccurredAt().AsTime())
 	}
 	return events, newest
+}
+
+// writtenAt is when 1upHealth wrote an entry: its meta.lastUpdated, or,
+// without a usable one, the event's `recorded`; zero when neither is
+// known.
+func writtenAt(it Item) time.Time {
+	var r struct {
+		Meta struct {
+			LastUpdated string `json:"lastUpdated"`
+		} `json:"meta"`
+	}
+	_ = json.Unmarshal(it.Raw, &r) // lenient: whatever decodes is used
+	if t, err := time.Parse(time.RFC3339Nano, r.Meta.LastUpdated); err == nil {
+		return t.UTC()
+	}
+	if it.Event != nil {
+		return it.Event.GetOccurredAt().AsTime()
+	}
+	return time.Time{}
 }
