@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,12 +15,15 @@ import (
 	"github.com/connevents/connevents/server/oneup/oneuptest"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/server/store/sqlite"
 )
 
 // TestOneUpPollerEveryEventOnceAcrossRestart runs serve against the fake
-// 1upHealth API: a multi-page set is pulled exactly once; after a restart
-// on the same database, new events and a late one written inside the
-// overlap window are pulled, and nothing is stored twice.
+// 1upHealth API: a multi-page set is pulled exactly once; an AuditEvent
+// written hours after the time it records (a late write) is read once by
+// the running poller; after a restart on the same database, new events
+// sharing one meta.lastUpdated across a page boundary and another late
+// write are pulled, and nothing is stored twice.
 func TestOneUpPollerEveryEventOnceAcrossRestart(t *testing.T) {
 	fake := oneuptest.New(t)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -39,28 +43,96 @@ func TestOneUpPollerEveryEventOnceAcrossRestart(t *testing.T) {
 	newestA := first[len(first)-1].Recorded
 	checkPollerStatus(t, s1, len(first), newestA)
 	checkMappingREST(t, s1, first[:9])
+
+	lateRunning := oneupEvents("late-running", 1, now.Add(-5*time.Hour), 0)[0] // long before the checkpoint
+	runningAt := publishLate(fake, lateRunning)
+	eventually(t, "the late write read by the running poller", func() bool { return oneupStored(t, s1)[lateRunning.ID] == 1 })
 	if err := s1.Stop(); err != nil {
 		t.Fatal(err)
 	}
 
 	second := oneupEvents("b", 120, newestA.Add(30*time.Second), 30*time.Second)
-	late := oneuptest.Event{ID: "late-1", Subtype: oneup.SubtypeDataTransferInitiated, Recorded: newestA.Add(-5 * time.Minute)}
-	fake.Add(second...)
-	fake.Add(late) // written after the others, recorded before the checkpoint
+	lateRestart := oneupEvents("late-restart", 1, now.Add(-6*time.Hour), 0)[0]
 	before := len(fake.Requests())
+	publishLate(fake, append(second, lateRestart)...) // 121 events, one lastUpdated, across a page boundary
 	s2 := startPolling(t, fake, s1.Config.Database, oneuptest.ClientSecret)
-	want := slices.Concat(oneupIDs(first), oneupIDs(second), []string{late.ID})
+	want := slices.Concat(oneupIDs(first), []string{lateRunning.ID}, oneupIDs(second), []string{lateRestart.ID})
 	eventually(t, "the new events after the restart", func() bool {
 		st, _ := oneupStatusREST(t, s2)
 		return st.GetEventsIngested() >= int64(len(second)+1) && st.GetLastSuccessAt() != nil
 	})
 	checkExactlyOnce(t, s2, want)
-	if got := fake.Requests()[before].Query.Get("date"); got != "ge"+newestA.Add(-oneup.DefaultOverlap).Format(time.RFC3339) {
-		t.Errorf("after the restart the first search is date=%s, want the stored checkpoint minus the overlap", got)
+	q := fake.Requests()[before].Query
+	if got, want := q.Get("_lastUpdated"), "ge"+runningAt.Add(-oneup.DefaultOverlap).Truncate(time.Second).Format(time.RFC3339); got != want || q.Has("date") {
+		t.Errorf("after the restart the first search is _lastUpdated=%s date=%s, want %s (the stored checkpoint minus the overlap) and no date", got, q.Get("date"), want)
 	}
 	for _, s := range []*servertest.Server{s1, s2} {
 		checkNoLeak(t, s.Logs.String(), oneuptest.ClientSecret, oneupMarker)
 	}
+}
+
+// publishLate makes events visible in the fake now, with their old
+// recorded times, and returns their meta.lastUpdated.
+func publishLate(fake *oneuptest.Server, events ...oneuptest.Event) time.Time {
+	at := time.Now().UTC()
+	fake.Hold(events...)
+	fake.Publish(at)
+	return at
+}
+
+// TestOneUpPollerUpgradesOldCheckpoint starts serve on a database whose
+// checkpoint an older version stored (the newest `recorded` read, as a
+// bare RFC 3339 time): polling goes on from it as a meta.lastUpdated
+// bound, reads a late write, does not re-read what the old version had
+// read, and stores the checkpoint in the new form.
+func TestOneUpPollerUpgradesOldCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	old := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)
+	putCheckpoint(t, path, old.Format(time.RFC3339))
+	fake := oneuptest.New(t)
+	read := oneupEvents("read-before", 5, old.Add(-time.Hour), time.Minute) // the old version read these
+	fake.Add(read...)
+	late := oneupEvents("late", 1, old.Add(-24*time.Hour), 0)[0]
+	publishLate(fake, late)
+	s := startPolling(t, fake, "sqlite:"+path, oneuptest.ClientSecret)
+	eventually(t, "the late write after the upgrade", func() bool { return oneupStored(t, s)[late.ID] == 1 })
+	checkExactlyOnce(t, s, []string{late.ID})
+	q := fake.Requests()[0].Query
+	if got, want := q.Get("_lastUpdated"), "ge"+old.Add(-oneup.DefaultOverlap).Format(time.RFC3339); got != want || q.Has("date") {
+		t.Errorf("first search _lastUpdated=%s date=%s, want %s and no date", got, q.Get("date"), want)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if v := getCheckpoint(t, path); !strings.HasPrefix(v, `{"v":2,"lastUpdated":`) {
+		t.Errorf("checkpoint after the upgrade %q, want the new form", v)
+	}
+}
+
+func putCheckpoint(t *testing.T, path, value string) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.PutCheckpoint(context.Background(), oneup.DefaultCheckpointKey, value); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func getCheckpoint(t *testing.T, path string) string {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v, err := st.GetCheckpoint(context.Background(), oneup.DefaultCheckpointKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // checkPollerStatus checks GET /v1/sources/SOURCE_ONEUP after the first set.

@@ -31,9 +31,10 @@ type OneUpPull struct {
 	Progress func(oneup.PollResult)
 }
 
-// PullOneUp runs one complete 1upHealth poll from pull.OneUp.Since into the
-// store, through the same poller and ingest path as the server, and
-// returns its totals. It never reads or moves the server poller's
+// PullOneUp runs one complete 1upHealth poll of the events recorded since
+// pull.OneUp.Since into the store, through the same poller and ingest path
+// as the server, and returns its totals. A long Retry-After is waited out
+// (Poller.PollComplete). It never reads or moves the server poller's
 // checkpoint; events the store already holds count as duplicates.
 func PullOneUp(ctx context.Context, pull OneUpPull) (oneup.PollResult, error) {
 	cfg, err := pull.config(time.Now())
@@ -55,7 +56,7 @@ func PullOneUp(ctx context.Context, pull OneUpPull) (oneup.PollResult, error) {
 	if err != nil {
 		return oneup.PollResult{}, err
 	}
-	return poller.PollOnce(ctx)
+	return poller.PollComplete(ctx)
 }
 
 // config is the poller's configuration for the pull.
@@ -82,7 +83,8 @@ func (pull OneUpPull) config(now time.Time) (oneup.Config, error) {
 }
 
 // memCheckpoints keeps a pull's checkpoint in memory: the poller still
-// moves its date window forward within the pull, and nothing is stored.
+// moves its _lastUpdated window forward within the pull, and nothing is
+// stored.
 type memCheckpoints struct {
 	mu sync.Mutex
 	v  map[string]string

@@ -19,8 +19,9 @@ import (
 	"github.com/connevents/connevents/server/store/sqlite"
 )
 
-// pullFake is a fake 1upHealth API holding n events recorded a minute
-// apart, ending an hour ago, plus one entry that is not an AuditEvent.
+// pullFake is a fake 1upHealth API holding n events recorded (and
+// written) a minute apart, ending an hour ago, plus one entry that is not
+// an AuditEvent, written last.
 func pullFake(t *testing.T, n int) *oneuptest.Server {
 	t.Helper()
 	fake := oneuptest.New(t)
@@ -29,7 +30,8 @@ func pullFake(t *testing.T, n int) *oneuptest.Server {
 		fake.Add(oneuptest.Event{ID: fmt.Sprintf("bf-%d", i), Subtype: oneup.AllSubtypes()[i%9],
 			Recorded: start.Add(time.Duration(i) * time.Minute), PatientID: fmt.Sprintf("pat-zq9-%d", i)})
 	}
-	basic := `{"resourceType":"Basic","id":"basic-1","recorded":"` + start.Format(time.RFC3339) + `","subtype":[{"code":"system-selected"}]}`
+	basic := `{"resourceType":"Basic","id":"basic-1","meta":{"lastUpdated":"` + time.Now().UTC().Format(time.RFC3339) + // written last
+		`"},"recorded":"` + start.Format(time.RFC3339) + `","subtype":[{"code":"system-selected"}]}`
 	if err := fake.AddRaw([]byte(basic)); err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +136,8 @@ func TestOneUpPullBesideRunningServer(t *testing.T) {
 	if _, _, err := runPull(t, fake, args...); err != nil {
 		t.Fatal(err)
 	}
-	if got := fake.Requests()[before].Query.Get("date"); got == "ge2000-01-01T00:00:00Z" {
-		t.Errorf("with --checkpoint-key the second pull started from --since again (date=%s)", got)
+	if q := fake.Requests()[before].Query; q.Get("_lastUpdated") == "" || q.Get("date") != "ge2000-01-01T00:00:00Z" {
+		t.Errorf("with --checkpoint-key the second pull searched %v, want _lastUpdated from its checkpoint and date from --since", q)
 	}
 }
 
