@@ -11,7 +11,9 @@
 //     rejected.
 //   - Client and Poller read `GET {base}/r4/AuditEvent` incrementally, hand
 //     the events to a Sink and record how far they have read as a
-//     checkpoint, so that a restart neither skips nor re-stores events.
+//     checkpoint (the newest `meta.lastUpdated` read: 1upHealth's write
+//     time, not the `recorded` event time, so that events written late are
+//     read too), so that a restart neither skips nor re-stores events.
 //
 // Nothing in this package logs or returns patient identifiers, payload
 // bytes or the client secret in errors.
