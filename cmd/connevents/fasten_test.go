@@ -10,7 +10,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/fasten"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // runCLI runs the command line and returns what it printed on stdout. It
@@ -34,7 +34,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 }
 
 // storedFasten returns every event the server holds, oldest first.
-func storedFasten(t *testing.T, s *servertest.Server) []*conneventsv1.ConnectionEvent {
+func storedFasten(t *testing.T, s *testserver.Server) []*conneventsv1.ConnectionEvent {
 	t.Helper()
 	resp, err := s.Client.ListEvents(context.Background(), &conneventsv1.ListEventsRequest{PageSize: 1000, OrderBy: "sequence asc"})
 	if err != nil {
@@ -47,7 +47,7 @@ func storedFasten(t *testing.T, s *servertest.Server) []*conneventsv1.Connection
 // the type, variant and mode asked for; a resend with the same --id is a
 // duplicate; a wrong secret fails the command.
 func TestFastenSendCommand(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	url := s.BaseURL + "/v1/webhooks/fasten"
 	tests := []struct {
 		args     []string
@@ -67,7 +67,7 @@ func TestFastenSendCommand(t *testing.T) {
 			}},
 	}
 	for i, tt := range tests {
-		args := append([]string{"fasten", "send", "--url", url, "--secret", servertest.Secret}, tt.args...)
+		args := append([]string{"fasten", "send", "--url", url, "--secret", testserver.Secret}, tt.args...)
 		out, err := runCLI(t, args...)
 		if err != nil || !strings.HasPrefix(out, "200 OK") || !strings.Contains(out, "INGEST_STATUS_STORED") {
 			t.Fatalf("%v: %v\n%s", tt.args, err, out)
@@ -81,7 +81,7 @@ func TestFastenSendCommand(t *testing.T) {
 		}
 	}
 
-	resend := []string{"fasten", "send", "--url", url, "--secret", servertest.Secret, "--id", "e2e-cli-retry"}
+	resend := []string{"fasten", "send", "--url", url, "--secret", testserver.Secret, "--id", "e2e-cli-retry"}
 	for _, want := range []string{"INGEST_STATUS_STORED", "INGEST_STATUS_DUPLICATE"} {
 		if out, err := runCLI(t, resend...); err != nil || !strings.Contains(out, want) {
 			t.Fatalf("send --id twice: %v, want %s\n%s", err, want, out)
@@ -98,8 +98,8 @@ func TestFastenSendCommand(t *testing.T) {
 // TestFastenSendSecretFromEnvironment: without --secret, the first secret of
 // CONNEVENTS_FASTEN_WEBHOOK_SECRETS signs.
 func TestFastenSendSecretFromEnvironment(t *testing.T) {
-	s := servertest.Start(t, nil)
-	t.Setenv("CONNEVENTS_FASTEN_WEBHOOK_SECRETS", servertest.Secret+",whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
+	s := testserver.Start(t, nil)
+	t.Setenv("CONNEVENTS_FASTEN_WEBHOOK_SECRETS", testserver.Secret+",whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
 	if out, err := runCLI(t, "fasten", "send", "--url", s.BaseURL+"/v1/webhooks/fasten"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

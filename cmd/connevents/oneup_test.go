@@ -14,9 +14,9 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
-	"github.com/connevents/connevents/server/servertest"
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/sqlite"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // pullFake is a fake 1upHealth API holding n events recorded (and
@@ -123,7 +123,7 @@ func checkBackfilled(t *testing.T, path string, n int) {
 // using, and resumes from its own checkpoint when given a key.
 func TestOneUpPullBesideRunningServer(t *testing.T) {
 	fake := pullFake(t, 30)
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	args := []string{"--database", s.Config.Database, "--since", "2000-01-01T00:00:00Z", "--checkpoint-key", "oneup.backfill.test"}
 	if _, stderr, err := runPull(t, fake, args...); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/fasten"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // lineWriter hands each printed line to a channel.
@@ -21,13 +21,13 @@ func (w lineWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func deliver(t *testing.T, s *servertest.Server, typ string) {
+func deliver(t *testing.T, s *testserver.Server, typ string) {
 	t.Helper()
 	body, err := fasten.Sample(typ)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp, answer := s.SendFasten(t, servertest.Secret, body); resp.StatusCode != 200 {
+	if resp, answer := s.SendFasten(t, testserver.Secret, body); resp.StatusCode != 200 {
 		t.Fatalf("%s %s", resp.Status, answer)
 	}
 }
@@ -46,7 +46,7 @@ func waitLine(t *testing.T, lines <-chan string) string {
 // tail replays from the start, follows live events, filters, and carries on
 // from its cursor across a server restart without repeating an event.
 func TestTailFollowsAcrossRestart(t *testing.T) {
-	first := servertest.Start(t, nil)
+	first := testserver.Start(t, nil)
 	deliver(t, first, fasten.TypeConnectionSuccess)
 	deliver(t, first, fasten.TypeWebhookTest) // filtered out below
 
@@ -69,7 +69,7 @@ func TestTailFollowsAcrossRestart(t *testing.T) {
 	if err := first.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	second := servertest.Start(t, func(c *server.Config) { *c = cfg })
+	second := testserver.Start(t, func(c *server.Config) { *c = cfg })
 	deliver(t, second, fasten.TypeConnectionSuccess)
 	if l := waitLine(t, lines); !strings.Contains(l, "#3 ") {
 		t.Fatalf("after the restart tail printed %q, want event #3 only", l)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // buildBinary builds cmd/connevents into a temporary directory.
@@ -38,7 +38,7 @@ func startBinary(t *testing.T, bin, dbPath string) *process {
 	cmd := exec.Command(bin, "serve",
 		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
 		"--database", "sqlite:"+dbPath,
-		"--fasten-webhook-secrets", servertest.Secret,
+		"--fasten-webhook-secrets", testserver.Secret,
 		"--oneup-poll-interval", "0",
 		"--log-level", "info")
 	stderr, err := cmd.StderrPipe()

@@ -16,7 +16,7 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // ack is what the service answered for one stored event.
@@ -32,7 +32,7 @@ func sendFasten(ctx context.Context, client *http.Client, base, key string) (ack
 	if err != nil {
 		return ack{}, err
 	}
-	h, err := fasten.SignedHeaders(servertest.Secret, body, time.Now())
+	h, err := fasten.SignedHeaders(testserver.Secret, body, time.Now())
 	if err != nil {
 		return ack{}, err
 	}

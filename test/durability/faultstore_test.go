@@ -20,10 +20,10 @@ import (
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/gateway"
 	"github.com/connevents/connevents/server/ingest"
-	"github.com/connevents/connevents/server/servertest"
 	"github.com/connevents/connevents/server/status"
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/sqlite"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // faultyStore is a real SQLite store whose commits can be made to fail
@@ -74,7 +74,7 @@ func newFaultRig(t *testing.T) *faultRig {
 	}
 	fs := &faultyStore{Store: st}
 	in := ingest.New(fs)
-	verifier, err := fasten.NewVerifier([]string{servertest.Secret})
+	verifier, err := fasten.NewVerifier([]string{testserver.Secret})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // soakDuration is 5 s by default, 60 s in CI (CI=true), or
@@ -43,7 +43,7 @@ func TestSoak(t *testing.T) {
 		t.Skip("soak skipped with -short")
 	}
 	d := soakDuration(t)
-	srv := servertest.Start(t, nil)
+	srv := testserver.Start(t, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var delivered atomic.Int64
@@ -95,7 +95,7 @@ func subscribe(ctx context.Context, t *testing.T, c conneventsv1.ConnectionEvent
 
 // steadyIngest sends at most 100 events/s for d, alternating webhook and gRPC,
 // and returns how many were stored.
-func steadyIngest(ctx context.Context, srv *servertest.Server, d time.Duration) int64 {
+func steadyIngest(ctx context.Context, srv *testserver.Server, d time.Duration) int64 {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	var n int64

@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // The page subscribes with EventSource and posts the event ids it saw.
@@ -35,7 +35,7 @@ func TestBrowserEventSource(t *testing.T) {
 	if err != nil {
 		t.Skip("chromium is not installed (apt-get install chromium)")
 	}
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	ids := seed(t, s, 5)
 	results := make(chan []string, 1)
 	var resumedWith atomic.Value

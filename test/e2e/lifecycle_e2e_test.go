@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"context"
@@ -24,14 +24,14 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // With --tls-cert/--tls-key both listeners serve TLS, and the REST gateway
 // (which reaches the service in memory) still works, streams included.
 func TestTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
-	s := servertest.Start(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
+	s := testserver.Start(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	base := "https://" + s.HTTPAddr()
 	resp, err := client.Get(base + "/v1/events")
@@ -61,7 +61,7 @@ func TestTLS(t *testing.T) {
 }
 
 func TestSubscribeNeedsKey(t *testing.T) {
-	s := servertest.Start(t, func(c *server.Config) { c.APIKeys = []string{apiKey} })
+	s := testserver.Start(t, func(c *server.Config) { c.APIKeys = []string{apiKey} })
 	stream, err := s.Client.SubscribeEvents(context.Background(), &conneventsv1.SubscribeEventsRequest{})
 	if err == nil {
 		_, err = stream.Recv()
@@ -81,7 +81,7 @@ func TestSubscribeNeedsKey(t *testing.T) {
 // Shutdown is bounded: an open subscription does not hold the server past
 // --shutdown-timeout, and Serve returns cleanly.
 func TestShutdownWithOpenStream(t *testing.T) {
-	s := servertest.Start(t, func(c *server.Config) { c.ShutdownTimeout = 500 * time.Millisecond })
+	s := testserver.Start(t, func(c *server.Config) { c.ShutdownTimeout = 500 * time.Millisecond })
 	stream, err := s.Client.SubscribeEvents(context.Background(), &conneventsv1.SubscribeEventsRequest{})
 	if err != nil {
 		t.Fatal(err)

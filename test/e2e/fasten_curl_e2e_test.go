@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // TestFastenDeliveryFromCurl: a delivery signed with openssl and posted
@@ -24,7 +24,7 @@ func TestFastenDeliveryFromCurl(t *testing.T) {
 			t.Skipf("%s is not on PATH: %v", tool, err)
 		}
 	}
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	dir := t.TempDir()
 	id := fmt.Sprintf("e2e-curl-%d", time.Now().UnixNano())
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
@@ -33,7 +33,7 @@ func TestFastenDeliveryFromCurl(t *testing.T) {
 	bodyFile := writeFile(t, dir, "body.json", body)
 	signedFile := writeFile(t, dir, "signed", id+"."+ts+"."+body)
 
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(servertest.Secret, "whsec_"))
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(testserver.Secret, "whsec_"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
-// Package servertest starts a real connevents server for end-to-end tests:
+// Package testserver starts a real connevents server for end-to-end tests:
 // ephemeral loopback ports, a temporary SQLite database, and a log capture
 // that tests search for personal data.
-package servertest
+package testserver
 
 import (
 	"bytes"

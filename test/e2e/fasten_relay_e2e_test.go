@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/reason"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 const relayAPIKey = "e2e-relay-key-5b7c"
@@ -37,7 +37,7 @@ func relayRequest(t *testing.T, secret string, body []byte) *conneventsv1.Ingest
 // and a valid signature, while Fasten's own HTTP route needs only the
 // signature.
 func TestFastenGRPCRelay(t *testing.T) {
-	s := servertest.Start(t, func(c *server.Config) { c.APIKeys = []string{relayAPIKey} })
+	s := testserver.Start(t, func(c *server.Config) { c.APIKeys = []string{relayAPIKey} })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	withKey := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+relayAPIKey)
@@ -48,14 +48,14 @@ func TestFastenGRPCRelay(t *testing.T) {
 		code   codes.Code
 		reason reason.Reason
 	}{
-		{"no key", ctx, relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, reason.APIKeyInvalid},
+		{"no key", ctx, relayRequest(t, testserver.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, reason.APIKeyInvalid},
 		{"wrong key", metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer nope"),
-			relayRequest(t, servertest.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, reason.APIKeyInvalid},
+			relayRequest(t, testserver.Secret, sample(t, fasten.TypeWebhookTest)), codes.Unauthenticated, reason.APIKeyInvalid},
 		{"key, bad signature", withKey, relayRequest(t, otherSecret, sample(t, fasten.TypeWebhookTest)),
 			codes.Unauthenticated, reason.SignatureInvalid},
 		{"key, no signature", withKey, &conneventsv1.IngestFastenWebhookRequest{Payload: sample(t, fasten.TypeWebhookTest)},
 			codes.Unauthenticated, reason.SignatureMissing},
-		{"key, body over 256 KiB", withKey, relayRequest(t, servertest.Secret, sample(t, fasten.TypeRequestSupport,
+		{"key, body over 256 KiB", withKey, relayRequest(t, testserver.Secret, sample(t, fasten.TypeRequestSupport,
 			fasten.WithData("body", strings.Repeat("x", fasten.MaxBodyBytes)))), codes.InvalidArgument, reason.BodyTooLarge},
 	}
 	for _, tt := range tests {
@@ -71,7 +71,7 @@ func TestFastenGRPCRelay(t *testing.T) {
 	}
 
 	relayed := sample(t, fasten.TypeConnectionSuccess)
-	resp, err := s.Client.IngestFastenWebhook(withKey, relayRequest(t, servertest.Secret, relayed))
+	resp, err := s.Client.IngestFastenWebhook(withKey, relayRequest(t, testserver.Secret, relayed))
 	if err != nil || resp.GetResult().GetStatus() != conneventsv1.IngestStatus_INGEST_STATUS_STORED {
 		t.Fatalf("relay with key and signature = %v, %v", resp, err)
 	}
@@ -93,13 +93,13 @@ func TestFastenGRPCRelay(t *testing.T) {
 
 // requireRESTNeedsKey checks that the API keys do guard the REST API, so
 // that the webhook route working without one means something.
-func requireRESTNeedsKey(t *testing.T, s *servertest.Server) {
+func requireRESTNeedsKey(t *testing.T, s *testserver.Server) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.BaseURL+"/v1/events", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp, body := servertest.Do(t, req); resp.StatusCode != http.StatusUnauthorized {
+	if resp, body := testserver.Do(t, req); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /v1/events without a key: %d %s, want 401", resp.StatusCode, body)
 	}
 }

@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 	sse "github.com/tmaxmax/go-sse"
 
 	"github.com/connevents/connevents/server"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // item is one NDJSON line or SSE data of a subscription.
@@ -22,7 +22,7 @@ type item struct {
 }
 
 // openStream starts GET /v1/events:subscribe with query and headers.
-func openStream(t *testing.T, s *servertest.Server, query string, header http.Header) *http.Response {
+func openStream(t *testing.T, s *testserver.Server, query string, header http.Header) *http.Response {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -42,7 +42,7 @@ func openStream(t *testing.T, s *servertest.Server, query string, header http.He
 }
 
 func TestNDJSONStream(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	resp := openStream(t, s, "", nil)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/x-ndjson" || resp.Header.Get("X-Accel-Buffering") != "no" {
 		t.Fatalf("headers: Content-Type %q, X-Accel-Buffering %q", ct, resp.Header.Get("X-Accel-Buffering"))
@@ -101,7 +101,7 @@ func sseEvents(t *testing.T, resp *http.Response, n int) []sse.Event {
 }
 
 func TestServerSentEvents(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	ids := seed(t, s, 4)
 	accept := http.Header{"Accept": {"text/event-stream"}}
 	resp := openStream(t, s, "startPosition=START_POSITION_EARLIEST", accept)
@@ -132,7 +132,7 @@ func TestServerSentEvents(t *testing.T) {
 }
 
 func TestServerSentEventsError(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	resp := openStream(t, s, "", http.Header{"Accept": {"text/event-stream"}, "Last-Event-ID": {"garbage"}})
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("status %s, want 400", resp.Status)
@@ -148,7 +148,7 @@ func TestServerSentEventsError(t *testing.T) {
 // room for one subscription, a new one is accepted after the first
 // disconnects.
 func TestHTTPDisconnectEndsSubscription(t *testing.T) {
-	s := servertest.Start(t, func(c *server.Config) { c.MaxSubscriptions = 1 })
+	s := testserver.Start(t, func(c *server.Config) { c.MaxSubscriptions = 1 })
 	first := openStream(t, s, "", nil)
 	if first.StatusCode != http.StatusOK {
 		t.Fatalf("first: %s", first.Status)

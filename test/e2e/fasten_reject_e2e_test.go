@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/reason"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // otherSecret is a well-formed secret the test server does not trust.
@@ -26,7 +26,7 @@ func without(d delivery, name string) delivery {
 // TestFastenRejections: every refused delivery is answered as docs/fasten.md
 // lists it, and nothing is stored.
 func TestFastenRejections(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	good := func(t *testing.T) []byte { return sample(t, fasten.TypeConnectionSuccess) }
 	tests := []struct {
 		name   string
@@ -50,10 +50,10 @@ func TestFastenRejections(t *testing.T) {
 			return d
 		}, 401, reason.SignatureInvalid},
 		{"stale timestamp", func(t *testing.T) delivery {
-			return signedAt(t, servertest.Secret, good(t), time.Now().Add(-fasten.Tolerance-time.Minute))
+			return signedAt(t, testserver.Secret, good(t), time.Now().Add(-fasten.Tolerance-time.Minute))
 		}, 401, reason.TimestampOutOfTolerance},
 		{"future timestamp", func(t *testing.T) delivery {
-			return signedAt(t, servertest.Secret, good(t), time.Now().Add(fasten.Tolerance+time.Minute))
+			return signedAt(t, testserver.Secret, good(t), time.Now().Add(fasten.Tolerance+time.Minute))
 		}, 401, reason.TimestampOutOfTolerance},
 		{"timestamp not a number", func(t *testing.T) delivery {
 			d := signed(t, good(t))
@@ -100,7 +100,7 @@ func statusOf(code int) string {
 func TestFastenNoSecretConfigured(t *testing.T) {
 	noSecret := func(c *server.Config) { c.FastenWebhookSecrets = nil }
 	t.Run("refused", func(t *testing.T) {
-		s := servertest.Start(t, noSecret)
+		s := testserver.Start(t, noSecret)
 		body := sample(t, fasten.TypeWebhookTest)
 		refuse(t, s, signed(t, body), 401, "UNAUTHENTICATED", reason.NoSecretConfigured)
 		refuse(t, s, delivery{body: body}, 401, "UNAUTHENTICATED", reason.NoSecretConfigured)
@@ -110,7 +110,7 @@ func TestFastenNoSecretConfigured(t *testing.T) {
 		}
 	})
 	t.Run("insecure no verify", func(t *testing.T) {
-		s := servertest.Start(t, func(c *server.Config) { noSecret(c); c.FastenInsecureNoVerify = true })
+		s := testserver.Start(t, func(c *server.Config) { noSecret(c); c.FastenInsecureNoVerify = true })
 		body := sample(t, fasten.TypeWebhookTest)
 		answer := accept(t, s, delivery{body: body}, "INGEST_STATUS_STORED")
 		ev := bySourceID(t, requireCount(t, s, 1), envelope(t, body)["id"].(string))
@@ -140,9 +140,9 @@ func TestFastenSecretRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := servertest.Start(t, func(c *server.Config) { c.FastenWebhookSecrets = []string{servertest.Secret, newSecret} })
+	s := testserver.Start(t, func(c *server.Config) { c.FastenWebhookSecrets = []string{testserver.Secret, newSecret} })
 	now := time.Now()
-	accept(t, s, signedAt(t, servertest.Secret, sample(t, fasten.TypeWebhookTest), now), "INGEST_STATUS_STORED")
+	accept(t, s, signedAt(t, testserver.Secret, sample(t, fasten.TypeWebhookTest), now), "INGEST_STATUS_STORED")
 	accept(t, s, signedAt(t, newSecret, sample(t, fasten.TypeWebhookTest), now), "INGEST_STATUS_STORED")
 
 	body := sample(t, fasten.TypeWebhookTest)
@@ -158,7 +158,7 @@ func TestFastenSecretRotation(t *testing.T) {
 
 // TestFastenHeaderNamesAnyCase: header names are matched case-insensitively.
 func TestFastenHeaderNamesAnyCase(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	body := sample(t, fasten.TypeWebhookTest)
 	d := signed(t, body)
 	d.header = http.Header{

@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/fasten"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // TestFastenRedeliveryIsDuplicate: a retry of a stored event (same id, new
@@ -20,13 +20,13 @@ import (
 // event's id, stores nothing, keeps the first date as occurred_at, and is
 // not streamed to subscribers.
 func TestFastenRedeliveryIsDuplicate(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	stream := subscribeLatest(t, s)
 
 	first := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Second)
 	body := sample(t, fasten.TypeConnectionSuccess, fasten.WithDate(first))
 	id := envelope(t, body)["id"].(string)
-	stored := accept(t, s, signedAt(t, servertest.Secret, body, time.Now().Add(-time.Minute)), "INGEST_STATUS_STORED")
+	stored := accept(t, s, signedAt(t, testserver.Secret, body, time.Now().Add(-time.Minute)), "INGEST_STATUS_STORED")
 	if got := nextEvent(t, stream); got.GetId() != stored.Result.EventID {
 		t.Fatalf("streamed %s, want the stored event %s", got.GetId(), stored.Result.EventID)
 	}
@@ -52,7 +52,7 @@ func TestFastenRedeliveryIsDuplicate(t *testing.T) {
 
 // subscribeLatest opens a gRPC subscription from the head of the log and
 // waits for its first checkpoint, so that it sees every later commit.
-func subscribeLatest(t *testing.T, s *servertest.Server) conneventsv1.ConnectionEventService_SubscribeEventsClient {
+func subscribeLatest(t *testing.T, s *testserver.Server) conneventsv1.ConnectionEventService_SubscribeEventsClient {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -90,7 +90,7 @@ func nextEvent(t *testing.T, stream conneventsv1.ConnectionEventService_Subscrib
 // are all answered 200 with the same event id; exactly one is stored.
 func TestFastenConcurrentDeliveries(t *testing.T) {
 	const n = 50
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	body := sample(t, fasten.TypeEHIExportSuccess)
 	type result struct {
 		code   int
@@ -136,7 +136,7 @@ func TestFastenConcurrentDeliveries(t *testing.T) {
 // TestFastenDedupeAcrossRestart: a redelivery to a new server on the same
 // database is a duplicate of the event the first server stored.
 func TestFastenDedupeAcrossRestart(t *testing.T) {
-	first := servertest.Start(t, nil)
+	first := testserver.Start(t, nil)
 	body := sample(t, fasten.TypeEHIExportFailed)
 	id := envelope(t, body)["id"].(string)
 	stored := accept(t, first, signed(t, body), "INGEST_STATUS_STORED")
@@ -144,9 +144,9 @@ func TestFastenDedupeAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	second := servertest.Start(t, func(c *server.Config) { *c = first.Config })
+	second := testserver.Start(t, func(c *server.Config) { *c = first.Config })
 	retry := sample(t, fasten.TypeEHIExportFailed, fasten.WithID(id))
-	dup := accept(t, second, signedAt(t, servertest.Secret, retry, time.Now().Add(time.Second)), "INGEST_STATUS_DUPLICATE")
+	dup := accept(t, second, signedAt(t, testserver.Secret, retry, time.Now().Add(time.Second)), "INGEST_STATUS_DUPLICATE")
 	if dup.Result.EventID != stored.Result.EventID {
 		t.Errorf("duplicate of %s answered %s", stored.Result.EventID, dup.Result.EventID)
 	}

@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
 	"github.com/connevents/connevents/server/reason"
-	"github.com/connevents/connevents/server/servertest"
 	"github.com/connevents/connevents/server/store/sqlite"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // TestOneUpPollerEveryEventOnceAcrossRestart runs serve against the fake
@@ -66,7 +66,7 @@ func TestOneUpPollerEveryEventOnceAcrossRestart(t *testing.T) {
 	if got, want := q.Get("_lastUpdated"), "ge"+runningAt.Add(-oneup.DefaultOverlap).Truncate(time.Second).Format(time.RFC3339); got != want || q.Has("date") {
 		t.Errorf("after the restart the first search is _lastUpdated=%s date=%s, want %s (the stored checkpoint minus the overlap) and no date", got, q.Get("date"), want)
 	}
-	for _, s := range []*servertest.Server{s1, s2} {
+	for _, s := range []*testserver.Server{s1, s2} {
 		checkNoLeak(t, s.Logs.String(), oneuptest.ClientSecret, oneupMarker)
 	}
 }
@@ -136,7 +136,7 @@ func getCheckpoint(t *testing.T, path string) string {
 }
 
 // checkPollerStatus checks GET /v1/sources/SOURCE_ONEUP after the first set.
-func checkPollerStatus(t *testing.T, s *servertest.Server, stored int, newest time.Time) {
+func checkPollerStatus(t *testing.T, s *testserver.Server, stored int, newest time.Time) {
 	t.Helper()
 	st, body := oneupStatusREST(t, s)
 	if st.GetState() != conneventsv1.SourceState_SOURCE_STATE_OK || st.GetLastSuccessAt() == nil || st.GetLastError() != "" {
@@ -155,7 +155,7 @@ func checkPollerStatus(t *testing.T, s *servertest.Server, stored int, newest ti
 
 // checkMappingREST checks type, stage and outcome of one event per subtype
 // as REST returns them.
-func checkMappingREST(t *testing.T, s *servertest.Server, events []oneuptest.Event) {
+func checkMappingREST(t *testing.T, s *testserver.Server, events []oneuptest.Event) {
 	t.Helper()
 	want := map[string][3]string{
 		oneup.SubtypeSystemSearchResults:           {"EVENT_TYPE_SYSTEM_SEARCHED", "STAGE_DISCOVERY", "OUTCOME_UNSPECIFIED"},
@@ -178,7 +178,7 @@ func checkMappingREST(t *testing.T, s *servertest.Server, events []oneuptest.Eve
 
 // restEventBySourceID finds one 1upHealth event through GET /v1/events and
 // returns its type, stage and outcome as the JSON spells them.
-func restEventBySourceID(t *testing.T, s *servertest.Server, id string) [3]string {
+func restEventBySourceID(t *testing.T, s *testserver.Server, id string) [3]string {
 	t.Helper()
 	resp, body := get(t, s.BaseURL+"/v1/events?filter.sources=SOURCE_ONEUP&pageSize=1000", "")
 	var page struct {
@@ -224,7 +224,7 @@ func TestOneUpPollerBadCredentials(t *testing.T) {
 // TestOneUpStatusDisabled: without credentials the poller is off and the
 // status says so, while pushed events are still counted.
 func TestOneUpStatusDisabled(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	ev := oneuptest.AuditEvent(oneupEvents("d", 1, time.Now(), 0)[0])
 	if r := pushResults(t, s, "application/fhir+json", ev, ""); r[0].GetStatus() != conneventsv1.IngestStatus_INGEST_STATUS_STORED {
 		t.Fatalf("push: %v", r)

@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // oneupMarker is in every patient identifier and system name of the test
@@ -48,9 +48,9 @@ func oneupIDs(events []oneuptest.Event) []string {
 
 // startPolling runs connevents polling fake every few milliseconds, on the
 // database db ("" for a fresh one), with the given client secret.
-func startPolling(t *testing.T, fake *oneuptest.Server, db, secret string) *servertest.Server {
+func startPolling(t *testing.T, fake *oneuptest.Server, db, secret string) *testserver.Server {
 	t.Helper()
-	return servertest.Start(t, func(c *server.Config) {
+	return testserver.Start(t, func(c *server.Config) {
 		if db != "" {
 			c.Database = db
 		}
@@ -73,7 +73,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // oneupStatusREST reads GET /v1/sources/SOURCE_ONEUP.
-func oneupStatusREST(t *testing.T, s *servertest.Server) (*conneventsv1.SourceStatus, []byte) {
+func oneupStatusREST(t *testing.T, s *testserver.Server) (*conneventsv1.SourceStatus, []byte) {
 	t.Helper()
 	resp, body := get(t, s.BaseURL+"/v1/sources/SOURCE_ONEUP", "")
 	var got conneventsv1.GetSourceStatusResponse
@@ -93,7 +93,7 @@ func decodeProtoJSON(t *testing.T, resp *http.Response, body []byte, m proto.Mes
 
 // oneupStored returns how often each source event id is stored for
 // SOURCE_ONEUP, read over gRPC page by page.
-func oneupStored(t *testing.T, s *servertest.Server) map[string]int {
+func oneupStored(t *testing.T, s *testserver.Server) map[string]int {
 	t.Helper()
 	seen := map[string]int{}
 	req := &conneventsv1.ListEventsRequest{PageSize: 100, Filter: &conneventsv1.EventFilter{
@@ -114,7 +114,7 @@ func oneupStored(t *testing.T, s *servertest.Server) map[string]int {
 
 // checkExactlyOnce fails unless the store holds each id once and nothing
 // else.
-func checkExactlyOnce(t *testing.T, s *servertest.Server, ids []string) {
+func checkExactlyOnce(t *testing.T, s *testserver.Server, ids []string) {
 	t.Helper()
 	seen := oneupStored(t, s)
 	for _, id := range ids {
@@ -128,7 +128,7 @@ func checkExactlyOnce(t *testing.T, s *servertest.Server, ids []string) {
 }
 
 // pushOneUp posts body to the push route.
-func pushOneUp(t *testing.T, s *servertest.Server, contentType string, body []byte, key string) (*http.Response, []byte) {
+func pushOneUp(t *testing.T, s *testserver.Server, contentType string, body []byte, key string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, s.BaseURL+"/v1/oneup/audit-events", bytes.NewReader(body))
 	if err != nil {
@@ -138,11 +138,11 @@ func pushOneUp(t *testing.T, s *servertest.Server, contentType string, body []by
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	return servertest.Do(t, req)
+	return testserver.Do(t, req)
 }
 
 // pushResults posts body and decodes the per-item results of a 200.
-func pushResults(t *testing.T, s *servertest.Server, contentType string, body []byte, key string) []*conneventsv1.IngestResult {
+func pushResults(t *testing.T, s *testserver.Server, contentType string, body []byte, key string) []*conneventsv1.IngestResult {
 	t.Helper()
 	resp, answer := pushOneUp(t, s, contentType, body, key)
 	var got conneventsv1.IngestOneUpAuditEventsResponse

@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/gateway"
 	"github.com/connevents/connevents/server/reason"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // delivery is one POST to the Fasten webhook route. Header names are sent
@@ -41,7 +41,7 @@ func signedAt(t *testing.T, secret string, body []byte, at time.Time) delivery {
 // signed signs body with the test server's secret, now.
 func signed(t *testing.T, body []byte) delivery {
 	t.Helper()
-	return signedAt(t, servertest.Secret, body, time.Now())
+	return signedAt(t, testserver.Secret, body, time.Now())
 }
 
 // sample builds a Fasten sample body.
@@ -85,7 +85,7 @@ type ingestAnswer struct {
 }
 
 // accept posts d and requires a 200 with the given ingest status.
-func accept(t *testing.T, s *servertest.Server, d delivery, wantStatus string) ingestAnswer {
+func accept(t *testing.T, s *testserver.Server, d delivery, wantStatus string) ingestAnswer {
 	t.Helper()
 	code, body, err := post(s.BaseURL, d)
 	if err != nil {
@@ -105,7 +105,7 @@ func accept(t *testing.T, s *servertest.Server, d delivery, wantStatus string) i
 }
 
 // refuse posts d and requires the error answer code/status/reason.
-func refuse(t *testing.T, s *servertest.Server, d delivery, code int, status string, reason reason.Reason) gateway.ErrorBody {
+func refuse(t *testing.T, s *testserver.Server, d delivery, code int, status string, reason reason.Reason) gateway.ErrorBody {
 	t.Helper()
 	got, body, err := post(s.BaseURL, d)
 	if err != nil {
@@ -126,7 +126,7 @@ type jsonEvent map[string]any
 
 // listEvents returns every event from GET /v1/events, oldest first, sending
 // apiKey when it is not empty.
-func listEvents(t *testing.T, s *servertest.Server, apiKey string) []jsonEvent {
+func listEvents(t *testing.T, s *testserver.Server, apiKey string) []jsonEvent {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.BaseURL+"/v1/events?page_size=1000&order_by=sequence%20asc", nil)
 	if err != nil {
@@ -135,7 +135,7 @@ func listEvents(t *testing.T, s *servertest.Server, apiKey string) []jsonEvent {
 	if apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 	}
-	resp, body := servertest.Do(t, req)
+	resp, body := testserver.Do(t, req)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /v1/events: %d %s", resp.StatusCode, body)
 	}
@@ -153,7 +153,7 @@ func listEvents(t *testing.T, s *servertest.Server, apiKey string) []jsonEvent {
 }
 
 // requireCount fails unless exactly n events are listed.
-func requireCount(t *testing.T, s *servertest.Server, n int) []jsonEvent {
+func requireCount(t *testing.T, s *testserver.Server, n int) []jsonEvent {
 	t.Helper()
 	events := listEvents(t, s, "")
 	if len(events) != n {

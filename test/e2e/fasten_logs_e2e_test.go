@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/connevents/connevents/server/fasten"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // Recognisable personal data the server must never log.
@@ -24,7 +24,7 @@ const (
 // failed deliveries full of personal data, neither the log nor any answer
 // holds any of it, nor the secret or a signature.
 func TestFastenLogsHoldNoPersonalData(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	person := []fasten.SampleOption{fasten.WithData("name", phiName), fasten.WithData("email", phiEmail)}
 	support := sample(t, fasten.TypeRequestSupport, append(person, fasten.WithData("body", phiText))...)
 	system := sample(t, fasten.TypeRequestHealthSystem, append(person, fasten.WithData("street_address", phiAddress))...)
@@ -45,7 +45,7 @@ func TestFastenLogsHoldNoPersonalData(t *testing.T) {
 		send(signed(t, body))
 	}
 	send(signedAt(t, otherSecret, support, time.Now()))
-	send(signedAt(t, servertest.Secret, export, time.Now().Add(-time.Hour)))
+	send(signedAt(t, testserver.Secret, export, time.Now().Add(-time.Hour)))
 	send(delivery{body: support})
 	send(signed(t, []byte(`{"id":"e2e-log-1","type":"patient.request_support","data":{"name":"`+phiName+`"`)))
 	send(signed(t, []byte(`{"type":"patient.request_support","data":{"email":"`+phiEmail+`"}}`)))
@@ -66,7 +66,7 @@ func TestFastenLogsHoldNoPersonalData(t *testing.T) {
 			t.Fatalf("the log lacks %q: the test did not exercise what it checks\n%s", want, logs)
 		}
 	}
-	secrets := []string{servertest.Secret, strings.TrimPrefix(servertest.Secret, "whsec_")}
+	secrets := []string{testserver.Secret, strings.TrimPrefix(testserver.Secret, "whsec_")}
 	for _, d := range sent {
 		secrets = append(secrets, strings.Fields(strings.Join(d.header[fasten.HeaderSignature], " "))...)
 	}
@@ -83,7 +83,7 @@ func TestFastenLogsHoldNoPersonalData(t *testing.T) {
 }
 
 // failStorage runs deliver while every commit fails.
-func failStorage(t *testing.T, s *servertest.Server, deliver func()) {
+func failStorage(t *testing.T, s *testserver.Server, deliver func()) {
 	t.Helper()
 	side := sideConn(t, s)
 	sideExec(t, side, `CREATE TRIGGER e2e_fault BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected fault'); END`)

@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/connevents/connevents/server/fasten"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // mapped is what model.md says one Fasten type (and variant) becomes.
@@ -103,7 +103,7 @@ var mappings = map[string]mapped{
 // and variant is answered 200 and listed by GET /v1/events as model.md maps
 // it.
 func TestFastenEveryTypeEndToEnd(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	date := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	n := 0
 	for _, typ := range fasten.EventTypes() {

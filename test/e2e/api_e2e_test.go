@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/fasten"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 const apiKey = "test-key-5d1f"
@@ -30,7 +30,7 @@ func withKey(ctx context.Context, key string) context.Context {
 
 // seed delivers n signed Fasten events of alternating types and returns
 // their connevents ids in delivery order.
-func seed(t *testing.T, s *servertest.Server, n int) []string {
+func seed(t *testing.T, s *testserver.Server, n int) []string {
 	t.Helper()
 	types := []string{fasten.TypeConnectionSuccess, fasten.TypeEHIExportFailed, fasten.TypeWebhookTest}
 	var ids []string
@@ -39,7 +39,7 @@ func seed(t *testing.T, s *servertest.Server, n int) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, answer := s.SendFasten(t, servertest.Secret, body)
+		resp, answer := s.SendFasten(t, testserver.Secret, body)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("delivery %d: %s %s", i, resp.Status, answer)
 		}
@@ -53,7 +53,7 @@ func seed(t *testing.T, s *servertest.Server, n int) []string {
 }
 
 func TestAuth(t *testing.T) {
-	s := servertest.Start(t, func(c *server.Config) { c.APIKeys = []string{"other", apiKey} })
+	s := testserver.Start(t, func(c *server.Config) { c.APIKeys = []string{"other", apiKey} })
 	ctx := context.Background()
 	for _, key := range []string{"", "wrong"} {
 		c := ctx
@@ -91,7 +91,7 @@ func TestAuth(t *testing.T) {
 }
 
 func TestGetEvent(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	ids := seed(t, s, 1)
 	ctx := context.Background()
 	basic, err := s.Client.GetEvent(ctx, &conneventsv1.GetEventRequest{Id: ids[0]})
@@ -121,7 +121,7 @@ func TestGetEvent(t *testing.T) {
 }
 
 func TestListPagingAndFilters(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	ids := seed(t, s, 12)
 	newestFirst := slices.Clone(ids)
 	slices.Reverse(newestFirst)
@@ -148,7 +148,7 @@ func TestListPagingAndFilters(t *testing.T) {
 }
 
 func TestListErrors(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	seed(t, s, 3)
 	ctx := context.Background()
 	first, err := s.Client.ListEvents(ctx, &conneventsv1.ListEventsRequest{PageSize: 1})
@@ -190,7 +190,7 @@ func TestListErrors(t *testing.T) {
 }
 
 func TestEmptyListAndOpenAPI(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	resp, body := get(t, s.BaseURL+"/v1/events", "")
 	var got map[string]any
 	if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != http.StatusOK {
@@ -212,7 +212,7 @@ func TestEmptyListAndOpenAPI(t *testing.T) {
 }
 
 func TestRefusesOpenNonLoopback(t *testing.T) {
-	cfg := servertest.Config(t)
+	cfg := testserver.Config(t)
 	cfg.HTTPAddr = "0.0.0.0:0"
 	if _, err := server.New(context.Background(), cfg, nil); err == nil {
 		t.Fatal("started without API keys on a non-loopback address")
@@ -228,7 +228,7 @@ func TestRefusesOpenNonLoopback(t *testing.T) {
 }
 
 func TestRetentionMinimum(t *testing.T) {
-	cfg := servertest.Config(t)
+	cfg := testserver.Config(t)
 	for _, c := range []struct {
 		retention time.Duration
 		ok        bool
@@ -241,7 +241,7 @@ func TestRetentionMinimum(t *testing.T) {
 }
 
 // reflectionServices lists the services the server reflects.
-func reflectionServices(ctx context.Context, s *servertest.Server) ([]string, error) {
+func reflectionServices(ctx context.Context, s *testserver.Server) ([]string, error) {
 	stream, err := reflectionpb.NewServerReflectionClient(s.Conn).ServerReflectionInfo(ctx)
 	if err != nil {
 		return nil, err
@@ -260,7 +260,7 @@ func reflectionServices(ctx context.Context, s *servertest.Server) ([]string, er
 	return names, nil
 }
 
-func listAllGRPC(t *testing.T, s *servertest.Server, req *conneventsv1.ListEventsRequest) []string {
+func listAllGRPC(t *testing.T, s *testserver.Server, req *conneventsv1.ListEventsRequest) []string {
 	t.Helper()
 	var ids []string
 	for {
@@ -278,7 +278,7 @@ func listAllGRPC(t *testing.T, s *servertest.Server, req *conneventsv1.ListEvent
 	}
 }
 
-func listAllREST(t *testing.T, s *servertest.Server, query string) []string {
+func listAllREST(t *testing.T, s *testserver.Server, query string) []string {
 	t.Helper()
 	var ids []string
 	token := ""
@@ -310,7 +310,7 @@ func get(t *testing.T, url, key string) (*http.Response, []byte) {
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	return servertest.Do(t, req)
+	return testserver.Do(t, req)
 }
 
 func errorReason(t *testing.T, body []byte) string {

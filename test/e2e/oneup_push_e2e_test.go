@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/connevents/connevents/server/gateway"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
 	"github.com/connevents/connevents/server/reason"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 const (
@@ -58,7 +58,7 @@ func checkPushItems(t *testing.T, got []*conneventsv1.IngestResult, want ...want
 // TestOneUpPushItems pushes a single AuditEvent, a Bundle and NDJSON with
 // good and bad items, and checks each answer, the store and the status.
 func TestOneUpPushItems(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	ev := oneupEvents("p", 5, time.Now().Add(-time.Hour), time.Minute)
 	ae := func(i int) string { return string(oneuptest.AuditEvent(ev[i])) }
 
@@ -89,7 +89,7 @@ func TestOneUpPushItems(t *testing.T) {
 // TestOneUpPushWholePayloadErrors: 400 for a payload that cannot be split,
 // 413 over 10 MiB, 415 for another content type; nothing is stored.
 func TestOneUpPushWholePayloadErrors(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	ae := oneuptest.AuditEvent(oneupEvents("w", 1, time.Now(), 0)[0])
 	huge := append(bytes.Repeat([]byte(" "), gateway.MaxOneUpBody), ae...)
 	cases := []struct {
@@ -120,7 +120,7 @@ func TestOneUpPushWholePayloadErrors(t *testing.T) {
 // TestOneUpPushNeedsAPIKey: with API keys configured, both doors refuse a
 // push without a valid key, and accept it with one.
 func TestOneUpPushNeedsAPIKey(t *testing.T) {
-	s := servertest.Start(t, func(c *server.Config) { c.APIKeys = []string{apiKey} })
+	s := testserver.Start(t, func(c *server.Config) { c.APIKeys = []string{apiKey} })
 	ae := oneuptest.AuditEvent(oneupEvents("k", 1, time.Now(), 0)[0])
 	for _, key := range []string{"", "wrong"} {
 		if resp, body := pushOneUp(t, s, "application/fhir+json", ae, key); resp.StatusCode != http.StatusUnauthorized {
@@ -138,7 +138,7 @@ func TestOneUpPushNeedsAPIKey(t *testing.T) {
 // TestOneUpPushGRPC: the gRPC method answers like the route, and a push
 // over one door is a duplicate over the other.
 func TestOneUpPushGRPC(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	ev := oneupEvents("g", 2, time.Now().Add(-time.Hour), time.Minute)
 	payload := string(oneuptest.AuditEvent(ev[0])) + "\n" + `{"resourceType":"AuditEvent","id":"g-x"}` + "\n" + string(oneuptest.AuditEvent(ev[1]))
 	ctx := context.Background()

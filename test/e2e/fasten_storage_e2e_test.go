@@ -1,4 +1,4 @@
-package server_test
+package e2e
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/reason"
-	"github.com/connevents/connevents/server/servertest"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // TestFastenStorageFaults: when the store cannot commit, the delivery is
@@ -55,7 +55,7 @@ func TestFastenStorageFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := servertest.Start(t, nil)
+			s := testserver.Start(t, nil)
 			side := sideConn(t, s)
 			body := sample(t, fasten.TypeEHIExportSuccess)
 
@@ -80,7 +80,7 @@ func TestFastenStorageFaults(t *testing.T) {
 }
 
 // sideConn is a second connection to the server's SQLite file.
-func sideConn(t *testing.T, s *servertest.Server) *sql.Conn {
+func sideConn(t *testing.T, s *testserver.Server) *sql.Conn {
 	t.Helper()
 	db, err := sql.Open("sqlite", strings.TrimPrefix(s.Config.Database, "sqlite:"))
 	if err != nil {
@@ -105,13 +105,13 @@ func sideExec(t *testing.T, conn *sql.Conn, query string) {
 }
 
 // rawOf returns the raw payload of an event (GET /v1/events/{id}, full view).
-func rawOf(t *testing.T, s *servertest.Server, id string) string {
+func rawOf(t *testing.T, s *testserver.Server, id string) string {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.BaseURL+"/v1/events/"+id+"?view=EVENT_VIEW_FULL", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body := servertest.Do(t, req)
+	resp, body := testserver.Do(t, req)
 	var got struct {
 		Event struct {
 			Raw string `json:"raw"`
