@@ -34,21 +34,21 @@ func oneupConfig(c OneUpConfig, now time.Time, logger *slog.Logger) (oneup.Confi
 // is configured. It ingests through the shared ingester (which counts what
 // it stores on the board), keeps its checkpoint in the store, and reports
 // its rejected entries, state and checkpoint on the board too.
-func (p *parts) addOneUpPoller(cfg Config) error {
-	if !cfg.OneUp.Enabled() {
+func (s *Server) addOneUpPoller() error {
+	if !s.cfg.OneUp.Enabled() {
 		return nil
 	}
-	ocfg, err := oneupConfig(cfg.OneUp, time.Now(), p.logger)
+	ocfg, err := oneupConfig(s.cfg.OneUp, time.Now(), s.logger)
 	if err != nil {
 		return err
 	}
-	ocfg.Status = p.board
-	poller, err := oneup.NewPoller(ocfg, p.ingester, p.store)
+	ocfg.Status = s.board
+	poller, err := oneup.NewPoller(ocfg, s.ingester, s.store)
 	if err != nil {
 		return err
 	}
-	p.background = append(p.background, func(ctx context.Context) { _ = poller.Run(ctx) })
-	p.board.Enable(conneventsv1.Source_SOURCE_ONEUP)
-	p.logger.Info("1upHealth poller enabled", "interval", ocfg.Interval.String())
+	s.background = append(s.background, func(ctx context.Context) { _ = poller.Run(ctx) })
+	s.board.Enable(conneventsv1.Source_SOURCE_ONEUP)
+	s.logger.Info("1upHealth poller enabled", "interval", ocfg.Interval.String())
 	return nil
 }

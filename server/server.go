@@ -2,35 +2,66 @@
 // ingest path, the API, the subscription hub and the pollers, and serves
 // gRPC and HTTP until its context ends. Run is the whole lifecycle; New and
 // Serve split it for tests that need the listening addresses.
+//
+// The wiring reads top to bottom: New (this file) builds every part in
+// dependency order, Serve runs them and shuts them down. The files hold
+// one job each: storage.go opens the store, listen.go the listeners,
+// grpc.go and http.go the two servers, oneup.go the poller, background.go
+// the loops that run while serving, shutdown.go the way down.
 package server
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/test/bufconn"
+
+	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/auth"
+	"github.com/connevents/connevents/server/ingest"
+	"github.com/connevents/connevents/server/status"
+	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/stream"
 )
 
-// Server is a built, listening connevents.
+// Server is a built, listening connevents. It is the one owner of every
+// part: New sets each field once, Serve and shutdown only use them.
 type Server struct {
 	cfg    Config
 	logger *slog.Logger
 
+	// The service's components.
+	store     store.Store
+	storeKind string // "sqlite" or "postgres"
+	board     *status.Board
+	keys      *auth.Keys
+	hub       *stream.Hub
+	ingester  *ingest.Ingester
+	service   *api.Service
+
+	// The transports.
 	grpcLis, httpLis net.Listener
+	inMemory         *bufconn.Listener // the gateway's own connection to the gRPC server
+	gwConn           *grpc.ClientConn
 	grpc             *grpc.Server // public listener
 	inner            *grpc.Server // in-memory, for the gateway
 	http             *http.Server
 	health           *health.Server
-	parts            *parts
+
+	// What runs while serving.
+	background []func(context.Context) // hub watch, pollers, pruner, health
+	cancelBg   context.CancelFunc
+	bgDone     sync.WaitGroup
+	draining   atomic.Bool // set when shutdown begins
+	storeOK    atomic.Bool // the health loop's last store ping
 }
 
 // Run builds the server and serves until ctx ends, then shuts down.
@@ -48,25 +79,55 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	tlsConf, err := loadTLS(cfg)
-	if err != nil {
-		return nil, err
-	}
-	p, err := buildParts(ctx, cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{cfg: cfg, logger: logger, parts: p}
-	if err := s.listen(tlsConf); err != nil {
-		p.close()
-		return nil, err
-	}
-	if err := s.buildHandlers(ctx, tlsConf); err != nil {
-		s.closeListeners()
-		p.close()
+	s := &Server{cfg: cfg, logger: logger, board: status.NewBoard(), keys: auth.NewKeys(cfg.APIKeys)}
+	if err := s.build(ctx); err != nil {
+		s.release()
 		return nil, err
 	}
 	return s, nil
+}
+
+// build makes every part in dependency order; on error, release frees
+// what it made.
+func (s *Server) build(ctx context.Context) error {
+	tlsConf, err := loadTLS(s.cfg)
+	if err != nil {
+		return err
+	}
+	// The store, and the components over it.
+	if s.store, s.storeKind, err = openStore(ctx, s.cfg.Database); err != nil {
+		return err
+	}
+	if s.hub, err = s.newHub(ctx); err != nil {
+		return err
+	}
+	s.ingester = ingest.New(s.store, ingest.WithNotifier(s.hub), ingest.WithRecorder(s.board), ingest.WithLogger(s.logger))
+	verifier, err := s.fastenVerifier()
+	if err != nil {
+		return err
+	}
+	s.service = api.New(api.Deps{
+		Store: s.store, Ingester: s.ingester, Streams: s.hub, Board: s.board, Logger: s.logger,
+		Verifier: verifier, SkipFastenVerification: s.cfg.FastenInsecureNoVerify,
+	})
+	// What runs in the background while serving.
+	s.background = append(s.background, s.hub.Watch, s.watchHealth)
+	if s.cfg.Retention > 0 {
+		s.background = append(s.background, s.pruner)
+	}
+	if err := s.addOneUpPoller(); err != nil {
+		return err
+	}
+	// The listeners, and the gRPC and HTTP servers on them.
+	if err := s.listen(tlsConf); err != nil {
+		return err
+	}
+	s.health = newHealth()
+	s.grpc = s.newGRPCServer(tlsConf)
+	// The gateway's own server: same services and interceptors, on an
+	// in-memory listener, without TLS (nothing leaves the process).
+	s.inner = s.newGRPCServer(nil)
+	return s.buildHTTP(ctx)
 }
 
 // GRPCAddr is the address the gRPC listener is bound to.
@@ -75,37 +136,16 @@ func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
 // HTTPAddr is the address the HTTP listener is bound to.
 func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
 
-func (s *Server) listen(tlsConf *tls.Config) error {
-	var err error
-	if s.grpcLis, err = net.Listen("tcp", s.cfg.GRPCAddr); err != nil {
-		return fmt.Errorf("gRPC listener: %w", err)
-	}
-	if s.httpLis, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
-		s.grpcLis.Close()
-		return fmt.Errorf("HTTP listener: %w", err)
-	}
-	if tlsConf != nil {
-		s.httpLis = tls.NewListener(s.httpLis, tlsConf)
-	}
-	return nil
-}
-
-func (s *Server) closeListeners() {
-	s.grpcLis.Close()
-	s.httpLis.Close()
-}
-
 // Serve serves until ctx ends, then shuts down gracefully: health turns
 // NOT_SERVING, open RPCs and streams get --shutdown-timeout to finish, the
 // HTTP server drains, queued events are committed and the store closes.
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 3)
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
-	go func() { errc <- s.parts.serveInMemory(s.inner) }()
+	go func() { errc <- s.serveInMemory() }()
 	go func() { errc <- ignoreClosed(s.http.Serve(s.httpLis)) }()
-	s.parts.background = append(s.parts.background, s.watchHealth)
-	s.parts.startBackground(ctx)
-	s.logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "database", s.parts.storeKind, "auth", !s.parts.keys.Open())
+	s.startBackground(ctx)
+	s.logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "database", s.storeKind, "auth", !s.keys.Open())
 
 	var err error
 	select {
@@ -116,77 +156,25 @@ func (s *Server) Serve(ctx context.Context) error {
 	return err
 }
 
-// watchHealth pings the store every healthInterval and sets both health
-// answers from it: gRPC health and /healthz say SERVING only while the store
-// answers. Health checks themselves never touch the store.
-func (s *Server) watchHealth(ctx context.Context) {
-	t := time.NewTicker(healthInterval)
-	defer t.Stop()
-	for {
-		s.checkHealth(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-const healthInterval = 2 * time.Second
-
-func (s *Server) checkHealth(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, healthInterval)
-	defer cancel()
-	err := s.parts.store.Ping(ctx)
-	if ctx.Err() != nil && err != nil {
-		return // shutting down
-	}
-	s.parts.storeOK.Store(err == nil)
-	st := healthpb.HealthCheckResponse_SERVING
+// newHub returns the subscription hub, starting at the store's head.
+func (s *Server) newHub(ctx context.Context) (*stream.Hub, error) {
+	hub, err := stream.NewHub(ctx, s.store, stream.Options{
+		Heartbeat:        s.cfg.HeartbeatInterval,
+		MaxSubscriptions: s.cfg.MaxSubscriptions,
+		PollInterval:     externalCommitPoll(s.storeKind),
+	})
 	if err != nil {
-		st = healthpb.HealthCheckResponse_NOT_SERVING
-		s.logger.Error("the store does not answer", "err", err)
+		return nil, fmt.Errorf("reading the log head: %w", err)
 	}
-	s.health.SetServingStatus("", st) // ignored once shutdown began
+	return hub, nil
 }
 
-func (s *Server) shutdown() {
-	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
-	deadline := time.Now().Add(s.cfg.ShutdownTimeout)
-	s.parts.draining.Store(true) // /healthz: NOT_SERVING
-	s.health.Shutdown()          // gRPC health: NOT_SERVING
-	var wg sync.WaitGroup
-	for _, g := range []*grpc.Server{s.grpc, s.inner} {
-		wg.Add(1)
-		go func() { defer wg.Done(); stopGRPC(g, time.Until(deadline)) }()
+// externalCommitPoll is how often subscriptions look for commits made by
+// other processes: replicas on one PostgreSQL database, or `connevents
+// oneup pull` writing to the server's SQLite file.
+func externalCommitPoll(storeKind string) time.Duration {
+	if storeKind == "postgres" {
+		return 500 * time.Millisecond
 	}
-	wg.Wait()
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	if err := s.http.Shutdown(ctx); err != nil {
-		s.http.Close()
-	}
-	s.parts.stopBackground()
-	s.parts.close()
-	s.logger.Info("stopped")
-}
-
-// stopGRPC stops gracefully, but no longer than timeout: open streams would
-// otherwise hold GracefulStop forever.
-func stopGRPC(g *grpc.Server, timeout time.Duration) {
-	done := make(chan struct{})
-	go func() { g.GracefulStop(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(timeout):
-		g.Stop()
-		<-done
-	}
-}
-
-func ignoreClosed(err error) error {
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
-	}
-	return err
+	return time.Second
 }

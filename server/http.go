@@ -1,0 +1,49 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/connevents/connevents/server/gateway"
+)
+
+// buildHTTP builds the HTTP server: the gateway (REST, webhooks, health)
+// over the in-memory connection to the gRPC server.
+func (s *Server) buildHTTP(ctx context.Context) error {
+	if err := s.dialInMemory(); err != nil {
+		return err
+	}
+	handler, err := gateway.New(ctx, gateway.Deps{Conn: s.gwConn, Service: s.service, Keys: s.keys, Ready: s.ready, Logger: s.logger})
+	if err != nil {
+		return err
+	}
+	// No WriteTimeout: subscriptions stream for as long as the client stays.
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	return nil
+}
+
+// ready reports whether the service can take requests, as last checked by
+// the health loop: /healthz answers from it.
+func (s *Server) ready(context.Context) error {
+	if s.draining.Load() {
+		return errDraining
+	}
+	if !s.storeOK.Load() {
+		return errStoreDown
+	}
+	return nil
+}
+
+var (
+	errDraining  = errors.New("shutting down")
+	errStoreDown = errors.New("the store does not answer")
+)
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}

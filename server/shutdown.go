@@ -1,0 +1,77 @@
+package server
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// shutdown stops everything within one deadline, --shutdown-timeout from
+// now: health turns NOT_SERVING, both gRPC servers and then the HTTP
+// server drain (or are cut off at the deadline), the background loops
+// end, queued events are committed and the store closes.
+func (s *Server) shutdown() {
+	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+	deadline := time.Now().Add(s.cfg.ShutdownTimeout)
+	s.draining.Store(true) // /healthz: NOT_SERVING
+	s.health.Shutdown()    // gRPC health: NOT_SERVING
+	var wg sync.WaitGroup
+	for _, g := range []*grpc.Server{s.grpc, s.inner} {
+		wg.Add(1)
+		go func() { defer wg.Done(); stopGRPC(g, time.Until(deadline)) }()
+	}
+	wg.Wait()
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if err := s.http.Shutdown(ctx); err != nil {
+		s.http.Close()
+	}
+	s.stopBackground()
+	s.closeComponents()
+	s.logger.Info("stopped")
+}
+
+// stopGRPC stops gracefully, but no longer than timeout: open streams would
+// otherwise hold GracefulStop forever.
+func stopGRPC(g *grpc.Server, timeout time.Duration) {
+	done := make(chan struct{})
+	go func() { g.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		g.Stop()
+		<-done
+	}
+}
+
+// release frees what a failed New built: the listeners (nothing serves
+// them yet) and the components.
+func (s *Server) release() {
+	for _, l := range []net.Listener{s.grpcLis, s.httpLis} {
+		if l != nil {
+			l.Close()
+		}
+	}
+	s.closeComponents()
+}
+
+// closeComponents releases the components, in dependency order: the
+// gateway's connection, the ingester (which commits what it queued), the
+// store.
+func (s *Server) closeComponents() {
+	if s.gwConn != nil {
+		s.gwConn.Close()
+	}
+	if s.ingester != nil {
+		s.ingester.Close()
+	}
+	if s.store == nil {
+		return
+	}
+	if err := s.store.Close(); err != nil {
+		s.logger.Error("closing the store", "err", err)
+	}
+}
