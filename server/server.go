@@ -35,8 +35,9 @@ import (
 // Server is a built, listening connevents. It is the one owner of every
 // part: New sets each field once, Serve and shutdown only use them.
 type Server struct {
-	cfg    Config
-	logger *slog.Logger
+	cfg       Config
+	logger    *slog.Logger
+	wrapStore func(store.Store) store.Store // see WithStoreWrapper
 
 	// The service's components.
 	store     store.Store
@@ -75,11 +76,14 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 
 // New validates cfg, opens the store, builds every part and opens both
 // listeners. Serve must be called to release them.
-func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error) {
+func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, logger: logger, board: status.NewBoard(), keys: auth.NewKeys(cfg.APIKeys)}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.build(ctx); err != nil {
 		s.release()
 		return nil, err
@@ -97,6 +101,9 @@ func (s *Server) build(ctx context.Context) error {
 	// The store, and the components over it.
 	if s.store, s.storeKind, err = openStore(ctx, s.cfg.Database); err != nil {
 		return err
+	}
+	if s.wrapStore != nil {
+		s.store = s.wrapStore(s.store)
 	}
 	if s.hub, err = s.newHub(ctx); err != nil {
 		return err
@@ -128,6 +135,16 @@ func (s *Server) build(ctx context.Context) error {
 	// in-memory listener, without TLS (nothing leaves the process).
 	s.inner = s.newGRPCServer(nil)
 	return s.buildHTTP(ctx)
+}
+
+// Option changes how New builds a server. `connevents serve` uses none.
+type Option func(*Server)
+
+// WithStoreWrapper has the server use wrap(store) instead of the store
+// --database opens, from the start; closing the server closes the wrapper.
+// Tests use it to inject storage faults into an otherwise real server.
+func WithStoreWrapper(wrap func(store.Store) store.Store) Option {
+	return func(s *Server) { s.wrapStore = wrap }
 }
 
 // GRPCAddr is the address the gRPC listener is bound to.

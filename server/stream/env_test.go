@@ -21,8 +21,11 @@ import (
 	"github.com/connevents/connevents/server/stream"
 )
 
-// env is a real subscription path: a store, an ingester, a hub, and a gRPC
-// server reached over an in-memory connection.
+// env is the hub's test harness: a store, an ingester, a hub with the
+// Options a test tunes (ring size, read batch, buffer, slow timeout), and
+// a gRPC server reached over an in-memory connection. It is not the
+// server's wiring: the server as `connevents serve` builds it, replicas
+// included, is tested in test/e2e.
 type env struct {
 	store  store.Store
 	hub    *stream.Hub

@@ -3,26 +3,15 @@ package durability
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/api"
-	"github.com/connevents/connevents/server/auth"
-	"github.com/connevents/connevents/server/fasten"
-	"github.com/connevents/connevents/server/gateway"
-	"github.com/connevents/connevents/server/ingest"
-	"github.com/connevents/connevents/server/status"
+	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/store"
-	"github.com/connevents/connevents/server/store/sqlite"
 	"github.com/connevents/connevents/test/testserver"
 )
 
@@ -58,8 +47,7 @@ func (f *faultyStore) Append(ctx context.Context, events []*conneventsv1.Connect
 	return f.Store.Append(ctx, events)
 }
 
-// faultRig is the service's ingest path (ingest, api, gateway, gRPC) on a
-// faulty store, served on loopback.
+// faultRig is a real server (test/testserver) on a faulty store.
 type faultRig struct {
 	store   *faultyStore
 	baseURL string
@@ -68,43 +56,12 @@ type faultRig struct {
 
 func newFaultRig(t *testing.T) *faultRig {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "events.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := &faultyStore{Store: st}
-	in := ingest.New(fs)
-	verifier, err := fasten.NewVerifier([]string{testserver.Secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := api.New(api.Deps{Store: fs, Ingester: in, Board: status.NewBoard(), Verifier: verifier})
-	conn := serveGRPC(t, svc)
-	h, err := gateway.New(t.Context(), gateway.Deps{Conn: conn, Service: svc, Keys: auth.NewKeys(nil),
-		Ready: func(context.Context) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(h)
-	t.Cleanup(func() { hs.Close(); in.Close(); st.Close() })
-	return &faultRig{store: fs, baseURL: hs.URL, client: conneventsv1.NewConnectionEventServiceClient(conn)}
-}
-
-func serveGRPC(t *testing.T, svc *api.Service) *grpc.ClientConn {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer()
-	conneventsv1.RegisterConnectionEventServiceServer(g, svc)
-	go func() { _ = g.Serve(lis) }()
-	conn, err := dialGRPC(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); g.Stop() })
-	return conn
+	var fs *faultyStore
+	srv := testserver.Start(t, nil, server.WithStoreWrapper(func(st store.Store) store.Store {
+		fs = &faultyStore{Store: st}
+		return fs
+	}))
+	return &faultRig{store: fs, baseURL: srv.BaseURL, client: srv.Client}
 }
 
 func (r *faultRig) webhook(ctx context.Context, key string) (ack, error) {

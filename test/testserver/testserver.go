@@ -40,8 +40,9 @@ type Server struct {
 }
 
 // Start runs a server with a default test configuration changed by mutate,
-// and stops it when the test ends.
-func Start(t testing.TB, mutate func(*server.Config)) *Server {
+// built as `connevents serve` builds it (server.New, with opts), and stops
+// it when the test ends.
+func Start(t testing.TB, mutate func(*server.Config), opts ...server.Option) *Server {
 	t.Helper()
 	cfg := Config(t)
 	if mutate != nil {
@@ -52,7 +53,7 @@ func Start(t testing.TB, mutate func(*server.Config)) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(context.Background(), cfg, logger)
+	srv, err := server.New(context.Background(), cfg, logger, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

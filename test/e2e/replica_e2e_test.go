@@ -1,8 +1,10 @@
-package stream_test
+package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/url"
 	"os"
 	"slices"
@@ -15,35 +17,47 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server"
+	"github.com/connevents/connevents/server/oneup/oneuptest"
+	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/postgres"
 	"github.com/connevents/connevents/server/stream"
+	"github.com/connevents/connevents/test/testserver"
 )
+
+// streamTimeout bounds the replica test's subscriptions, so that a stream
+// that never delivers what the test waits for fails the test instead of
+// hanging it.
+const streamTimeout = time.Minute
 
 // Several replicas on one PostgreSQL database: each subscriber, whichever
 // replica serves it, receives exactly the log — the events committed by its
 // own replica (from the ring or the store) and by the other one (found by
-// Hub.Watch and read from the store) — with no gap, no duplicate, in
+// the hub's watch and read from the store) — with no gap, no duplicate, in
 // sequence order.
 func TestReplicasOnPostgres(t *testing.T) {
 	dsn := postgresSchema(t)
 	ctx, cancel := context.WithTimeout(t.Context(), streamTimeout)
 	defer cancel()
-	// A small ring and read batch make subscribers switch between the ring
-	// and the store often; interleaved commits restart the ring anyway.
-	opts := stream.Options{PollInterval: 20 * time.Millisecond, RingSize: 64, ReadBatch: 50}
-	a := serve(t, openPostgres(t, dsn), opts)
-	b := serve(t, openPostgres(t, dsn), opts)
-	replicas := []*env{a, b}
+	// Two real servers on one database. Interleaved commits make each
+	// replica's ring restart, so subscribers switch between the ring and
+	// the store often.
+	onDB := func(cfg *server.Config) { cfg.Database = dsn }
+	a := testserver.Start(t, onDB)
+	b := testserver.Start(t, onDB)
+	replicas := []*testserver.Server{a, b}
+	db := openPostgres(t, dsn) // reads the log, as a third process
+	t.Cleanup(func() { db.Close() })
 	var next atomic.Int64 // event numbers are shared: replicas must not dedupe each other's events
 
 	ingestConcurrently(ctx, t, replicas, &next, 150, nil) // history
 	full := fromStart()
 	full.View = conneventsv1.EventView_EVENT_VIEW_FULL
 	followers := []*follower{
-		follow(t, a, "A from earliest", fromStart()),
-		follow(t, b, "B from earliest", fromStart()),
-		follow(t, a, "A full view from earliest", full),
-		follow(t, b, "B full view from earliest", full),
+		follow(t, a, db, "A from earliest", fromStart()),
+		follow(t, b, db, "B from earliest", fromStart()),
+		follow(t, a, db, "A full view from earliest", full),
+		follow(t, b, db, "B full view from earliest", full),
 	}
 
 	half := make(chan struct{})
@@ -54,8 +68,8 @@ func TestReplicasOnPostgres(t *testing.T) {
 	}()
 	<-half // closed by the time done is, whatever happens
 	followers = append(followers,
-		follow(t, a, "A from latest, opened mid-way", &conneventsv1.SubscribeEventsRequest{}),
-		follow(t, b, "B from latest, opened mid-way", &conneventsv1.SubscribeEventsRequest{}))
+		follow(t, a, db, "A from latest, opened mid-way", &conneventsv1.SubscribeEventsRequest{}),
+		follow(t, b, db, "B from latest, opened mid-way", &conneventsv1.SubscribeEventsRequest{}))
 	<-done
 	// More commits after the latest subscriptions surely opened.
 	ingestConcurrently(ctx, t, replicas, &next, 200, nil)
@@ -63,7 +77,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 		t.FailNow()
 	}
 
-	log := a.logSequences(t, nil)
+	log := logSequences(t, db)
 	if len(log) != int(next.Load()) {
 		t.Fatalf("the log holds %d events, %d were ingested", len(log), next.Load())
 	}
@@ -72,12 +86,12 @@ func TestReplicasOnPostgres(t *testing.T) {
 	}
 }
 
-// ingestConcurrently commits n new events (numbered from next) through every
-// replica at once, from two goroutines per replica, in batches of varying
-// size. It closes half, if not nil, once half of them are committed, and at
-// the latest when it returns; it returns when every event is committed or
-// has failed the test.
-func ingestConcurrently(ctx context.Context, t *testing.T, replicas []*env, next *atomic.Int64, n int64, half chan<- struct{}) {
+// ingestConcurrently pushes n new 1upHealth AuditEvents (numbered from
+// next) to every replica at once over gRPC, from two goroutines per
+// replica, in batches of varying size. It closes half, if not nil, once
+// half of them are committed, and at the latest when it returns; it
+// returns when every event is committed or has failed the test.
+func ingestConcurrently(ctx context.Context, t *testing.T, replicas []*testserver.Server, next *atomic.Int64, n int64, half chan<- struct{}) {
 	t.Helper()
 	end := next.Load() + n
 	var committed atomic.Int64
@@ -90,7 +104,7 @@ func ingestConcurrently(ctx context.Context, t *testing.T, replicas []*env, next
 	defer closeHalf()
 	var wg sync.WaitGroup
 	for w := range 2 * len(replicas) {
-		in := replicas[w%len(replicas)].ingest
+		client := replicas[w%len(replicas)].Client
 		wg.Go(func() {
 			for j := 0; ; j++ {
 				k := int64(1 + (7*j+3*w)%8)
@@ -102,18 +116,28 @@ func ingestConcurrently(ctx context.Context, t *testing.T, replicas []*env, next
 				if k <= 0 {
 					return
 				}
-				evs := make([]*conneventsv1.ConnectionEvent, k)
-				for i := range evs {
-					evs[i] = event(int(first) + i)
+				var payload bytes.Buffer
+				for i := range k {
+					payload.Write(oneuptest.AuditEvent(oneuptest.Event{
+						ID: fmt.Sprintf("ae-%d", first+i), Subtype: "member-authorization",
+						Recorded: time.Now(), Outcome: "0", UserID: fmt.Sprintf("u%d", (first+i)%5),
+					}))
+					payload.WriteByte('\n')
 				}
-				res, err := in.Ingest(ctx, evs)
+				resp, err := client.IngestOneUpAuditEvents(ctx, &conneventsv1.IngestOneUpAuditEventsRequest{
+					ContentType: "application/fhir+ndjson", Payload: payload.Bytes(),
+				})
 				if err != nil {
 					t.Errorf("ingest: %v", err)
 					return
 				}
-				for _, r := range res {
-					if r.Duplicate {
-						t.Errorf("event %s was stored before", r.Event.GetSourceEventId())
+				if len(resp.GetResults()) != int(k) {
+					t.Errorf("ingest: %d results for %d events", len(resp.GetResults()), k)
+					return
+				}
+				for _, r := range resp.GetResults() {
+					if r.GetStatus() != conneventsv1.IngestStatus_INGEST_STATUS_STORED {
+						t.Errorf("event %s: %v %s, want stored (new)", r.GetSourceEventId(), r.GetStatus(), r.GetReason())
 					}
 				}
 				if committed.Add(k) >= n/2 {
@@ -133,17 +157,23 @@ type follower struct {
 	err   error      // why the stream ended; read it once seqs is closed
 }
 
-// follow subscribes to e, reads the opening checkpoint to learn where the
-// stream starts, and then reads the stream in the background. Its buffer
-// holds the whole test's events, so that the server never waits for it.
-func follow(t *testing.T, e *env, name string, req *conneventsv1.SubscribeEventsRequest) *follower {
+// follow subscribes to srv, reads the opening checkpoint to learn where
+// the stream starts, and then reads the stream in the background. Its
+// buffer holds the whole test's events, so that the server never waits
+// for it.
+func follow(t *testing.T, srv *testserver.Server, db store.Store, name string, req *conneventsv1.SubscribeEventsRequest) *follower {
 	t.Helper()
-	r := e.subscribe(t, req)
-	first, err := r.next()
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	t.Cleanup(cancel)
+	s, err := srv.Client.SubscribeEvents(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Recv()
 	if err != nil || first.GetCheckpoint() == nil {
 		t.Fatalf("%s: first item = %v, %v; want a checkpoint", name, first, err)
 	}
-	after, err := stream.DecodeCursor(e.store.DatabaseID(), first.GetCursor())
+	after, err := stream.DecodeCursor(db.DatabaseID(), first.GetCursor())
 	if err != nil {
 		t.Fatalf("%s: opening cursor: %v", name, err)
 	}
@@ -151,7 +181,7 @@ func follow(t *testing.T, e *env, name string, req *conneventsv1.SubscribeEvents
 	go func() {
 		defer close(f.seqs)
 		for {
-			item, err := r.next()
+			item, err := s.Recv()
 			if err != nil {
 				f.err = err
 				return
@@ -159,8 +189,8 @@ func follow(t *testing.T, e *env, name string, req *conneventsv1.SubscribeEvents
 			if ev := item.GetEvent(); ev != nil {
 				select {
 				case f.seqs <- ev.GetSequence():
-				case <-r.stream.Context().Done():
-					f.err = r.stream.Context().Err()
+				case <-ctx.Done():
+					f.err = ctx.Err()
 					return
 				}
 			}
@@ -193,7 +223,32 @@ func (f *follower) expect(t *testing.T, log []int64) {
 	}
 }
 
-// openPostgres opens a store on dsn, as one replica would.
+// logSequences returns every stored sequence, ascending.
+func logSequences(t *testing.T, db store.Store) []int64 {
+	t.Helper()
+	var out []int64
+	var after int64
+	for {
+		evs, err := db.List(t.Context(), store.Query{Order: store.Ascending, After: after, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			out = append(out, ev.GetSequence())
+		}
+		if len(evs) < 1000 {
+			return out
+		}
+		after = evs[len(evs)-1].GetSequence()
+	}
+}
+
+func fromStart() *conneventsv1.SubscribeEventsRequest {
+	return &conneventsv1.SubscribeEventsRequest{Start: &conneventsv1.SubscribeEventsRequest_StartPosition{
+		StartPosition: conneventsv1.StartPosition_START_POSITION_EARLIEST,
+	}}
+}
+
 func openPostgres(t *testing.T, dsn string) *postgres.Store {
 	t.Helper()
 	st, err := postgres.Open(t.Context(), dsn)
