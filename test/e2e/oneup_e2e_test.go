@@ -101,6 +101,11 @@ func TestOneUpPollerUpgradesOldCheckpoint(t *testing.T) {
 	if got, want := q.Get("_lastUpdated"), "ge"+old.Add(-oneup.DefaultOverlap).Format(time.RFC3339); got != want || q.Has("date") {
 		t.Errorf("first search _lastUpdated=%s date=%s, want %s and no date", got, q.Get("date"), want)
 	}
+	// The poll stores its checkpoint after ingesting its last page: wait
+	// for it rather than racing the stop against it.
+	eventually(t, "the checkpoint in the new form", func() bool {
+		return strings.HasPrefix(getCheckpoint(t, path), `{"v":2,"lastUpdated":`)
+	})
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
