@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Config is what `connevents bench` can be told.
+// Config is what `connevents-bench` can be told.
 type Config struct {
 	// Quick makes a short run: shorter phases, a smaller Get/List store and
 	// fewer subscribers (labelled in the report).
@@ -26,9 +26,13 @@ type Config struct {
 	// CacheDir keeps the Get/List store between runs ("" builds it in a
 	// temporary directory each time).
 	CacheDir string `json:"cache_dir,omitempty"`
-	// Binary is the connevents executable, run as a child process to
-	// measure the memory of idle subscribers ("" skips those rows).
+	// Binary is the connevents executable, run as a child process (`serve`)
+	// to measure the memory of idle subscribers ("" skips those rows).
 	Binary string `json:"-"`
+	// BareBinary is an executable that serves the bare gRPC fan-out when
+	// run with --bare-server (ServeBare): connevents-bench itself. It is the
+	// memory rows' ceiling process ("" skips those rows).
+	BareBinary string `json:"-"`
 	// Only runs the named phases (webhook, peers, grpc, reads, fanout,
 	// memory); empty runs all.
 	Only []string `json:"only,omitempty"`

@@ -70,7 +70,7 @@ func (c *child) stop() {
 
 // ServeBare serves the bare gRPC fan-out on addr until ctx ends, logging
 // the same "serving" line as connevents: the ceiling process of the
-// memory rows (`connevents bench --bare-server`).
+// memory rows (`connevents-bench --bare-server`).
 func ServeBare(ctx context.Context, addr string, logw io.Writer) error {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package bench is the engine of `connevents bench`: it loads a real
+// Package bench is the engine of `connevents-bench`: it loads a real
 // connevents the way users do (signed Fasten webhooks from concurrent HTTP
 // clients, 1upHealth AuditEvents over gRPC, Get/List over gRPC and REST,
 // fan-out to many subscribers) and, in the same run, measures the ceilings

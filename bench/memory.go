@@ -15,8 +15,8 @@ import (
 // process and in a bare gRPC streaming process, each on its own
 // connection and sharing connections.
 func (b *Bench) memoryPhase(ctx context.Context) error {
-	if b.cfg.Binary == "" {
-		b.add(Result{Name: "memory per idle subscriber", Note: "skipped: no connevents binary to run"})
+	if b.cfg.Binary == "" || b.cfg.BareBinary == "" {
+		b.add(Result{Name: "memory per idle subscriber", Note: "skipped: no connevents binary to run (--connevents)"})
 		return nil
 	}
 	own, shared := 1000, 10000
@@ -36,12 +36,12 @@ func (b *Bench) memoryPhase(ctx context.Context) error {
 
 func (b *Bench) memoryRow(ctx context.Context, n, perConn int, label string) error {
 	db := filepath.Join(b.tmp, fmt.Sprintf("memory-%d.db", n))
-	real, err := b.idleRSS(ctx, n, perConn, "serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+	real, err := b.idleRSS(ctx, n, perConn, b.cfg.Binary, "serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
 		"--database", "sqlite:"+db, "--max-subscriptions", "100000", "--oneup-poll-interval", "0")
 	if err != nil {
 		return err
 	}
-	bare, err := b.idleRSS(ctx, n, perConn, "bench", "--bare-server")
+	bare, err := b.idleRSS(ctx, n, perConn, b.cfg.BareBinary, "--bare-server")
 	if err != nil {
 		return err
 	}
@@ -63,8 +63,8 @@ type rss struct{ base, total, perSubKiB float64 }
 
 // idleRSS starts a server process, opens n idle subscriptions to it and
 // reports its resident memory before and after.
-func (b *Bench) idleRSS(ctx context.Context, n, perConn int, args ...string) (rss, error) {
-	c, err := startChild(b.cfg.Binary, args...)
+func (b *Bench) idleRSS(ctx context.Context, n, perConn int, bin string, args ...string) (rss, error) {
+	c, err := startChild(bin, args...)
 	if err != nil {
 		return rss{}, err
 	}

@@ -47,7 +47,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteTable writes the report as a Markdown table.
 func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "connevents bench — %s, elapsed %s\n\n", r.Machine, r.Elapsed.Round(time.Second))
+	fmt.Fprintf(w, "connevents-bench — %s, elapsed %s\n\n", r.Machine, r.Elapsed.Round(time.Second))
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
 	fmt.Fprintln(tw, "| measured\t value\t p50/p99/p999 ms\t ceiling (same run)\t ratio\t target\t")
 	fmt.Fprintln(tw, "|---\t---\t---\t---\t---\t---\t")

@@ -5,7 +5,6 @@
 //	connevents fasten secret  print a new whsec_ signing secret
 //	connevents oneup pull     backfill 1upHealth AuditEvents into the store
 //	connevents tail           subscribe and print events as they arrive
-//	connevents bench          measure the service beside this machine's ceilings
 //	connevents version        print the version
 //
 // Run `connevents COMMAND --help` for a command's flags.
@@ -34,7 +33,6 @@ func commands() []command {
 		{"fasten secret", "print a new whsec_ signing secret", fastenSecret},
 		{"oneup pull", "backfill 1upHealth AuditEvents from --since into the store", oneupPull},
 		{"tail", "subscribe and print events as they arrive", tail},
-		{"bench", "measure throughput, latency and memory against this machine's ceilings", benchCmd},
 		{"version", "print the version", func([]string) error { fmt.Println(version); return nil }},
 	}
 }
