@@ -1,6 +1,14 @@
 # connevents — every CI step is a target; `make check` is what CI runs.
 BUF := go tool -modfile=tools/go.mod buf
+GOVULNCHECK := go tool -modfile=$(CURDIR)/tools/go.mod govulncheck
 GO_TEST := go test -race -count=1 ./...
+# The modules: the service (.), the load tool (bench/, its own go.mod so that
+# NATS and test helpers stay out of the service), the pinned tools (tools/).
+CODE_MODULES := . bench
+# `connevents --version`: the git description of the build, "dev" without git.
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# Flags for `make bench`, e.g. BENCH_FLAGS=--quick.
+BENCH_FLAGS ?=
 
 .DEFAULT_GOAL := help
 
@@ -19,11 +27,27 @@ generate: ## regenerate gen/ from proto/ (offline, pinned plugins)
 	$(BUF) generate
 
 .PHONY: lint
-lint: ## buf lint, buf format check, gofmt, go vet
+lint: ## buf lint, buf format check, gofmt, go vet, go mod tidy -diff (every module)
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
-	go vet ./...
+	@set -e; for m in $(CODE_MODULES); do echo "go vet ($$m)"; (cd $$m && go vet ./...); done
+	@set -e; for m in $(CODE_MODULES) tools; do echo "go mod tidy -diff ($$m)"; (cd $$m && go mod tidy -diff) || { echo "$$m/go.mod is not tidy: run go mod tidy there"; exit 1; }; done
+
+# govulncheck needs its database (vuln.go.dev). Where it cannot be fetched
+# (an offline machine) the check says so and is skipped; any other failure,
+# and every vulnerability found, fails. VULN_FLAGS=-db=URL uses a mirror.
+.PHONY: vuln
+vuln: ## govulncheck every module (skipped, loudly, only if the vulnerability database is unreachable)
+	@for m in $(CODE_MODULES); do \
+		echo "govulncheck ($$m)"; \
+		out=$$(cd $$m && $(GOVULNCHECK) $(VULN_FLAGS) ./... 2>&1); rc=$$?; \
+		echo "$$out"; \
+		if [ $$rc -ne 0 ] && echo "$$out" | grep -q '^govulncheck: fetching vulnerabilities'; then \
+			echo "govulncheck skipped: vulnerability database unreachable"; exit 0; \
+		fi; \
+		[ $$rc -eq 0 ] || exit $$rc; \
+	done
 
 .PHONY: breaking
 breaking: ## buf breaking (WIRE_JSON) against main, or on main against the previous commit
@@ -39,13 +63,18 @@ drift: generate ## fail if regenerating changes gen/
 	@test -z "$$(git status --porcelain -- gen proto)" || { git status --porcelain -- gen proto; echo "untracked generated files"; exit 1; }
 
 .PHONY: build
-build: ## build every package and the binary without cgo
+build: ## build every package and both binaries (bin/connevents, bin/connevents-bench) without cgo
 	CGO_ENABLED=0 go build ./...
-	CGO_ENABLED=0 go build -o bin/connevents ./cmd/connevents
+	CGO_ENABLED=0 go build -ldflags "-X main.version=$(VERSION)" -o bin/connevents ./cmd/connevents
+	cd bench && CGO_ENABLED=0 go build -o ../bin/connevents-bench ./cmd/connevents-bench
 
 .PHONY: test
-test: ## run every test with the race detector (needs PostgreSQL at 127.0.0.1:5432)
-	$(GO_TEST)
+test: ## run every test of every module with the race detector (needs PostgreSQL at 127.0.0.1:5432)
+	@set -e; for m in $(CODE_MODULES); do echo "go test ($$m)"; (cd $$m && $(GO_TEST)); done
+
+.PHONY: bench
+bench: build ## run the load tool against bin/connevents (BENCH_FLAGS=--quick for a 2-minute run)
+	bin/connevents-bench --connevents bin/connevents $(BENCH_FLAGS)
 
 .PHONY: check
-check: lint breaking drift build test ## everything CI runs
+check: lint breaking drift build vuln test ## everything CI runs
