@@ -23,7 +23,7 @@ func fastenSend(args []string) error {
 	variant := fs.String("variant", "", "variant of the type (connection_success: authorized, rejected, revoked, tefca; ehi_export_success: download_links, download_link; ehi_export_failed: its failure_reason)")
 	mode := fs.String("mode", "test", "api_mode: test or live")
 	id := fs.String("id", "", "envelope id (default: a new UUID; reuse one to send a retry)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *secret == "" {
@@ -67,7 +67,7 @@ func postSigned(url, secret string, body []byte) error {
 // fastenSecret prints a new signing secret.
 func fastenSecret(args []string) error {
 	fs := newFlagSet("fasten secret", nil)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	s, err := fasten.NewSecret()

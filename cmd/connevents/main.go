@@ -14,7 +14,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -33,45 +35,149 @@ func commands() []command {
 		{"fasten secret", "print a new whsec_ signing secret", fastenSecret},
 		{"oneup pull", "backfill 1upHealth AuditEvents from --since into the store", oneupPull},
 		{"tail", "subscribe and print events as they arrive", tail},
-		{"version", "print the version", func([]string) error { fmt.Println(version); return nil }},
+		{"version", "print the version (also --version)", versionCmd},
 	}
 }
 
+// version is the build's version, set with
+// -ldflags "-X main.version=…" (the Makefile uses git describe).
 var version = "dev"
 
 func main() {
-	err := dispatch(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "connevents:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(dispatch(os.Args[1:]), os.Stderr))
 }
 
-// dispatch runs the longest command whose words start args.
+// usageError is a command line that cannot be run: the usage was printed,
+// and the exit status is 2.
+type usageError struct {
+	err   error
+	quiet bool // the flag package already printed err
+}
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitCode prints err and returns the exit status: 0 for success and for
+// help that was asked for, 2 for a command line that cannot be run, 1 for a
+// command that failed.
+func exitCode(err error, stderr io.Writer) int {
+	var usage usageError
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usage):
+		if !usage.quiet {
+			fmt.Fprintln(stderr, "connevents:", err)
+		}
+		return 2
+	}
+	fmt.Fprintln(stderr, "connevents:", err)
+	return 1
+}
+
+// dispatch runs the longest command whose words start args. Help, the
+// version and command groups (`connevents fasten`) are answered here.
 func dispatch(args []string) error {
+	if len(args) == 0 {
+		usage(os.Stderr, "")
+		return usageError{err: errors.New("no command given")}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(os.Stdout, "")
+		return nil
+	case "-version", "--version":
+		printVersion()
+		return nil
+	case "help": // help COMMAND is COMMAND --help
+		if len(args) == 1 {
+			usage(os.Stdout, "")
+			return nil
+		}
+		return dispatch(append(slices.Clone(args[1:]), "--help"))
+	}
 	cmds := commands()
-	sort.Slice(cmds, func(i, j int) bool { return len(cmds[i].name) > len(cmds[j].name) })
+	sort.SliceStable(cmds, func(i, j int) bool { return len(cmds[i].name) > len(cmds[j].name) })
 	for _, c := range cmds {
 		words := strings.Fields(c.name)
 		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
 			return c.run(args[len(words):])
 		}
 	}
-	usage()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		return nil
-	}
-	return fmt.Errorf("unknown command %q", strings.Join(args, " "))
+	return groupOrUnknown(args)
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: connevents COMMAND [flags]\n\ncommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(os.Stderr, "  %-15s %s\n", c.name, c.help)
+// groupOrUnknown answers a command line that names no command: the first
+// word of a group (`connevents fasten`) lists the group's commands, with
+// --help as asked for; anything else is unknown.
+func groupOrUnknown(args []string) error {
+	group := args[0]
+	if !isGroup(group) {
+		usage(os.Stderr, "")
+		return usageError{err: fmt.Errorf("unknown command %q", group)}
 	}
+	if len(args) > 1 && isHelp(args[1]) {
+		usage(os.Stdout, group)
+		return nil
+	}
+	usage(os.Stderr, group)
+	if len(args) == 1 {
+		return usageError{err: fmt.Errorf("%s needs a command", group)}
+	}
+	return usageError{err: fmt.Errorf("unknown command %q", group+" "+args[1])}
+}
+
+// isGroup is whether word starts commands of more than one word.
+func isGroup(word string) bool {
+	for _, c := range commands() {
+		if strings.HasPrefix(c.name, word+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+func printVersion() { fmt.Println(version) }
+
+// usage lists the commands, or a group's commands, on w.
+func usage(w io.Writer, group string) {
+	if group == "" {
+		fmt.Fprintln(w, "usage: connevents COMMAND [flags]\n\ncommands:")
+	} else {
+		fmt.Fprintf(w, "usage: connevents %s COMMAND [flags]\n\ncommands:\n", group)
+	}
+	for _, c := range commands() {
+		if group == "" || strings.HasPrefix(c.name, group+" ") {
+			fmt.Fprintf(w, "  %-15s %s\n", c.name, c.help)
+		}
+	}
+	fmt.Fprintln(w, "\nRun `connevents COMMAND --help` for a command's flags; `connevents --version` prints the version.")
+}
+
+// parseFlags parses a command's flags. A bad flag or a stray argument is a
+// usage error (exit 2); --help returns flag.ErrHelp (exit 0).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err: err, quiet: true}
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return usageError{err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func versionCmd(args []string) error {
+	if err := parseFlags(newFlagSet("version", nil), args); err != nil {
+		return err
+	}
+	printVersion()
+	return nil
 }
 
 // newFlagSet returns a flag set whose --help lists every flag with its

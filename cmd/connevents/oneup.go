@@ -66,7 +66,7 @@ func parsePullFlags(args []string, stderr io.Writer, lookup func(string) (string
 	fs.StringVar(&pull.OneUp.Since, "since", "", "required: where the pull starts, an RFC 3339 time or a duration back from now such as 720h")
 	fs.StringVar(&pull.CheckpointKey, "checkpoint-key", "", "keep the pull's checkpoint in the store under this key, so that running it again resumes (default: none kept; every run reads from --since)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
 	}
 	return pull, logLevel, applyPullEnv(fs, lookup)

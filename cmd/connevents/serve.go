@@ -13,7 +13,7 @@ func serve(args []string) error {
 	cfg := server.DefaultConfig()
 	fs := newFlagSet("serve", server.EnvName)
 	cfg.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := server.ApplyEnv(fs, os.LookupEnv); err != nil {

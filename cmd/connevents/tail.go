@@ -64,7 +64,7 @@ func parseTail(args []string) (*tailOptions, error) {
 	fs.Func("outcome", "only this outcome, e.g. SERIOUS_FAILURE (repeatable)", enumFlag(&f.Outcomes))
 	fs.StringVar(&f.Patient, "patient", "", "only events about this patient identifier")
 	fs.StringVar(&f.OrgConnectionId, "org-connection-id", "", "only events of this Fasten org connection")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if o.apiKey == "" {
