@@ -13,6 +13,8 @@ func (s *Server) fastenVerifier() (*fasten.Verifier, error) {
 	}
 	if s.cfg.FastenInsecureNoVerify || len(s.cfg.FastenWebhookSecrets) > 0 {
 		s.board.Enable(conneventsv1.Source_SOURCE_FASTEN)
+	} else {
+		s.logger.Warn("no Fasten webhook secrets: every Fasten delivery will be refused (401); make one with `connevents fasten secret` and pass it with --fasten-webhook-secrets (CONNEVENTS_FASTEN_WEBHOOK_SECRETS)")
 	}
 	return fasten.NewVerifier(s.cfg.FastenWebhookSecrets)
 }

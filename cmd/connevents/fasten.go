@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,6 +30,9 @@ func fastenSend(args []string) error {
 	if *secret == "" {
 		*secret, _, _ = strings.Cut(os.Getenv("CONNEVENTS_FASTEN_WEBHOOK_SECRETS"), ",")
 	}
+	if *secret == "" {
+		return errNoSecret
+	}
 	body, err := fasten.Sample(*typ, fasten.WithVariant(*variant), fasten.WithAPIMode(*mode), fasten.WithID(*id))
 	if err != nil {
 		return err
@@ -36,21 +40,25 @@ func fastenSend(args []string) error {
 	return postSigned(*url, *secret, body)
 }
 
+// errNoSecret: without a secret the delivery would be unsigned, and a
+// receiver that verifies signatures refuses it.
+var errNoSecret = errors.New("no signing secret: pass --secret whsec_… or set CONNEVENTS_FASTEN_WEBHOOK_SECRETS " +
+	"to a secret the receiver has in --fasten-webhook-secrets (`connevents fasten secret` makes one); nothing was sent")
+
+// postSigned posts body signed with secret and prints the answer.
 func postSigned(url, secret string, body []byte) error {
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if secret != "" {
-		h, err := fasten.SignedHeaders(secret, body, time.Now())
-		if err != nil {
-			return err
-		}
-		req.Header.Set(fasten.HeaderID, h.ID)
-		req.Header.Set(fasten.HeaderTimestamp, h.Timestamp)
-		req.Header.Set(fasten.HeaderSignature, h.Signature)
+	h, err := fasten.SignedHeaders(secret, body, time.Now())
+	if err != nil {
+		return err
 	}
+	req.Header.Set(fasten.HeaderID, h.ID)
+	req.Header.Set(fasten.HeaderTimestamp, h.Timestamp)
+	req.Header.Set(fasten.HeaderSignature, h.Signature)
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
 		return err

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,5 +141,21 @@ func TestFastenSecretCommand(t *testing.T) {
 		if err := v.Verify(h, body, now); err != nil {
 			t.Fatalf("a delivery signed with the printed secret does not verify: %v", err)
 		}
+	}
+}
+
+// TestFastenSendWithoutSecret: with neither --secret nor the environment,
+// fasten send says so, sends nothing and fails.
+func TestFastenSendWithoutSecret(t *testing.T) {
+	var requests atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
+	defer receiver.Close()
+	t.Setenv("CONNEVENTS_FASTEN_WEBHOOK_SECRETS", "")
+	_, stderr, status := execCLI(t, "fasten", "send", "--url", receiver.URL)
+	if status != 1 || !strings.Contains(stderr, "no signing secret") || !strings.Contains(stderr, "--secret") {
+		t.Errorf("exit %d, stderr %q; want 1 and a message about the missing secret", status, stderr)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
 	}
 }

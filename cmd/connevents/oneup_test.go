@@ -175,3 +175,19 @@ func TestOneUpPullHelpNamesEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestOneUpPullNamesTheDatabase: a store that cannot be opened is named in
+// the error, a PostgreSQL URL without its password.
+func TestOneUpPullNamesTheDatabase(t *testing.T) {
+	fake := pullFake(t, 1)
+	missing := "sqlite:" + filepath.Join(t.TempDir(), "no-such-dir", "events.db")
+	if _, _, err := runPull(t, fake, "--database", missing, "--since", "1h"); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("error %v, want it to name %s", err, missing)
+	}
+	// Port 1 on loopback refuses at once.
+	pg := "postgres://puller:pw-zq9-secret@127.0.0.1:1/events?sslmode=disable&password=pw-zq9-other"
+	_, _, err := runPull(t, fake, "--database", pg, "--since", "1h")
+	if err == nil || !strings.Contains(err.Error(), "postgres://puller:xxxxx@127.0.0.1:1/events") || strings.Contains(err.Error(), "pw-zq9") {
+		t.Errorf("error %v, want the URL without its passwords", err)
+	}
+}

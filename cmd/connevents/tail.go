@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"os"
@@ -26,10 +27,18 @@ import (
 type tailOptions struct {
 	addr, apiKey, cursor string
 	useTLS, fromStart    bool
+	caFile               string
 	json, full           bool
 	filter               *conneventsv1.EventFilter
-	out                  io.Writer
+	out, errOut          io.Writer
 }
+
+// tail's retry delays: doubled after each failed attempt, back to the
+// least once a subscription has received something.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 10 * time.Second
+)
 
 // tail subscribes and prints events as they arrive, reconnecting from the
 // last cursor it received.
@@ -48,11 +57,12 @@ func tail(args []string) error {
 }
 
 func parseTail(args []string) (*tailOptions, error) {
-	o := &tailOptions{filter: &conneventsv1.EventFilter{}, out: os.Stdout}
+	o := &tailOptions{filter: &conneventsv1.EventFilter{}, out: os.Stdout, errOut: os.Stderr}
 	fs := newFlagSet("tail", nil)
 	fs.StringVar(&o.addr, "addr", envOr("CONNEVENTS_GRPC_ADDR", "127.0.0.1:9090"), "gRPC address of the server ($CONNEVENTS_GRPC_ADDR)")
 	fs.StringVar(&o.apiKey, "api-key", "", "API key (default $CONNEVENTS_API_KEY)")
-	fs.BoolVar(&o.useTLS, "tls", false, "connect with TLS")
+	fs.BoolVar(&o.useTLS, "tls", false, "connect with TLS, verifying the server against the system's CAs (or --ca-file)")
+	fs.StringVar(&o.caFile, "ca-file", "", "verify the server against the CA certificates in this PEM file (implies --tls)")
 	fs.BoolVar(&o.fromStart, "from-start", false, "replay the whole retained log first")
 	fs.StringVar(&o.cursor, "cursor", "", "resume after this cursor")
 	fs.BoolVar(&o.json, "json", false, "print each stream item as one JSON line (NDJSON)")
@@ -74,7 +84,8 @@ func parseTail(args []string) (*tailOptions, error) {
 }
 
 // run keeps a subscription open until ctx ends or the server refuses it
-// for good (bad key, bad cursor).
+// for good (bad key, bad cursor). Every failed attempt is reported on
+// errOut with the delay before the next one.
 func (o *tailOptions) run(ctx context.Context) error {
 	conn, err := o.dial()
 	if err != nil {
@@ -82,39 +93,57 @@ func (o *tailOptions) run(ctx context.Context) error {
 	}
 	defer conn.Close()
 	client := conneventsv1.NewConnectionEventServiceClient(conn)
-	backoff := 100 * time.Millisecond
+	backoff, attempt := minBackoff, 1
 	for {
-		err := o.follow(ctx, client)
+		received, err := o.follow(ctx, client)
 		if ctx.Err() != nil || permanent(err) {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "connevents tail: %v; reconnecting in %s\n", status.Convert(err).Message(), backoff)
+		if received > 0 {
+			backoff, attempt = minBackoff, 1
+		}
+		fmt.Fprintf(o.errOut, "connevents tail: %s; retrying in %s (attempt %d)\n", o.failure(err, received), backoff, attempt)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 10*time.Second)
+		backoff, attempt = min(2*backoff, maxBackoff), attempt+1
 	}
 }
 
-// follow reads one subscription until it fails, advancing o.cursor.
-func (o *tailOptions) follow(ctx context.Context, client conneventsv1.ConnectionEventServiceClient) error {
+// failure says why a subscription ended: the server could not be reached,
+// or the stream broke after received items. It carries the gRPC code and
+// message, never event data.
+func (o *tailOptions) failure(err error, received int) string {
+	st := status.Convert(err)
+	switch {
+	case received > 0:
+		return fmt.Sprintf("the subscription ended after %d items (%s: %s); resuming from the last cursor", received, st.Code(), st.Message())
+	case st.Code() == codes.Unavailable:
+		return fmt.Sprintf("cannot reach the server at %s (%s)", o.addr, st.Message())
+	}
+	return fmt.Sprintf("the server at %s answered %s: %s", o.addr, st.Code(), st.Message())
+}
+
+// follow reads one subscription until it fails, advancing o.cursor, and
+// returns how many items it received.
+func (o *tailOptions) follow(ctx context.Context, client conneventsv1.ConnectionEventServiceClient) (int, error) {
 	if o.apiKey != "" {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+o.apiKey)
 	}
 	stream, err := client.SubscribeEvents(ctx, o.request())
 	if err != nil {
-		return err
+		return 0, err
 	}
-	for {
+	for received := 0; ; received++ {
 		item, err := stream.Recv()
 		if err != nil {
-			return err
+			return received, err
 		}
 		o.cursor = item.GetCursor()
 		if err := o.print(item); err != nil {
-			return err
+			return received, err
 		}
 	}
 }
@@ -155,10 +184,31 @@ func (o *tailOptions) print(item *conneventsv1.SubscribeEventsResponse) error {
 
 func (o *tailOptions) dial() (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
-	if o.useTLS {
-		creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+	if o.useTLS || o.caFile != "" {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if o.caFile != "" {
+			pool, err := loadCAs(o.caFile)
+			if err != nil {
+				return nil, err
+			}
+			cfg.RootCAs = pool
+		}
+		creds = credentials.NewTLS(cfg)
 	}
 	return grpc.NewClient(o.addr, grpc.WithTransportCredentials(creds))
+}
+
+// loadCAs reads the PEM certificates of a --ca-file.
+func loadCAs(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", path)
+	}
+	return pool, nil
 }
 
 // permanent errors end tail: retrying cannot fix them. Errors that are not

@@ -41,7 +41,7 @@ func Parse(contentType string, body []byte) ([]Item, error) {
 		return parseNDJSON(body), nil
 	}
 	return nil, reason.New(reason.UnsupportedMediaType,
-		"content type must be application/fhir+json, application/json or application/fhir+ndjson")
+		"content type must be application/fhir+json, application/json, application/fhir+ndjson, application/x-ndjson or application/ndjson")
 }
 
 // mediaType returns the lower-case type/subtype of a Content-Type value.

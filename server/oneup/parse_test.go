@@ -3,8 +3,10 @@ package oneup
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/connevents/connevents/server/reason"
@@ -140,4 +142,22 @@ func TestParseIgnoresByteOrderMark(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantItems(t, items, "")
+}
+
+// TestParseUnsupportedNamesEveryAcceptedType: the 415 message lists every
+// content type Parse accepts, and each one it lists is accepted.
+func TestParseUnsupportedNamesEveryAcceptedType(t *testing.T) {
+	_, err := Parse("text/csv", []byte("a,b"))
+	var rej *reason.Error
+	if !errors.As(err, &rej) {
+		t.Fatalf("text/csv: %v, want a *reason.Error", err)
+	}
+	for _, ct := range []string{"application/fhir+json", "application/json", "application/fhir+ndjson", "application/x-ndjson", "application/ndjson"} {
+		if !strings.Contains(err.Error(), ct) {
+			t.Errorf("the message %q does not list %s", err, ct)
+		}
+		if _, err := Parse(ct, []byte(`{"resourceType":"Bundle"}`)); reason.Of(err) == reason.UnsupportedMediaType {
+			t.Errorf("%s is listed but refused", ct)
+		}
+	}
 }
