@@ -137,7 +137,7 @@ func TestTailSaysWhenItCannotReachTheServer(t *testing.T) {
 // tail reports while it retries.
 func TestTailCAFile(t *testing.T) {
 	certFile, keyFile := selfSignedCert(t)
-	s := servertest.Start(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
+	s := testserver.Start(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
 	pool, err := loadCAs(certFile)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestTailCAFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := fasten.SignedHeaders(servertest.Secret, body, time.Now())
+	h, err := fasten.SignedHeaders(testserver.Secret, body, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
