@@ -7,7 +7,8 @@ import (
 )
 
 // setExport reads the download links (both the `download_links` array and
-// the older single `download_link` URL) and the optional stats.
+// the older single `download_link` URL) and the optional stats. Fasten has
+// deprecated stats in favour of download_links; it is read while it is sent.
 func setExport(ev *conneventsv1.ConnectionEvent, d fields) {
 	export := &conneventsv1.Export{DownloadLinks: downloadLinks(d)}
 	if stats, ok := d.object("stats"); ok {

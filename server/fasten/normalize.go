@@ -39,7 +39,10 @@ func Normalize(body []byte) (*conneventsv1.ConnectionEvent, error) {
 // type (so that an unknown type is still addressable), and leaves each
 // group nil when none of its members is present.
 func setIdentifiers(ev *conneventsv1.ConnectionEvent, d fields) {
-	ev.Patient = nonEmpty(&conneventsv1.Patient{ExternalId: d.str("external_id")})
+	ev.Patient = nonEmpty(&conneventsv1.Patient{
+		ExternalId:    d.str("external_id"),
+		ExternalState: d.str("external_state"),
+	})
 	ev.Connection = nonEmpty(&conneventsv1.Connection{
 		OrgConnectionId:  d.str("org_connection_id"),
 		ConnectionStatus: d.str("connection_status"),

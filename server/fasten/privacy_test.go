@@ -7,12 +7,12 @@ import (
 )
 
 // Recognisable payload strings that must never appear in an error.
-var secretsInPayload = []string{"Zebulon", "Quagmire", "zq@example.org", "diabetes", "pt-9f8e7d", "qq-org-conn"}
+var secretsInPayload = []string{"Zebulon", "Quagmire", "zq@example.org", "diabetes", "pt-9f8e7d", "qq-org-conn", "st-4c3b2a"}
 
 // TestErrorsCarryNoPayload feeds deliveries full of personal data that are
 // refused for every reason, and checks no error message repeats any of it.
 func TestErrorsCarryNoPayload(t *testing.T) {
-	data := `{"name":"Zebulon Quagmire","email":"zq@example.org","body":"my diabetes records","external_id":"pt-9f8e7d","org_connection_id":"qq-org-conn"}`
+	data := `{"name":"Zebulon Quagmire","email":"zq@example.org","body":"my diabetes records","external_id":"pt-9f8e7d","external_state":"st-4c3b2a","org_connection_id":"qq-org-conn"}`
 	bodies := []string{
 		`{"type":"patient.request_support","data":` + data + `}`,                                               // MISSING_ID
 		`{"id":"Zebulon","event_type":"Quagmire","data":` + data + `}`,                                         // MISSING_TYPE

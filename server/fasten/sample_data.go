@@ -14,6 +14,7 @@ const (
 	sampleRequestID       = "0f9e8d7c-6b5a-4493-8271-605f4e3d2c1b"
 	sampleOrgID           = "a7b8c9d0-e1f2-4a3b-8c4d-5e6f7a8b9c0d"
 	sampleExternalID      = "patient-000123"
+	sampleExternalState   = "signup-7f2c91"
 	sampleTaskID          = "ehi_export_2f6b9c1d7e3a"
 	sampleTEFCADirectory  = "2.16.840.1.113883.3.7204.1.1"
 	sampleDownloadURL     = "https://exports.example.com/ehi/ehi_export_2f6b9c1d7e3a.jsonl?X-Amz-Expires=3600&X-Amz-Signature=3f1c9e"
@@ -56,6 +57,7 @@ func connectionSuccessData(status string, now time.Time) map[string]any {
 		d["tefca_directory_id"] = sampleTEFCADirectory
 		return d
 	case "authorized":
+		d["external_state"] = sampleExternalState
 		d["scope"] = "openid fhirUser offline_access patient/*.read"
 		d["consent_expires_at"] = now.UTC().AddDate(1, 0, 0).Format(time.RFC3339)
 	}

@@ -111,7 +111,8 @@ func TestSampleIDsAreFresh(t *testing.T) {
 func TestSampleVariantShapes(t *testing.T) {
 	checks := map[string]func(*conneventsv1.ConnectionEvent) bool{
 		"authorized": func(ev *conneventsv1.ConnectionEvent) bool {
-			return ev.Outcome == conneventsv1.Outcome_OUTCOME_SUCCESS && ev.Connection.ConsentExpiresAt != nil
+			return ev.Outcome == conneventsv1.Outcome_OUTCOME_SUCCESS && ev.Connection.ConsentExpiresAt != nil &&
+				ev.Patient.ExternalState == sampleExternalState
 		},
 		"tefca": func(ev *conneventsv1.ConnectionEvent) bool {
 			return ev.HealthSystem.TefcaDirectoryId != "" && ev.HealthSystem.EndpointId == ""

@@ -705,8 +705,13 @@ type Patient struct {
 	// A FHIR reference to the patient, such as `Patient/123` (from
 	// `entity.what` or `agent.who`).
 	FhirPatientReference string `protobuf:"bytes,3,opt,name=fhir_patient_reference,json=fhirPatientReference,proto3" json:"fhir_patient_reference,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The opaque value the customer gave Fasten's Stitch widget when the
+	// patient started connecting, echoed back by Fasten (`external_state` of
+	// `patient.connection_success`). Like `external_id` it is the customer's
+	// own value, and may identify the patient or the patient's session.
+	ExternalState string `protobuf:"bytes,4,opt,name=external_state,json=externalState,proto3" json:"external_state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Patient) Reset() {
@@ -756,6 +761,13 @@ func (x *Patient) GetOneupUserId() string {
 func (x *Patient) GetFhirPatientReference() string {
 	if x != nil {
 		return x.FhirPatientReference
+	}
+	return ""
+}
+
+func (x *Patient) GetExternalState() string {
+	if x != nil {
+		return x.ExternalState
 	}
 	return ""
 }
@@ -1345,12 +1357,13 @@ const file_connevents_v1_event_proto_rawDesc = "" +
 	"\x06search\x18\x12 \x01(\v2\x15.connevents.v1.SearchR\x06search\x12F\n" +
 	"\x0fcontact_request\x18\x13 \x01(\v2\x1d.connevents.v1.ContactRequestR\x0econtactRequest\x12\x10\n" +
 	"\x03raw\x18\x14 \x01(\fR\x03raw\x12#\n" +
-	"\rconnection_id\x18\x15 \x01(\tR\fconnectionId\"\x84\x01\n" +
+	"\rconnection_id\x18\x15 \x01(\tR\fconnectionId\"\xab\x01\n" +
 	"\aPatient\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\"\n" +
 	"\roneup_user_id\x18\x02 \x01(\tR\voneupUserId\x124\n" +
-	"\x16fhir_patient_reference\x18\x03 \x01(\tR\x14fhirPatientReference\"\xea\x01\n" +
+	"\x16fhir_patient_reference\x18\x03 \x01(\tR\x14fhirPatientReference\x12%\n" +
+	"\x0eexternal_state\x18\x04 \x01(\tR\rexternalState\"\xea\x01\n" +
 	"\n" +
 	"Connection\x12*\n" +
 	"\x11org_connection_id\x18\x01 \x01(\tR\x0forgConnectionId\x12+\n" +
