@@ -23,6 +23,7 @@ const (
 	idConnectionStatus
 	idPlatformType
 	idScope
+	idExternalState // last, so that states stored before it still decode
 	numIdentities
 )
 
@@ -44,6 +45,7 @@ func identities(ev *conneventsv1.ConnectionEvent) [numIdentities]string {
 		idConnectionStatus: c.GetConnectionStatus(),
 		idPlatformType:     c.GetPlatformType(),
 		idScope:            c.GetScope(),
+		idExternalState:    p.GetExternalState(),
 	}
 }
 
@@ -55,8 +57,11 @@ func (st *State) identityMessages() (*conneventsv1.Patient, *conneventsv1.Health
 		v[i] = l.Val
 	}
 	var p *conneventsv1.Patient
-	if v[idExternal]+v[idOneUpUser]+v[idFHIRPatient] != "" {
-		p = &conneventsv1.Patient{ExternalId: v[idExternal], OneupUserId: v[idOneUpUser], FhirPatientReference: v[idFHIRPatient]}
+	if v[idExternal]+v[idOneUpUser]+v[idFHIRPatient]+v[idExternalState] != "" {
+		p = &conneventsv1.Patient{
+			ExternalId: v[idExternal], OneupUserId: v[idOneUpUser], FhirPatientReference: v[idFHIRPatient],
+			ExternalState: v[idExternalState],
+		}
 	}
 	var h *conneventsv1.HealthSystem
 	if v[idEndpoint]+v[idPortal]+v[idBrand]+v[idTEFCA]+v[idOrg]+v[idSystemName]+v[idOneUpSystem] != "" {
