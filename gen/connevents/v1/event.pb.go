@@ -363,7 +363,8 @@ func (ApiMode) EnumDescriptor() ([]byte, []int) {
 type FailureReason int32
 
 const (
-	// No reason given.
+	// Not set. Not used on stored events: an event whose failure gives no
+	// reason has no `failure` at all.
 	FailureReason_FAILURE_REASON_UNSPECIFIED FailureReason = 0
 	// The health system's access token could not be refreshed (Fasten
 	// `token_refresh_failure`).
@@ -485,7 +486,8 @@ type ConnectionEvent struct {
 	// the source says so (Fasten `api_mode`).
 	ApiMode ApiMode `protobuf:"varint,9,opt,name=api_mode,json=apiMode,proto3,enum=connevents.v1.ApiMode" json:"api_mode,omitempty"`
 	// When the step happened: the AuditEvent `recorded` time, or for Fasten
-	// (which sends no event time) the `date` of the first accepted delivery.
+	// (which sends no event time) the `date` of the first accepted delivery,
+	// or the time connevents received a delivery that has no `date`.
 	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
 	// When connevents accepted the event.
 	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
