@@ -5,6 +5,7 @@
 //	connevents fasten secret  print a new whsec_ signing secret
 //	connevents oneup pull     backfill 1upHealth AuditEvents into the store
 //	connevents tail           subscribe and print events as they arrive
+//	connevents demo           the service with a fake 1upHealth API and scripted events
 //	connevents version        print the version
 //
 // Run `connevents COMMAND --help` for a command's flags.
@@ -35,6 +36,7 @@ func commands() []command {
 		{"fasten secret", "print a new whsec_ signing secret", fastenSecret},
 		{"oneup pull", "backfill 1upHealth AuditEvents from --since into the store", oneupPull},
 		{"tail", "subscribe and print events as they arrive", tail},
+		{"demo", "run the service with a fake 1upHealth API and scripted events from both sources", demo},
 		{"version", "print the version (also --version)", versionCmd},
 	}
 }
