@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connevents/connevents/server/auth"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/stream"
 )
@@ -19,6 +20,7 @@ type Config struct {
 	HTTPAddr        string
 	Database        string
 	APIKeys         []string
+	APIKeysFile     string
 	InsecureNoAuth  bool
 	TLSCert, TLSKey string
 	ShutdownTimeout time.Duration
@@ -77,7 +79,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.GRPCAddr, "grpc-addr", c.GRPCAddr, "gRPC listen address")
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP (REST, webhooks, health) listen address")
 	fs.StringVar(&c.Database, "database", c.Database, "event store: sqlite:PATH or postgres://…")
-	fs.Var(listFlag{&c.APIKeys}, "api-keys", "comma-separated pre-shared API keys (Bearer tokens)")
+	fs.Var(listFlag{&c.APIKeys}, "api-keys", "comma-separated pre-shared API keys (Bearer tokens), each with every role")
+	fs.StringVar(&c.APIKeysFile, "api-keys-file", c.APIKeysFile, "file of named API keys with roles, one \"name roles sha256hex\" per line (connevents keys new prints them)")
 	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", c.InsecureNoAuth, "allow no API keys on non-loopback listeners")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM) for both listeners")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM) for both listeners")
@@ -130,10 +133,13 @@ func (c Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
-	if len(c.APIKeys) == 0 && !c.InsecureNoAuth {
+	if len(c.APIKeys) == 0 && c.APIKeysFile == "" && !c.InsecureNoAuth {
 		for _, addr := range c.publicAddrs() {
-			errs = append(errs, fmt.Errorf("no --api-keys and %s is not a loopback address: set --api-keys, or --insecure-no-auth to serve without authentication", addr))
+			errs = append(errs, fmt.Errorf("no --api-keys or --api-keys-file and %s is not a loopback address: set one, or --insecure-no-auth to serve without authentication", addr))
 		}
+	}
+	if len(c.publicAddrs()) > 0 {
+		errs = append(errs, auth.CheckLength(c.APIKeys))
 	}
 	if c.FastenInsecureNoVerify {
 		for _, addr := range c.publicAddrs() {

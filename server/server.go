@@ -80,7 +80,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, logger: logger, board: status.NewBoard(), keys: auth.NewKeys(cfg.APIKeys)}
+	keys, err := auth.Load(cfg.APIKeys, cfg.APIKeysFile)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, logger: logger, board: status.NewBoard(), keys: keys}
 	for _, o := range opts {
 		o(s)
 	}

@@ -4,6 +4,7 @@
 //	connevents fasten send    post a signed test delivery to a webhook URL
 //	connevents fasten secret  print a new whsec_ signing secret
 //	connevents oneup pull     backfill 1upHealth AuditEvents into the store
+//	connevents keys new       print a new API key and its keys-file line
 //	connevents tail           subscribe and print events as they arrive
 //	connevents demo           the service with a fake 1upHealth API and scripted events
 //	connevents version        print the version
@@ -35,6 +36,7 @@ func commands() []command {
 		{"fasten send", "post a signed Fasten webhook delivery to a URL", fastenSend},
 		{"fasten secret", "print a new whsec_ signing secret", fastenSecret},
 		{"oneup pull", "backfill 1upHealth AuditEvents from --since into the store", oneupPull},
+		{"keys new", "print a new API key (line 1) and its --api-keys-file line (line 2)", keysNew},
 		{"tail", "subscribe and print events as they arrive", tail},
 		{"demo", "run the service with a fake 1upHealth API and scripted events from both sources", demo},
 		{"version", "print the version (also --version)", versionCmd},

@@ -28,7 +28,9 @@ type answer struct {
 // mapping of the code, except where HTTP can say more: a body over the
 // limit is 413, a push of another content type 415.
 var answers = map[reason.Reason]answer{
-	reason.APIKeyInvalid: {codes.Unauthenticated, http.StatusUnauthorized},
+	reason.APIKeyInvalid:      {codes.Unauthenticated, http.StatusUnauthorized},
+	reason.RoleRequired:       {codes.PermissionDenied, http.StatusForbidden},
+	reason.MethodNotPermitted: {codes.PermissionDenied, http.StatusForbidden},
 
 	reason.NoSecretConfigured:      {codes.Unauthenticated, http.StatusUnauthorized},
 	reason.SignatureMissing:        {codes.Unauthenticated, http.StatusUnauthorized},

@@ -2,82 +2,97 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
-	"strings"
 
 	"google.golang.org/grpc/metadata"
 
 	"github.com/connevents/connevents/server/reason"
 )
 
-// Keys is the set of accepted API keys. The zero value (no keys) accepts
-// every request: the server only runs that way on loopback or with
-// --insecure-no-auth.
-type Keys struct {
-	digests [][sha256.Size]byte
+// Caller is who a call was allowed for.
+type Caller struct {
+	// Key is the name of the key the call presented: "" where no key was
+	// needed, Anonymous where the server has no keys.
+	Key string
+	// Role is the role the call needed, "" if none.
+	Role Role
 }
 
-// NewKeys returns the checker for keys.
-func NewKeys(keys []string) *Keys {
-	k := &Keys{}
-	for _, key := range keys {
-		k.digests = append(k.digests, sha256.Sum256([]byte(key)))
-	}
-	return k
-}
-
-// Open reports whether no key is required.
-func (k *Keys) Open() bool { return len(k.digests) == 0 }
-
-// Allow reports whether an authorization header value carries a valid key.
-func (k *Keys) Allow(authorization string) bool {
-	if k.Open() {
-		return true
-	}
-	token, ok := strings.CutPrefix(authorization, "Bearer ")
-	if !ok || token == "" {
-		return false
-	}
-	// Hashing first gives equal-length inputs to the constant-time compare.
-	d := sha256.Sum256([]byte(token))
-	match := 0
-	for _, want := range k.digests {
-		match |= subtle.ConstantTimeCompare(d[:], want[:])
-	}
-	return match == 1
-}
+// Anonymous is the Caller.Key of calls to a server without keys.
+const Anonymous = "anonymous"
 
 // ErrKeyInvalid is the one error every missing or wrong key gets.
 var ErrKeyInvalid = reason.New(reason.APIKeyInvalid, "missing or invalid API key: send authorization: Bearer <key>")
 
-// exempt methods need no key: health checks, which load balancers call.
-func exempt(fullMethod string) bool {
-	return strings.HasPrefix(fullMethod, "/grpc.health.v1.Health/")
+var errNotPermitted = reason.New(reason.MethodNotPermitted, "no role is granted this method")
+
+// roleRequired is the error of a valid key without role r: it names the
+// role, never the key.
+func roleRequired(r Role) error {
+	return &reason.Error{
+		Reason:   reason.RoleRequired,
+		Message:  "this call needs an API key with the " + string(r) + " role",
+		Metadata: map[string]string{"role": string(r)},
+	}
 }
 
-// CheckGRPC returns ErrKeyInvalid unless the gRPC call to fullMethod
-// carries a valid key in its metadata (or needs none). server/api's
-// interceptors call it.
-func (k *Keys) CheckGRPC(ctx context.Context, fullMethod string) error {
-	if k.Open() || exempt(fullMethod) {
-		return nil
+// Authorize decides a call to target (a full gRPC method name or an HTTP
+// route pattern from the table) that presented the given authorization
+// values. It returns who the call is allowed for, or a *reason.Error:
+// METHOD_NOT_PERMITTED, API_KEY_INVALID or ROLE_REQUIRED.
+func (k *Keys) Authorize(target string, authorization []string) (Caller, error) {
+	rule := RuleOf(target)
+	switch rule {
+	case Denied:
+		return Caller{}, errNotPermitted
+	case Open, Signed:
+		return Caller{}, nil
 	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	for _, v := range md.Get("authorization") {
-		if k.Allow(v) {
-			return nil
+	if k.Open() {
+		return Caller{Key: Anonymous, Role: rule.Role()}, nil
+	}
+	key, ok := k.identifyAny(authorization)
+	if !ok {
+		return Caller{}, ErrKeyInvalid
+	}
+	if role := rule.Role(); role != "" && !key.Has(role) {
+		return Caller{}, roleRequired(role)
+	}
+	return Caller{Key: key.Name, Role: rule.Role()}, nil
+}
+
+// identifyAny returns the key of the first value that carries one.
+func (k *Keys) identifyAny(authorization []string) (Key, bool) {
+	for _, v := range authorization {
+		if key, ok := k.identify(v); ok {
+			return key, true
 		}
 	}
-	return ErrKeyInvalid
+	return Key{}, false
 }
 
-// CheckHTTP returns ErrKeyInvalid unless the HTTP request carries a valid
-// key (or needs none).
-func (k *Keys) CheckHTTP(r *http.Request) error {
-	if k.Allow(r.Header.Get("Authorization")) {
-		return nil
-	}
-	return ErrKeyInvalid
+// CheckGRPC is Authorize for a gRPC call: the key comes from the
+// `authorization` metadata. server/api's interceptors call it.
+func (k *Keys) CheckGRPC(ctx context.Context, fullMethod string) (Caller, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	return k.Authorize(fullMethod, md.Get("authorization"))
+}
+
+// CheckHTTP is Authorize for an HTTP request to route: the key comes from
+// the Authorization header.
+func (k *Keys) CheckHTTP(r *http.Request, route string) (Caller, error) {
+	return k.Authorize(route, r.Header.Values("Authorization"))
+}
+
+type callerKey struct{}
+
+// NewContext returns ctx carrying c.
+func NewContext(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// FromContext returns the Caller that ctx carries.
+func FromContext(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
 }

@@ -2,12 +2,9 @@ package gateway
 
 import (
 	"context"
-	"net/http"
-
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/auth"
 )
 
 // newMuxes returns the two grpc-gateway bridges. Unary calls (Get, List,
@@ -20,7 +17,9 @@ func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, er
 	if err := conneventsv1.RegisterConnectionEventServiceHandlerServer(ctx, unary, d.Service); err != nil {
 		return nil, nil, err
 	}
-	streams = runtime.NewServeMux(muxOptions()...)
+	// The gRPC server checks streams again; checking here too answers the
+	// HTTP caller before a stream is opened.
+	streams = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(requireKey(d.Keys)))...)
 	if err := conneventsv1.RegisterConnectionEventServiceHandler(ctx, streams, d.Conn); err != nil {
 		return nil, nil, err
 	}
@@ -33,20 +32,5 @@ func muxOptions() []runtime.ServeMuxOption {
 		runtime.WithMarshalerOption(MIMENDJSON, ndjson{jsonMarshaler()}),
 		runtime.WithMarshalerOption(MIMEEventStream, sse{jsonMarshaler()}),
 		runtime.WithErrorHandler(errorHandler),
-	}
-}
-
-// requireKey does for the in-process bridge what the gRPC auth interceptor
-// does for calls that come over gRPC: it runs only on matched routes, and
-// answers a missing or wrong key exactly as the interceptor would.
-func requireKey(keys *auth.Keys) runtime.Middleware {
-	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
-			if err := keys.CheckHTTP(r); err != nil {
-				writeError(w, err)
-				return
-			}
-			next(w, r, params)
-		}
 	}
 }

@@ -42,12 +42,15 @@ func New(ctx context.Context, d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
+	// The RPCs' bindings: each checked with its RPC's rule (requireKey).
 	mux.Handle("/", unary)
 	mux.Handle("GET /v1/events:subscribe", subscribe(streams))
-	mux.HandleFunc("GET /healthz", healthz(d.Ready))
-	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
-	mux.Handle("POST /v1/webhooks/fasten", fastenWebhook(d.Service))
-	mux.Handle("POST /v1/oneup/audit-events", oneupPush(d.Service, d.Keys))
+	// Every other route: checked with its pattern's rule (guard).
+	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, guard(d.Keys, pattern, h)) }
+	handle("GET /healthz", healthz(d.Ready))
+	handle("GET /openapi.json", http.HandlerFunc(serveOpenAPI))
+	handle("POST /v1/webhooks/fasten", fastenWebhook(d.Service))
+	handle("POST /v1/oneup/audit-events", oneupPush(d.Service))
 	return mux, nil
 }
 

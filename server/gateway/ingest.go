@@ -11,7 +11,6 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/api"
-	"github.com/connevents/connevents/server/auth"
 	"github.com/connevents/connevents/server/reason"
 )
 
@@ -38,12 +37,8 @@ func fastenWebhook(svc *api.Service) http.Handler {
 }
 
 // oneupPush takes 1upHealth AuditEvents as FHIR JSON or NDJSON.
-func oneupPush(svc *api.Service, keys *auth.Keys) http.Handler {
+func oneupPush(svc *api.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := keys.CheckHTTP(r); err != nil {
-			writeError(w, err)
-			return
-		}
 		body, ok := readBody(w, r, MaxOneUpBody)
 		if !ok {
 			return

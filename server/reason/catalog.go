@@ -1,10 +1,18 @@
 package reason
 
-// Callers: a missing or wrong API key.
+// Callers: a missing or wrong API key, or a key without the role a call
+// needs (server/auth).
 const (
 	// APIKeyInvalid: API keys are configured and the request carries no
 	// `authorization: Bearer <key>` with one of them.
 	APIKeyInvalid Reason = "API_KEY_INVALID"
+	// RoleRequired: the key is valid but lacks the role the call needs;
+	// the metadata's `role` names it (ingest, read or admin).
+	RoleRequired Reason = "ROLE_REQUIRED"
+	// MethodNotPermitted: the server grants no role the method or route
+	// (a server bug: every method and route must be in server/auth's
+	// table).
+	MethodNotPermitted Reason = "METHOD_NOT_PERMITTED"
 )
 
 // Fasten deliveries whose sender cannot be verified (server/fasten).
@@ -131,7 +139,7 @@ const (
 // All lists every reason of the catalog, in the order above.
 func All() []Reason {
 	return []Reason{
-		APIKeyInvalid,
+		APIKeyInvalid, RoleRequired, MethodNotPermitted,
 		NoSecretConfigured, SignatureMissing, SignatureInvalid, TimestampInvalid, TimestampOutOfTolerance,
 		BodyTooLarge, BodyUnreadable, UnsupportedMediaType,
 		MalformedJSON, MissingID, MissingType, DataNotObject, InvalidDate,

@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"net/http"
+	"regexp"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/auth"
+)
+
+// rpcRoutes maps each HTTP binding of the service's RPCs, as grpc-gateway
+// names the matched pattern ("GET /v1/events/{id=*}"), to the RPC's full
+// method name, read from the google.api.http options of the proto.
+var rpcRoutes = bindings(conneventsv1.File_connevents_v1_service_proto.Services())
+
+func bindings(services protoreflect.ServiceDescriptors) map[string]string {
+	out := map[string]string{}
+	forEachBinding(services, func(verb, path, method string) {
+		out[verb+" "+matchedPattern(path)] = method
+	})
+	return out
+}
+
+func forEachBinding(services protoreflect.ServiceDescriptors, f func(verb, path, method string)) {
+	for i := range services.Len() {
+		sd := services.Get(i)
+		for j := range sd.Methods().Len() {
+			md := sd.Methods().Get(j)
+			full := "/" + string(sd.FullName()) + "/" + string(md.Name())
+			rule, _ := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
+			for _, b := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+				if verb, path := binding(b); path != "" {
+					f(verb, path, full)
+				}
+			}
+		}
+	}
+}
+
+func binding(b *annotations.HttpRule) (verb, path string) {
+	switch p := b.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		return http.MethodGet, p.Get
+	case *annotations.HttpRule_Post:
+		return http.MethodPost, p.Post
+	case *annotations.HttpRule_Put:
+		return http.MethodPut, p.Put
+	case *annotations.HttpRule_Patch:
+		return http.MethodPatch, p.Patch
+	case *annotations.HttpRule_Delete:
+		return http.MethodDelete, p.Delete
+	case *annotations.HttpRule_Custom:
+		return p.Custom.GetKind(), p.Custom.GetPath()
+	}
+	return "", ""
+}
+
+var shortVariable = regexp.MustCompile(`\{([^}=]+)\}`)
+
+// matchedPattern writes a path template as grpc-gateway's Pattern.String
+// does: a variable {id} is {id=*}.
+func matchedPattern(path string) string {
+	return shortVariable.ReplaceAllString(path, "{${1}=*}")
+}
+
+// requireKey does for the HTTP bindings what the gRPC auth interceptor does
+// for gRPC calls: it runs only on matched routes, finds the route's RPC and
+// decides with that RPC's rule, and passes the Caller on in the context.
+// A route it cannot name is refused (METHOD_NOT_PERMITTED).
+func requireKey(keys *auth.Keys) runtime.Middleware {
+	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+			method := ""
+			if pat, ok := runtime.HTTPPattern(r.Context()); ok {
+				method = rpcRoutes[r.Method+" "+pat.String()]
+			}
+			caller, err := keys.CheckHTTP(r, method)
+			if err != nil {
+				writeError(w, err)
+				return
+			}
+			next(w, r.WithContext(auth.NewContext(r.Context(), caller)), params)
+		}
+	}
+}
+
+// guard checks a route that is not an RPC's binding against its pattern's
+// rule in server/auth's table. Every such route is registered through it.
+func guard(keys *auth.Keys, pattern string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller, err := keys.CheckHTTP(r, pattern)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), caller)))
+	})
+}
