@@ -69,6 +69,10 @@ var table = map[string]Rule{
 	conneventsv1.ConnectionEventService_SubscribeEvents_FullMethodName:        NeedsRead,
 	conneventsv1.ConnectionEventService_ListSourceStatuses_FullMethodName:     NeedsRead,
 	conneventsv1.ConnectionEventService_GetSourceStatus_FullMethodName:        NeedsRead,
+	conneventsv1.ConnectionEventService_GetConnection_FullMethodName:          NeedsRead,
+	conneventsv1.ConnectionEventService_ListConnections_FullMethodName:        NeedsRead,
+	conneventsv1.ConnectionEventService_GetFunnel_FullMethodName:              NeedsRead,
+	conneventsv1.ConnectionEventService_SubscribeConnections_FullMethodName:   NeedsRead,
 	conneventsv1.ConnectionEventService_IngestFastenWebhook_FullMethodName:    NeedsIngest,
 	conneventsv1.ConnectionEventService_IngestOneUpAuditEvents_FullMethodName: NeedsIngest,
 

@@ -37,6 +37,10 @@ var wantRPC = map[string]auth.Rule{
 	"/connevents.v1.ConnectionEventService/SubscribeEvents":        auth.NeedsRead,
 	"/connevents.v1.ConnectionEventService/ListSourceStatuses":     auth.NeedsRead,
 	"/connevents.v1.ConnectionEventService/GetSourceStatus":        auth.NeedsRead,
+	"/connevents.v1.ConnectionEventService/GetConnection":          auth.NeedsRead,
+	"/connevents.v1.ConnectionEventService/ListConnections":        auth.NeedsRead,
+	"/connevents.v1.ConnectionEventService/GetFunnel":              auth.NeedsRead,
+	"/connevents.v1.ConnectionEventService/SubscribeConnections":   auth.NeedsRead,
 	"/connevents.v1.ConnectionEventService/IngestFastenWebhook":    auth.NeedsIngest,
 	"/connevents.v1.ConnectionEventService/IngestOneUpAuditEvents": auth.NeedsIngest,
 
