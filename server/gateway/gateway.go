@@ -45,6 +45,7 @@ func New(ctx context.Context, d Deps) (http.Handler, error) {
 	// The RPCs' bindings: each checked with its RPC's rule (requireKey).
 	mux.Handle("/", unary)
 	mux.Handle("GET /v1/events:subscribe", subscribe(streams))
+	mux.Handle("POST /v1/events:subscribe", subscribe(streams)) // the filter in a JSON body
 	// Every other route: checked with its pattern's rule (guard).
 	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, guard(d.Keys, pattern, h)) }
 	handle("GET /healthz", healthz(d.Ready))
@@ -56,11 +57,13 @@ func New(ctx context.Context, d Deps) (http.Handler, error) {
 
 // jsonMarshaler writes canonical protojson: lowerCamelCase names, enums as
 // strings, and empty lists and zero scalars included so that clients see
-// every field of the schema.
+// every field of the schema. It reads request bodies strictly: an unknown
+// field or enum value is INVALID_REQUEST, never ignored (a misspelt filter
+// would otherwise widen to every event).
 func jsonMarshaler() *runtime.JSONPb {
 	return &runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
-		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{},
 	}
 }
 

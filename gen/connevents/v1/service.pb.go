@@ -2202,14 +2202,14 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x15SOURCE_STATE_DISABLED\x10\x01\x12\x13\n" +
 	"\x0fSOURCE_STATE_OK\x10\x02\x12\x16\n" +
 	"\x12SOURCE_STATE_ERROR\x10\x03\x12\x1d\n" +
-	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x042\xbd\n" +
+	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x042\xf0\n" +
 	"\n" +
 	"\x16ConnectionEventService\x12d\n" +
-	"\bGetEvent\x12\x1e.connevents.v1.GetEventRequest\x1a\x1f.connevents.v1.GetEventResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/events/{id}\x12e\n" +
+	"\bGetEvent\x12\x1e.connevents.v1.GetEventRequest\x1a\x1f.connevents.v1.GetEventResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/events/{id}\x12}\n" +
 	"\n" +
-	"ListEvents\x12 .connevents.v1.ListEventsRequest\x1a!.connevents.v1.ListEventsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/events\x12\x80\x01\n" +
-	"\x0fSubscribeEvents\x12%.connevents.v1.SubscribeEventsRequest\x1a&.connevents.v1.SubscribeEventsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/events:subscribe0\x01\x12l\n" +
+	"ListEvents\x12 .connevents.v1.ListEventsRequest\x1a!.connevents.v1.ListEventsResponse\"*\x82\xd3\xe4\x93\x02$Z\x16:\x01*\"\x11/v1/events:search\x12\n" +
+	"/v1/events\x12\x9b\x01\n" +
+	"\x0fSubscribeEvents\x12%.connevents.v1.SubscribeEventsRequest\x1a&.connevents.v1.SubscribeEventsResponse\"7\x82\xd3\xe4\x93\x021Z\x19:\x01*\"\x14/v1/events:subscribe\x12\x14/v1/events:subscribe0\x01\x12l\n" +
 	"\x13IngestFastenWebhook\x12).connevents.v1.IngestFastenWebhookRequest\x1a*.connevents.v1.IngestFastenWebhookResponse\x12u\n" +
 	"\x16IngestOneUpAuditEvents\x12,.connevents.v1.IngestOneUpAuditEventsRequest\x1a-.connevents.v1.IngestOneUpAuditEventsResponse\x12~\n" +
 	"\x12ListSourceStatuses\x12(.connevents.v1.ListSourceStatusesRequest\x1a).connevents.v1.ListSourceStatusesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/sources\x12~\n" +

@@ -47,11 +47,18 @@ type ConnectionEventServiceClient interface {
 	GetEvent(ctx context.Context, in *GetEventRequest, opts ...grpc.CallOption) (*GetEventResponse, error)
 	// ListEvents returns the events that match a filter, one page at a time,
 	// newest first unless `order_by` says otherwise.
+	//
+	// `POST /v1/events:search` takes the same request as a JSON body, so that
+	// a filter naming a patient never appears in a URL (URLs end up in
+	// proxy logs and browser history).
 	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
 	// SubscribeEvents streams the events that match a filter as they are
 	// committed, after a start position. The stream interleaves events with
 	// checkpoints; reconnecting with the last cursor received resumes exactly
 	// after it.
+	//
+	// `POST /v1/events:subscribe` takes the same request as a JSON body, so
+	// that a filter naming a patient never appears in a URL.
 	SubscribeEvents(ctx context.Context, in *SubscribeEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeEventsResponse], error)
 	// IngestFastenWebhook takes a Fasten Connect webhook delivery forwarded by
 	// a relay: the raw body and its Standard Webhooks headers. The signature is
@@ -248,11 +255,18 @@ type ConnectionEventServiceServer interface {
 	GetEvent(context.Context, *GetEventRequest) (*GetEventResponse, error)
 	// ListEvents returns the events that match a filter, one page at a time,
 	// newest first unless `order_by` says otherwise.
+	//
+	// `POST /v1/events:search` takes the same request as a JSON body, so that
+	// a filter naming a patient never appears in a URL (URLs end up in
+	// proxy logs and browser history).
 	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
 	// SubscribeEvents streams the events that match a filter as they are
 	// committed, after a start position. The stream interleaves events with
 	// checkpoints; reconnecting with the last cursor received resumes exactly
 	// after it.
+	//
+	// `POST /v1/events:subscribe` takes the same request as a JSON body, so
+	// that a filter naming a patient never appears in a URL.
 	SubscribeEvents(*SubscribeEventsRequest, grpc.ServerStreamingServer[SubscribeEventsResponse]) error
 	// IngestFastenWebhook takes a Fasten Connect webhook delivery forwarded by
 	// a relay: the raw body and its Standard Webhooks headers. The signature is

@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connevents/connevents/server"
+	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/test/testserver"
+)
+
+// POST /v1/events:search and POST /v1/events:subscribe take the filter in a
+// JSON body, so a patient id need not appear in any URL; they answer as
+// their GET forms do, and need the key.
+func TestFilterInBody(t *testing.T) {
+	s := testserver.Start(t, func(c *server.Config) {
+		c.APIKeys = []string{"k"}
+		c.HeartbeatInterval = 200 * time.Millisecond
+	})
+	for _, patient := range []string{"patient-a", "patient-b", "patient-a"} {
+		body := sample(t, fasten.TypeConnectionSuccess, fasten.WithData("external_id", patient))
+		accept(t, s, signed(t, body), "INGEST_STATUS_STORED")
+	}
+	filter := `{"filter": {"patient": "patient-a"}}`
+
+	if resp, _ := postJSON(t, s.BaseURL+"/v1/events:search", "", filter); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("search without a key = %d, want 401", resp.StatusCode)
+	}
+	resp, body := postJSON(t, s.BaseURL+"/v1/events:search", "k", filter)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("search = %d: %s", resp.StatusCode, body)
+	}
+	var list struct {
+		Events []jsonEvent `json:"events"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Events) != 2 {
+		t.Fatalf("search found %d events of patient-a, want 2", len(list.Events))
+	}
+	for _, ev := range list.Events {
+		if got := ev.str("patient.externalId"); got != "patient-a" {
+			t.Errorf("search returned an event of %q", got)
+		}
+	}
+	// A misspelt field or value is refused, not ignored (which would
+	// widen the filter to every patient).
+	for _, bad := range []string{`{"filter": {"types": ["NOPE"]}}`, `{"filter": {"patinet": "patient-a"}}`} {
+		resp, body := postJSON(t, s.BaseURL+"/v1/events:search", "k", bad)
+		if resp.StatusCode != http.StatusBadRequest || errorReason(t, body) != "INVALID_REQUEST" {
+			t.Errorf("search with %s = %d: %s", bad, resp.StatusCode, body)
+		}
+	}
+
+	// The stream from the earliest: patient-a's two events, then a checkpoint.
+	req, err := http.NewRequest(http.MethodPost, s.BaseURL+"/v1/events:subscribe",
+		strings.NewReader(`{"filter": {"patient": "patient-a"}, "startPosition": "START_POSITION_EARLIEST"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("Content-Type", "application/json")
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	if stream.StatusCode != http.StatusOK || stream.Header.Get("Content-Type") != "application/x-ndjson" {
+		t.Fatalf("subscribe = %d %q", stream.StatusCode, stream.Header.Get("Content-Type"))
+	}
+	// A checkpoint opens the stream; patient-a's two events follow; the
+	// next item is a heartbeat checkpoint, not patient-b's event.
+	lines := bufio.NewScanner(stream.Body)
+	var patients []string
+	checkpoints := 0
+	for checkpoints < 2 && lines.Scan() {
+		var item struct {
+			Result struct {
+				Event      jsonEvent      `json:"event"`
+				Checkpoint map[string]any `json:"checkpoint"`
+			} `json:"result"`
+		}
+		if err := json.Unmarshal(lines.Bytes(), &item); err != nil {
+			t.Fatalf("%v: %s", err, lines.Bytes())
+		}
+		if item.Result.Checkpoint != nil {
+			checkpoints++
+			continue
+		}
+		patients = append(patients, item.Result.Event.str("patient.externalId"))
+	}
+	if strings.Join(patients, ",") != "patient-a,patient-a" {
+		t.Fatalf("the stream delivered events of %v, want patient-a twice", patients)
+	}
+}
+
+func postJSON(t *testing.T, url, key, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return testserver.Do(t, req)
+}
