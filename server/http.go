@@ -20,7 +20,7 @@ func (s *Server) buildHTTP(ctx context.Context) error {
 		return err
 	}
 	// No WriteTimeout: subscriptions stream for as long as the client stays.
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.http = &http.Server{Handler: withConsole(handler), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	return nil
 }
 

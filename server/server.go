@@ -166,7 +166,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { errc <- s.serveInMemory() }()
 	go func() { errc <- ignoreClosed(s.http.Serve(s.httpLis)) }()
 	s.startBackground(ctx)
-	s.logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "database", s.storeKind, "auth", !s.keys.Open())
+	s.logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "console", s.consoleURL(), "database", s.storeKind, "auth", !s.keys.Open())
 
 	var err error
 	select {

@@ -14,6 +14,35 @@ import (
 	"github.com/connevents/connevents/test/testserver"
 )
 
+// The console is served on the HTTP listener at /console/, / redirects
+// there, and the API still answers beside it.
+func TestConsoleMounted(t *testing.T) {
+	s := testserver.Start(t, func(c *server.Config) { c.APIKeys = []string{"k"} })
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(s.BaseURL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/console/" {
+		t.Fatalf("GET / = %d to %q, want 302 to /console/", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The assets need no key (they hold no data); the API still does.
+	page, body := get(t, s.BaseURL+"/console/", "")
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(body), `src="app.js"`) {
+		t.Fatalf("GET /console/ = %d: %.200s", page.StatusCode, body)
+	}
+	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("the console's Content-Security-Policy is %q", csp)
+	}
+	if resp, _ := get(t, s.BaseURL+"/v1/sources", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /v1/sources without a key = %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := get(t, s.BaseURL+"/v1/unknown", "k"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown API route = %d, want 404", resp.StatusCode)
+	}
+}
+
 // POST /v1/events:search and POST /v1/events:subscribe take the filter in a
 // JSON body, so a patient id need not appear in any URL; they answer as
 // their GET forms do, and need the key.

@@ -1,0 +1,301 @@
+// The Live page: the event stream as it arrives.
+//
+// Events are read from POST /v1/events:subscribe (NDJSON), queued, and drawn
+// once per animation frame; only the newest CAP rows stay in the page, so
+// the page keeps up with hundreds of events a second. Pause ends the
+// subscription and keeps its cursor; Resume reconnects after that cursor,
+// so nothing is lost or repeated.
+
+import { ApiError, get, stream } from './api.js';
+import { checked, el, enums, fillChecks, label, leaves, patientOf, severity, systemOf, time } from './format.js';
+
+export const CAP = 500;
+
+const $ = (id) => document.getElementById(id);
+
+let form, rows, statusEl, errorEl;
+let controller = null; // the open subscription
+let cursor = ''; // the last cursor received
+let paused = false;
+let pending = []; // events received, not drawn yet
+let frame = 0;
+let count = 0;
+const byId = new Map(); // events of the rows on the page
+let selected = null; // the event in the detail panel
+let recent = []; // receive times of the last second, for the rate
+let rover = null; // the row that Tab reaches
+
+export function mount() {
+  form = $('live-filters');
+  rows = $('live-rows');
+  statusEl = $('live-status');
+  errorEl = $('live-error');
+  $('live-cap').textContent = CAP;
+  fillChecks(form.querySelector('[data-enum=sources]'), enums.sources);
+  fillChecks(form.querySelector('[data-enum=stages]'), enums.stages);
+  fillChecks(form.querySelector('[data-enum=outcomes]'), enums.outcomes);
+  const types = $('f-types');
+  for (const t of enums.types) types.append(new Option(label(t), t));
+
+  // On a phone the filters start folded.
+  if (matchMedia('(max-width: 800px)').matches) $('live-filter-box').open = false;
+  form.addEventListener('submit', (e) => { e.preventDefault(); restart(); });
+  form.addEventListener('reset', () => setTimeout(restart));
+  $('live-pause').addEventListener('click', togglePause);
+  $('live-clear').addEventListener('click', clearRows);
+  rows.addEventListener('click', (e) => { const tr = e.target.closest('tr'); if (tr) select(tr); });
+  rows.addEventListener('keydown', rowKeys);
+  $('detail-close').addEventListener('click', closeDetail);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !$('live-detail').hidden && !$('page-live').hidden && !$('auth').open) closeDetail();
+  });
+  $('detail-raw').addEventListener('click', showRaw);
+  setInterval(showRate, 1000);
+}
+
+export function show() {
+  if (!controller && !paused) subscribe();
+}
+
+export function hide() {}
+
+// stop ends the subscription (the console is signing out).
+export function stop() {
+  controller?.abort();
+  controller = null;
+}
+
+function request() {
+  const filter = {
+    sources: checked(form.querySelector('[data-enum=sources]')),
+    stages: checked(form.querySelector('[data-enum=stages]')),
+    outcomes: checked(form.querySelector('[data-enum=outcomes]')),
+    types: [...$('f-types').selectedOptions].map((o) => o.value),
+  };
+  const patient = $('f-patient').value.trim();
+  const org = $('f-org').value.trim();
+  if (patient) filter.patient = patient;
+  if (org) filter.orgConnectionId = org;
+  if ($('f-mode').value) filter.apiMode = $('f-mode').value;
+  if ($('f-after').value) filter.occurredAfter = new Date($('f-after').value).toISOString();
+  if ($('f-before').value) filter.occurredBefore = new Date($('f-before').value).toISOString();
+  const active = Object.values(filter).filter((v) => (Array.isArray(v) ? v.length : v)).length;
+  $('live-filter-count').textContent = active ? `(${active} active)` : '';
+  const req = { filter };
+  if (cursor) req.startCursor = cursor;
+  else req.startPosition = form.querySelector('input[name=start]:checked').value;
+  return req;
+}
+
+// restart applies the form: a new subscription from the chosen start.
+function restart() {
+  stop();
+  cursor = '';
+  paused = false;
+  setPauseButton();
+  clearRows();
+  subscribe();
+}
+
+async function subscribe() {
+  const ctl = new AbortController();
+  controller = ctl;
+  errorEl.hidden = true;
+  let wait = 500;
+  while (!ctl.signal.aborted) {
+    setStatus('Connecting…');
+    try {
+      await stream('/v1/events:subscribe', request(), {
+        signal: ctl.signal,
+        onOpen: () => setStatus('Live'),
+        onItem: (item) => { wait = 500; receive(item); },
+      });
+      setStatus('The server ended the stream; reconnecting…');
+    } catch (err) {
+      if (ctl.signal.aborted) return;
+      if (err instanceof ApiError && !retryable(err)) {
+        if (err.reason.startsWith('CURSOR_')) cursor = '';
+        showError(err);
+        setStatus('Stopped');
+        controller = null;
+        return;
+      }
+      setStatus(`Disconnected (${err.reason || err.message}); reconnecting…`);
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 10000);
+  }
+}
+
+function retryable(err) {
+  return err.httpStatus === 429 || err.httpStatus >= 500 || !err.httpStatus;
+}
+
+function receive(item) {
+  cursor = item.cursor;
+  if (item.checkpoint) {
+    setStatus(`Live · checkpoint ${time(item.checkpoint.time)}`);
+    return;
+  }
+  count++;
+  recent.push(performance.now());
+  pending.push(item.event);
+  if (pending.length > CAP) pending.splice(0, pending.length - CAP);
+  if (!frame) frame = requestAnimationFrame(draw);
+}
+
+// draw puts the events queued since the last frame at the top of the list
+// in one DOM update and drops the rows beyond CAP.
+function draw() {
+  frame = 0;
+  const batch = pending;
+  pending = [];
+  const frag = document.createDocumentFragment();
+  for (let i = batch.length - 1; i >= 0; i--) {
+    byId.set(batch[i].id, batch[i]);
+    frag.append(row(batch[i]));
+  }
+  rows.prepend(frag);
+  for (let extra = rows.rows.length - CAP; extra > 0; extra--) {
+    const last = rows.lastElementChild;
+    byId.delete(last.dataset.id);
+    last.remove();
+  }
+  $('live-count').textContent = count;
+  $('live-empty').hidden = rows.rows.length > 0;
+  if (!rover || !rover.isConnected) rove(rows.firstElementChild);
+}
+
+// rove makes tr the one row reachable with Tab (a roving tabindex); the
+// arrow keys move it.
+function rove(tr) {
+  if (rover) rover.tabIndex = -1;
+  rover = tr;
+  if (tr) tr.tabIndex = 0;
+}
+
+function row(ev) {
+  const tr = document.createElement('tr');
+  tr.tabIndex = -1;
+  tr.dataset.id = ev.id;
+  if (selected && selected.id === ev.id) tr.setAttribute('aria-selected', 'true');
+  tr.append(
+    el('td', time(ev.receivedAt), 'num'),
+    el('td', ev.sequence, 'num'),
+    el('td', label(ev.source)),
+    el('td', label(ev.type) || ev.sourceEventType),
+    el('td', label(ev.stage), 'wide'),
+    el('td', label(ev.outcome), `wide ${severity(ev.outcome)}`),
+    el('td', patientOf(ev), 'phi'),
+    el('td', systemOf(ev), 'wide'),
+  );
+  const sev = severity(ev.outcome);
+  if (sev) tr.className = sev;
+  return tr;
+}
+
+function rowKeys(e) {
+  const tr = e.target.closest('tr');
+  if (!tr) return;
+  const to = { ArrowDown: tr.nextElementSibling, ArrowUp: tr.previousElementSibling,
+    Home: rows.firstElementChild, End: rows.lastElementChild }[e.key];
+  if (to) { e.preventDefault(); rove(to); to.focus(); }
+  if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(tr); }
+}
+
+function clearRows() {
+  pending = [];
+  rows.replaceChildren();
+  byId.clear();
+  count = 0;
+  recent = [];
+  $('live-count').textContent = '0';
+  $('live-empty').hidden = false;
+  rover = null;
+}
+
+function select(tr) {
+  const ev = byId.get(tr.dataset.id);
+  if (!ev) return;
+  rove(tr);
+  rows.querySelector('[aria-selected]')?.removeAttribute('aria-selected');
+  tr.setAttribute('aria-selected', 'true');
+  selected = ev;
+  const panel = $('live-detail');
+  $('detail-h').textContent = `#${ev.sequence} ${label(ev.type) || ev.sourceEventType}`;
+  const dl = $('detail-fields');
+  dl.replaceChildren();
+  const fields = leaves(ev);
+  if (ev.type === 'EVENT_TYPE_SYSTEM_SEARCHED' && !fields.some(([k]) => k === 'search.resultCount')) {
+    fields.push(['search.resultCount', '0']);
+  }
+  for (const [k, v] of fields) dl.append(el('dt', k), el('dd', v));
+  $('detail-raw').hidden = false;
+  $('detail-raw-body').hidden = true;
+  $('detail-raw-body').textContent = '';
+  $('detail-raw-error').hidden = true;
+  panel.hidden = false;
+  $('detail-close').focus();
+}
+
+function closeDetail() {
+  $('live-detail').hidden = true;
+  const tr = selected && rows.querySelector(`tr[data-id="${CSS.escape(selected.id)}"]`);
+  selected = null;
+  tr?.removeAttribute('aria-selected');
+  tr?.focus();
+}
+
+async function showRaw() {
+  const ev = selected;
+  if (!ev) return;
+  const pre = $('detail-raw-body');
+  try {
+    const res = await get(`/v1/events/${encodeURIComponent(ev.id)}?view=EVENT_VIEW_FULL`);
+    if (selected !== ev) return;
+    pre.textContent = decodeRaw(res.event.raw);
+    pre.hidden = false;
+    $('detail-raw').hidden = true;
+    pre.focus();
+  } catch (err) {
+    $('detail-raw-error').textContent = `Could not load the raw payload: ${err.message}`;
+    $('detail-raw-error').hidden = false;
+  }
+}
+
+// decodeRaw turns the base64 bytes into text, pretty-printed when JSON.
+function decodeRaw(b64) {
+  const bytes = Uint8Array.from(atob(b64 || ''), (c) => c.charCodeAt(0));
+  const text = new TextDecoder().decode(bytes);
+  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
+}
+
+function togglePause() {
+  paused = !paused;
+  setPauseButton();
+  if (paused) {
+    stop();
+    setStatus('Paused');
+  } else {
+    subscribe();
+  }
+}
+
+function setPauseButton() {
+  const b = $('live-pause');
+  b.textContent = paused ? 'Resume' : 'Pause';
+  b.setAttribute('aria-pressed', String(paused));
+}
+
+function setStatus(text) { statusEl.textContent = text; }
+
+function showError(err) {
+  errorEl.textContent = `${err.message}${err.reason ? ` (${err.reason})` : ''}`;
+  errorEl.hidden = false;
+}
+
+function showRate() {
+  const now = performance.now();
+  recent = recent.filter((t) => now - t < 1000);
+  $('live-rate').textContent = recent.length;
+}
