@@ -1,33 +1,38 @@
 // The Live page: the event stream as it arrives.
 //
-// Events are read from POST /v1/events:subscribe (NDJSON), queued, and drawn
-// once per animation frame; only the newest CAP rows stay in the page, so
-// the page keeps up with hundreds of events a second. Pause ends the
+// Events are read from POST /v1/events:subscribe (NDJSON), queued, and
+// drawn in one batch at most every DRAW_EVERY ms, in an animation frame;
+// the newest CAP are kept and only the rows in view are in the page (a
+// VirtualTable), so the page keeps up with hundreds of events a second.
+// Pause ends the
 // subscription and keeps its cursor; Resume reconnects after that cursor,
 // so nothing is lost or repeated.
 
 import { ApiError, get, stream } from './api.js';
 import { checked, el, enums, fillChecks, label, leaves, patientOf, severity, systemOf, time } from './format.js';
+import { VirtualTable } from './vtable.js';
 
 export const CAP = 500;
+const DRAW_EVERY = 250;
 
 const $ = (id) => document.getElementById(id);
 
-let form, rows, statusEl, errorEl;
+let form, table, statusEl, errorEl;
 let controller = null; // the open subscription
 let cursor = ''; // the last cursor received
 let paused = false;
 let pending = []; // events received, not drawn yet
-let frame = 0;
+let frame = 0; // a draw is scheduled
+let lastDraw = 0;
 let count = 0;
-const byId = new Map(); // events of the rows on the page
 let selected = null; // the event in the detail panel
 let recent = []; // receive times of the last second, for the rate
-let rover = null; // the row that Tab reaches
 
 export function mount() {
   form = $('live-filters');
-  rows = $('live-rows');
+  table = new VirtualTable({
+    scroller: $('live-list'), table: $('live-table'), cells, rowClass: (ev) => severity(ev.outcome), open: select,
+  });
   statusEl = $('live-status');
   errorEl = $('live-error');
   $('live-cap').textContent = CAP;
@@ -43,8 +48,6 @@ export function mount() {
   form.addEventListener('reset', () => setTimeout(restart));
   $('live-pause').addEventListener('click', togglePause);
   $('live-clear').addEventListener('click', clearRows);
-  rows.addEventListener('click', (e) => { const tr = e.target.closest('tr'); if (tr) select(tr); });
-  rows.addEventListener('keydown', rowKeys);
   $('detail-close').addEventListener('click', closeDetail);
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !$('live-detail').hidden && !$('page-live').hidden && !$('auth').open) closeDetail();
@@ -54,6 +57,7 @@ export function mount() {
 }
 
 export function show() {
+  table.schedule(); // the view's size may have changed while hidden
   if (!controller && !paused) subscribe();
 }
 
@@ -141,86 +145,51 @@ function receive(item) {
   recent.push(performance.now());
   pending.push(item.event);
   if (pending.length > CAP) pending.splice(0, pending.length - CAP);
-  if (!frame) frame = requestAnimationFrame(draw);
+  if (!frame) {
+    // At most one draw per DRAW_EVERY ms, in an animation frame: a person
+    // cannot read faster, and each draw repaints the visible list.
+    const wait = Math.max(0, lastDraw + DRAW_EVERY - performance.now());
+    frame = setTimeout(() => requestAnimationFrame(draw), wait);
+  }
 }
 
-// draw puts the events queued since the last frame at the top of the list
-// in one DOM update and drops the rows beyond CAP.
+// draw puts the events queued since the last draw at the top of the list.
 function draw() {
   frame = 0;
-  const batch = pending;
+  lastDraw = performance.now();
+  const batch = pending.reverse();
   pending = [];
-  const frag = document.createDocumentFragment();
-  for (let i = batch.length - 1; i >= 0; i--) {
-    byId.set(batch[i].id, batch[i]);
-    frag.append(row(batch[i]));
-  }
-  rows.prepend(frag);
-  for (let extra = rows.rows.length - CAP; extra > 0; extra--) {
-    const last = rows.lastElementChild;
-    byId.delete(last.dataset.id);
-    last.remove();
-  }
+  table.prepend(batch, CAP);
   $('live-count').textContent = count;
-  $('live-empty').hidden = rows.rows.length > 0;
-  if (!rover || !rover.isConnected) rove(rows.firstElementChild);
+  $('live-empty').hidden = table.items.length > 0;
 }
 
-// rove makes tr the one row reachable with Tab (a roving tabindex); the
-// arrow keys move it.
-function rove(tr) {
-  if (rover) rover.tabIndex = -1;
-  rover = tr;
-  if (tr) tr.tabIndex = 0;
-}
-
-function row(ev) {
-  const tr = document.createElement('tr');
-  tr.tabIndex = -1;
-  tr.dataset.id = ev.id;
-  if (selected && selected.id === ev.id) tr.setAttribute('aria-selected', 'true');
-  tr.append(
-    el('td', time(ev.receivedAt), 'num'),
-    el('td', ev.sequence, 'num'),
-    el('td', label(ev.source)),
-    el('td', label(ev.type) || ev.sourceEventType),
-    el('td', label(ev.stage), 'wide'),
-    el('td', label(ev.outcome), `wide ${severity(ev.outcome)}`),
-    el('td', patientOf(ev), 'phi'),
-    el('td', systemOf(ev), 'wide'),
-  );
+function cells(ev) {
   const sev = severity(ev.outcome);
-  if (sev) tr.className = sev;
-  return tr;
-}
-
-function rowKeys(e) {
-  const tr = e.target.closest('tr');
-  if (!tr) return;
-  const to = { ArrowDown: tr.nextElementSibling, ArrowUp: tr.previousElementSibling,
-    Home: rows.firstElementChild, End: rows.lastElementChild }[e.key];
-  if (to) { e.preventDefault(); rove(to); to.focus(); }
-  if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(tr); }
+  return [
+    [time(ev.receivedAt), 'num'],
+    [ev.sequence, 'num'],
+    [label(ev.source)],
+    [label(ev.type) || ev.sourceEventType],
+    [label(ev.stage), 'wide'],
+    [label(ev.outcome), `wide ${sev}`],
+    [patientOf(ev), 'phi'],
+    [systemOf(ev), 'wide'],
+  ];
 }
 
 function clearRows() {
   pending = [];
-  rows.replaceChildren();
-  byId.clear();
+  table.set([]);
   count = 0;
   recent = [];
   $('live-count').textContent = '0';
   $('live-empty').hidden = false;
-  rover = null;
 }
 
-function select(tr) {
-  const ev = byId.get(tr.dataset.id);
-  if (!ev) return;
-  rove(tr);
-  rows.querySelector('[aria-selected]')?.removeAttribute('aria-selected');
-  tr.setAttribute('aria-selected', 'true');
+function select(ev) {
   selected = ev;
+  table.select(ev);
   const panel = $('live-detail');
   $('detail-h').textContent = `#${ev.sequence} ${label(ev.type) || ev.sourceEventType}`;
   const dl = $('detail-fields');
@@ -240,10 +209,9 @@ function select(tr) {
 
 function closeDetail() {
   $('live-detail').hidden = true;
-  const tr = selected && rows.querySelector(`tr[data-id="${CSS.escape(selected.id)}"]`);
   selected = null;
-  tr?.removeAttribute('aria-selected');
-  tr?.focus();
+  table.select(null);
+  $('live-table').focus();
 }
 
 async function showRaw() {
