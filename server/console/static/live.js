@@ -168,11 +168,11 @@ function cells(ev) {
   const sev = severity(ev.outcome);
   return [
     [time(ev.receivedAt), 'num'],
-    [ev.sequence, 'num'],
+    [ev.sequence, 'num opt'],
     [label(ev.source)],
     [label(ev.type) || ev.sourceEventType],
     [label(ev.stage), 'wide'],
-    [label(ev.outcome), `wide ${sev}`],
+    [label(ev.outcome), `opt ${sev}`],
     [patientOf(ev), 'phi'],
     [systemOf(ev), 'wide'],
   ];

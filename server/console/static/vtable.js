@@ -46,9 +46,9 @@ export class VirtualTable {
     const tr = document.createElement('tr');
     tr.className = 'spacer';
     tr.setAttribute('aria-hidden', 'true');
-    const td = document.createElement('td');
-    td.colSpan = this.columns;
-    tr.append(td);
+    // One cell: a spacer spanning every column would keep hidden columns
+    // in a fixed-layout table.
+    tr.append(document.createElement('td'));
     return tr;
   }
 
