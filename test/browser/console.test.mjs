@@ -5,6 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   connectionData, delivery, fastenSend, launch, login, recordRequests, screenshot, sendFasten, startServer,
 } from './harness.mjs';
@@ -258,6 +262,33 @@ describe('console without API keys', () => {
     await page.locator('#live-status', { hasText: 'Live' }).waitFor();
     assert.ok(await page.locator('#auth').isHidden());
     assert.ok(await page.locator('#signout').isHidden());
+    await page.close();
+  });
+});
+
+describe('console with named keys and roles', () => {
+  let server, browser;
+  const relay = 'cek_relay-only-secret-5f2a9c1e7b3d4a60';
+  const reader = 'cek_reader-secret-0b8e4d2c9a7f1e35';
+  before(async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'connevents-keys-'));
+    const file = path.join(dir, 'keys');
+    const sha = (k) => createHash('sha256').update(k).digest('hex');
+    await writeFile(file, `relay ingest ${sha(relay)}\nconsole read ${sha(reader)}\n`);
+    [server, browser] = await Promise.all([startServer({ apiKey: '', args: ['--api-keys-file', file] }), launch()]);
+  });
+  after(async () => { await browser?.close(); await server?.stop(); });
+
+  test('a key without the read role is refused with a message naming the role', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.consoleURL);
+    await page.locator('#auth-key').fill(relay);
+    await page.locator('#auth-key').press('Enter');
+    await page.locator('#auth-error', { hasText: 'ROLE_REQUIRED' }).waitFor();
+    assert.match(await page.locator('#auth-error').innerText(), /read role/);
+    await page.locator('#auth-key').fill(reader);
+    await page.locator('#auth-key').press('Enter');
+    await page.locator('#live-status', { hasText: 'Live' }).waitFor();
     await page.close();
   });
 });

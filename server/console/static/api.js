@@ -23,7 +23,8 @@ export class ApiError extends Error {
 
 let unauthorized = () => {};
 
-// onUnauthorized sets what happens when a call is refused for its key.
+// onUnauthorized sets what happens when a call is refused for its key:
+// a wrong key, or one without the role the call needs.
 export function onUnauthorized(f) { unauthorized = f; }
 
 function init(method, body, signal, accept = 'application/json') {
@@ -41,7 +42,8 @@ async function failure(res) {
   let body = {};
   try { body = await res.json(); } catch { /* not the service's JSON */ }
   const err = new ApiError(res.status, body);
-  if (res.status === 401) unauthorized(err);
+  // A wrong key (401), or a key without the role a page needs (403).
+  if (res.status === 401 || (res.status === 403 && err.reason === 'ROLE_REQUIRED')) unauthorized(err);
   return err;
 }
 

@@ -74,7 +74,7 @@ async function submitKey(e) {
     $('auth').close();
     start();
   } catch (err) {
-    if (err instanceof ApiError && err.httpStatus === 401) return; // askKey has said why
+    if (err instanceof ApiError && [401, 403].includes(err.httpStatus)) return; // askKey has said why
     $('auth-error').textContent = `The server did not answer: ${err.message}`;
     $('auth-error').hidden = false;
   }
@@ -83,7 +83,8 @@ async function submitKey(e) {
 function refused(err) {
   const hadKey = Boolean(auth.key);
   auth.clear();
-  askKey(hadKey ? `That key was refused (${err.reason || 'API_KEY_INVALID'}). Check it and try again.` : '');
+  if (err.reason === 'ROLE_REQUIRED') askKey(`That key may not read events (ROLE_REQUIRED): ${err.message}. Use a key with the read role.`);
+  else askKey(hadKey ? `That key was refused (${err.reason || 'API_KEY_INVALID'}). Check it and try again.` : '');
 }
 
 async function boot() {
@@ -95,7 +96,7 @@ async function boot() {
     await get('/v1/sources');
     start();
   } catch (err) {
-    if (err instanceof ApiError && err.httpStatus === 401) return;
+    if (err instanceof ApiError && [401, 403].includes(err.httpStatus)) return;
     $('boot').hidden = true;
     $('fatal').textContent = `The server did not answer: ${err.message}`;
     $('fatal').hidden = false;
