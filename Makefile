@@ -14,7 +14,7 @@ BENCH_FLAGS ?=
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 .PHONY: run
 run: ## run the service on the embedded SQLite default
@@ -69,8 +69,18 @@ build: ## build every package and both binaries (bin/connevents, bin/connevents-
 	cd bench && CGO_ENABLED=0 go build -o ../bin/connevents-bench ./cmd/connevents-bench
 
 .PHONY: test
-test: ## run every test of every module with the race detector (needs PostgreSQL at 127.0.0.1:5432)
+test: ## run every test of every module with the race detector (needs PostgreSQL at 127.0.0.1:5432), then the browser tests
 	@set -e; for m in $(CODE_MODULES); do echo "go test ($$m)"; (cd $$m && $(GO_TEST)); done
+	$(MAKE) browser-test
+
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: browser-test
+browser-test: ## the web console's Playwright suite in Chromium against the real binary (needs npm and chromium)
+	@if [ ! -x "$(CHROMIUM)" ] && [ -z "$$CI" ]; then \
+		echo "browser-test: SKIPPED, no $(CHROMIUM) (apt-get install chromium)"; exit 0; fi; \
+	cd test/browser && npm ci --no-audit --no-fund --loglevel=error && \
+		CHROMIUM="$(CHROMIUM)" node --test --test-concurrency=1 console.test.mjs demo.test.mjs
 
 .PHONY: bench
 bench: build ## run the load tool against bin/connevents (BENCH_FLAGS=--quick for a 2-minute run)
