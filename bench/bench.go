@@ -33,8 +33,11 @@ type Config struct {
 	// run with --bare-server (ServeBare): connevents-bench itself. It is the
 	// memory rows' ceiling process ("" skips those rows).
 	BareBinary string `json:"-"`
-	// Only runs the named phases (webhook, peers, grpc, reads, fanout,
-	// memory); empty runs all.
+	// Postgres is the PostgreSQL server of the query and replica rows
+	// ("" skips them); each run uses schemas of random name it drops.
+	Postgres string `json:"-"`
+	// Only runs the named phases (webhook, peers, grpc, reads, queries,
+	// fanout, fsync, replicas, memory); empty runs all.
 	Only []string `json:"only,omitempty"`
 	// Progress receives the progress line (nil: silent).
 	Progress io.Writer `json:"-"`
@@ -69,6 +72,8 @@ type Bench struct {
 	errMu  sync.Mutex
 	errors map[string]string // first error of each phase
 
+	queries []QueryResult // the query rows' detail
+
 	peerCompare float64 // connevents webhook events/s, for the peers
 	batchedRate float64 // connevents batched gRPC events/s
 }
@@ -95,6 +100,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	b.progress.done()
 	rep.Elapsed = time.Since(rep.Started)
 	rep.Results = b.results
+	rep.Queries = b.queries
 	return rep, nil
 }
 
@@ -109,12 +115,17 @@ func (b *Bench) phases() []phase {
 		{"peers", b.peersPhase},
 		{"grpc", b.grpcPhase},
 		{"reads", b.readsPhase},
+		{"queries", b.queriesPhase},
 		{"fanout", b.fanoutPhase},
 		{"memory", b.memoryPhase},
 	}
 }
 
-func (b *Bench) add(r Result) { b.results = append(b.results, r) }
+// add records a row with the machine's load average at its end.
+func (b *Bench) add(r Result) {
+	r.Load = loadAverage()
+	b.results = append(b.results, r)
+}
 
 // noteError keeps the first error of a phase for the report.
 func (b *Bench) noteError(phase string, err error) {

@@ -56,3 +56,14 @@ func procField(path, name string) float64 {
 func rssMiB(pid int) float64 {
 	return procField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:") / 1024
 }
+
+// loadAverage is the 1-minute load average (0 where unknown).
+func loadAverage() float64 {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}

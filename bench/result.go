@@ -27,6 +27,9 @@ type Result struct {
 	Target string `json:"target,omitempty"`
 	Met    *bool  `json:"met,omitempty"`
 	Note   string `json:"note,omitempty"`
+	// Load is the 1-minute load average when the row was measured (the
+	// machine may be shared).
+	Load float64 `json:"load_avg"`
 }
 
 // Report is a whole run.
@@ -36,6 +39,8 @@ type Report struct {
 	Started time.Time     `json:"started"`
 	Elapsed time.Duration `json:"elapsed_ns"`
 	Results []Result      `json:"results"`
+	// Queries is the query rows' detail: every filter shape and page.
+	Queries []QueryResult `json:"queries,omitempty"`
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -49,11 +54,11 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "connevents-bench — %s, elapsed %s\n\n", r.Machine, r.Elapsed.Round(time.Second))
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
-	fmt.Fprintln(tw, "| measured\t value\t p50/p99/p999 ms\t ceiling (same run)\t ratio\t target\t")
-	fmt.Fprintln(tw, "|---\t---\t---\t---\t---\t---\t")
+	fmt.Fprintln(tw, "| measured\t value\t p50/p99/p999 ms\t ceiling (same run)\t ratio\t target\t load\t")
+	fmt.Fprintln(tw, "|---\t---\t---\t---\t---\t---\t---\t")
 	for _, res := range r.Results {
-		fmt.Fprintf(tw, "| %s\t %s\t %s\t %s\t %s\t %s\t\n", res.Name, value(res.Value, res.Unit),
-			latencies(res), ceiling(res), ratio(res.Ratio), targetCell(res))
+		fmt.Fprintf(tw, "| %s\t %s\t %s\t %s\t %s\t %s\t %.1f\t\n", res.Name, value(res.Value, res.Unit),
+			latencies(res), ceiling(res), ratio(res.Ratio), targetCell(res), res.Load)
 	}
 	tw.Flush()
 	for _, res := range r.Results {
@@ -62,6 +67,24 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w)
+	r.writeQueries(w)
+}
+
+// writeQueries writes the query rows' detail as a second table.
+func (r *Report) writeQueries(w io.Writer) {
+	if len(r.Queries) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nListEvents filters (store List, page of 100, one client), p50 / p99 ms:")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
+	fmt.Fprintln(tw, "| backend\t filter\t page\t small store\t large store\t p99 ratio\t")
+	fmt.Fprintln(tw, "|---\t---\t---\t---\t---\t---\t")
+	for _, q := range r.Queries {
+		fmt.Fprintf(tw, "| %s\t %s\t %s\t %s / %s\t %s / %s\t %s\t\n", q.Backend, q.Shape, q.Page,
+			ms(q.P50S), ms(q.P99S), ms(q.P50L), ms(q.P99L), ratio(q.Ratio))
+	}
+	tw.Flush()
 }
 
 func value(v float64, unit string) string {
