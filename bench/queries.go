@@ -56,7 +56,9 @@ func filterFields(withConnections bool) []filterField {
 		{"types=CONNECTION_FAILED (0.4 %)", func(f *conneventsv1.EventFilter, _ *pools) {
 			f.Types = []conneventsv1.EventType{conneventsv1.EventType_EVENT_TYPE_CONNECTION_FAILED}
 		}},
-		{"stages=TRANSFER", func(f *conneventsv1.EventFilter, _ *pools) { f.Stages = []conneventsv1.Stage{conneventsv1.Stage_STAGE_TRANSFER} }},
+		{"stages=TRANSFER", func(f *conneventsv1.EventFilter, _ *pools) {
+			f.Stages = []conneventsv1.Stage{conneventsv1.Stage_STAGE_TRANSFER}
+		}},
 		{"outcomes=MAJOR_FAILURE (0.2 %)", func(f *conneventsv1.EventFilter, _ *pools) {
 			f.Outcomes = []conneventsv1.Outcome{conneventsv1.Outcome_OUTCOME_MAJOR_FAILURE}
 		}},
