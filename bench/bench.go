@@ -117,6 +117,8 @@ func (b *Bench) phases() []phase {
 		{"reads", b.readsPhase},
 		{"queries", b.queriesPhase},
 		{"fanout", b.fanoutPhase},
+		{"fsync", b.fsyncPhase},
+		{"replicas", b.replicasPhase},
 		{"memory", b.memoryPhase},
 	}
 }

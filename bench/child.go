@@ -22,6 +22,7 @@ import (
 type child struct {
 	cmd      *exec.Cmd
 	grpcAddr string
+	httpAddr string // "" for the bare server
 	exited   chan struct{}
 }
 
@@ -36,11 +37,12 @@ func startChild(bin string, args ...string) (*child, error) {
 		return nil, err
 	}
 	c := &child{cmd: cmd, exited: make(chan struct{})}
-	addr := make(chan string, 1)
+	addr := make(chan servingLine, 1)
 	go readServing(stderr, addr)
 	go func() { _ = cmd.Wait(); close(c.exited) }()
 	select {
-	case c.grpcAddr = <-addr:
+	case l := <-addr:
+		c.grpcAddr, c.httpAddr = l.GRPC, l.HTTP
 		return c, nil
 	case <-c.exited:
 		return nil, errors.New("bench: the server process exited before serving")
@@ -50,18 +52,29 @@ func startChild(bin string, args ...string) (*child, error) {
 	}
 }
 
-func readServing(r io.Reader, addr chan<- string) {
+// servingLine is the JSON log line a server writes once it listens.
+type servingLine struct{ Msg, GRPC, HTTP string }
+
+// readServing passes on the "serving" line, then reads (and drops) the
+// rest of the server's log, so that logging costs the server what it costs
+// in production.
+func readServing(r io.Reader, addr chan<- servingLine) {
 	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		var line struct{ Msg, GRPC string }
+		var line servingLine
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
-			addr <- line.GRPC
+			addr <- line
+			break
 		}
 	}
 	_, _ = io.Copy(io.Discard, r)
 }
 
 func (c *child) rssMiB() float64 { return rssMiB(c.cmd.Process.Pid) }
+
+// cpu is the CPU time (user + system) the process has used so far.
+func (c *child) cpu() time.Duration { return processCPU(c.cmd.Process.Pid) }
 
 func (c *child) stop() {
 	_ = c.cmd.Process.Kill()

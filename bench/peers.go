@@ -42,7 +42,7 @@ func (b *Bench) naiveRow(ctx context.Context, base string) error {
 		P50: s.percentile(0.5), P99: s.percentile(0.99), Note: b.errorNote(phase, s)}
 	r.Ratio = b.peerCompare / r.Value
 	r.Note = joinNotes("ratio = connevents webhook ingest ÷ naive", r.Note)
-	b.add(r.withTarget("connevents ≥ 5×", r.Ratio >= 5))
+	b.add(r) // the goal is on the slow-disk row, where fsync costs what it does in the cloud
 	return nil
 }
 

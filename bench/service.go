@@ -59,3 +59,25 @@ func dialGRPC(addr string) (*grpc.ClientConn, error) {
 	return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
 }
+
+// startServeProcess runs `connevents serve` (b.cfg.Binary) as its own
+// process on the database URL, logging as in production (JSON at info on
+// stderr, read and dropped), so that its CPU time can be read apart from
+// the clients'. extra are more serve flags.
+func (b *Bench) startServeProcess(database string, extra ...string) (*service, *child, error) {
+	args := append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--database", database, "--fasten-webhook-secrets", Secret, "--oneup-poll-interval", "0",
+		"--max-subscriptions", "100000"}, extra...)
+	c, err := startChild(b.cfg.Binary, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := dialGRPC(c.grpcAddr)
+	if err != nil {
+		c.stop()
+		return nil, nil, err
+	}
+	svc := &service{baseURL: "http://" + c.httpAddr, grpcAddr: c.grpcAddr, conn: conn,
+		client: conneventsv1.NewConnectionEventServiceClient(conn), stop: func() { conn.Close(); c.stop() }}
+	return svc, c, nil
+}
