@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 )
 
 func TestClosedLoopCountsAndCaps(t *testing.T) {
@@ -50,5 +56,76 @@ func TestReportTableAndJSON(t *testing.T) {
 	var back Report
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Results[0].Ratio != 0.3 {
 		t.Errorf("JSON round trip: %v %+v", err, back.Results)
+	}
+}
+
+func TestQueryShapesAreEveryFieldAloneAndInPairs(t *testing.T) {
+	for _, withConn := range []bool{false, true} {
+		fields := filterFields(withConn)
+		n := len(fields)
+		shapes := queryShapes(fields)
+		// no filter, the filter matching nothing, n alone, n·(n−1)/2 pairs.
+		if want := 2 + n + n*(n-1)/2; len(shapes) != want {
+			t.Errorf("connection_id %v: %d shapes, want %d", withConn, len(shapes), want)
+		}
+		p := &pools{rng: rand.New(rand.NewPCG(1, 2)), patients: 10, connections: []string{"c"}, end: time.Now()}
+		seen := map[string]bool{}
+		for _, s := range shapes {
+			f := s.filter(p)
+			if len(s.fields) > 0 && (f == nil || proto.Equal(f, &conneventsv1.EventFilter{})) {
+				t.Errorf("shape %q sets no field", s.name)
+			}
+			if seen[s.name] {
+				t.Errorf("shape %q twice", s.name)
+			}
+			seen[s.name] = true
+		}
+	}
+}
+
+// TestTrafficLooksReal: many patients, rare failures, 30 days, never a
+// test event (the filter that must match nothing).
+func TestTrafficLooksReal(t *testing.T) {
+	const n = 20000
+	tr, err := newTraffic(n, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patients := map[string]bool{}
+	failures := 0
+	var first, last time.Time
+	for i, ev := range tr.batch(n) {
+		if ev.GetType() == conneventsv1.EventType_EVENT_TYPE_TEST {
+			t.Fatal("traffic holds an EVENT_TYPE_TEST event")
+		}
+		if ev.GetOutcome() != conneventsv1.Outcome_OUTCOME_SUCCESS {
+			failures++
+		}
+		patients[ev.GetPatient().GetExternalId()+ev.GetPatient().GetOneupUserId()] = true
+		at := ev.GetOccurredAt().AsTime()
+		if i == 0 {
+			first = at
+		}
+		last = at
+	}
+	if len(patients) < 200 {
+		t.Errorf("%d patients in %d events, want many", len(patients), n)
+	}
+	if share := float64(failures) / n; share > 0.03 || failures == 0 {
+		t.Errorf("failures are %.1f %% of the traffic, want rare but present", share*100)
+	}
+	if span := last.Sub(first); span < 29*24*time.Hour || span > 31*24*time.Hour {
+		t.Errorf("occurred_at spans %v, want about 30 days", span)
+	}
+}
+
+func TestProcessCPU(t *testing.T) {
+	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
+	}
+	if processCPU(os.Getpid()) <= 0 {
+		t.Error("no CPU time read for this process")
+	}
+	if processCPU(-1) != 0 {
+		t.Error("CPU time for a process that does not exist")
 	}
 }
