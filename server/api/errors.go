@@ -52,6 +52,8 @@ var answers = map[reason.Reason]answer{
 	reason.NotAnAuditEvent: {codes.InvalidArgument, http.StatusBadRequest},
 	reason.MissingRecorded: {codes.InvalidArgument, http.StatusBadRequest},
 	reason.InvalidRecorded: {codes.InvalidArgument, http.StatusBadRequest},
+	reason.TextNotStorable: {codes.InvalidArgument, http.StatusBadRequest},
+	reason.IDNotUTF8:       {codes.InvalidArgument, http.StatusBadRequest},
 
 	reason.InvalidRequest:   {codes.InvalidArgument, http.StatusBadRequest},
 	reason.IDRequired:       {codes.InvalidArgument, http.StatusBadRequest},

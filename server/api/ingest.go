@@ -5,6 +5,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
@@ -42,7 +43,15 @@ func (s *Service) acceptFasten(req *conneventsv1.IngestFastenWebhookRequest) (*c
 			return nil, err
 		}
 	}
-	return fasten.Normalize(req.GetPayload())
+	ev, err := fasten.Normalize(req.GetPayload())
+	if err != nil {
+		return nil, err
+	}
+	// Ingest checks this too; here it counts as the delivery's rejection.
+	if err := ingest.Storable(ev); err != nil {
+		return nil, err
+	}
+	return ev, nil
 }
 
 // IngestOneUpAuditEvents stores every good AuditEvent of a payload and

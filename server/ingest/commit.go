@@ -65,9 +65,11 @@ func (in *Ingester) commit(batch []*request) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	appended, err := in.store.Append(ctx, events)
-	if errors.Is(err, store.ErrInvalidEvent) && len(batch) > 1 {
-		// One request's bad event must not fail the others that shared
-		// its transaction: commit each on its own.
+	if err != nil && len(batch) > 1 && !errors.Is(err, store.ErrClosed) && ctx.Err() == nil {
+		// Whatever failed may be one request's event: it must not fail the
+		// others that shared its transaction, so each is committed on its
+		// own. (A closed or stuck store would fail them all again.)
+		in.logger.Warn("batch commit failed; committing its requests one by one", "requests", len(batch), "events", len(events))
 		for _, r := range batch {
 			in.commit([]*request{r})
 		}

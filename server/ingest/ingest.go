@@ -98,7 +98,8 @@ func New(st store.Store, opts ...Option) *Ingester {
 // Ingest stamps events (id, received_at, and occurred_at when the source
 // gave none) and durably appends them. It returns one store.Appended per
 // event, in order; duplicates of stored events are reported, not stored
-// again. The returned events are shared with the subscriptions: callers
+// again. An event that breaks the text rule (Storable) fails the call with
+// its *reason.Error before anything is queued. The returned events are shared with the subscriptions: callers
 // read them and must not modify them. An error means nothing of this call
 // is stored — unless ctx ended
 // while the commit was in flight, in which case the events may be stored and
@@ -141,6 +142,9 @@ func (in *Ingester) stamp(events []*conneventsv1.ConnectionEvent) error {
 	for _, e := range events {
 		if e.GetSource() == conneventsv1.Source_SOURCE_UNSPECIFIED || e.GetSourceEventId() == "" {
 			return store.ErrInvalidEvent
+		}
+		if err := Storable(e); err != nil {
+			return err
 		}
 		id, err := uuid.NewV7()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/reason"
 )
 
@@ -82,9 +83,14 @@ func parseNDJSON(body []byte) []Item {
 	return items
 }
 
-// normalizeItem normalizes one delimited resource.
+// normalizeItem normalizes one delimited resource. An event the store
+// could not hold (ingest.Storable) is refused here, so that it fails alone
+// rather than the whole push or page.
 func normalizeItem(raw []byte) Item {
 	ev, err := Normalize(raw)
+	if err == nil {
+		err = ingest.Storable(ev)
+	}
 	if err != nil {
 		return Item{Raw: raw, Err: err}
 	}

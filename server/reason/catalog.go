@@ -76,6 +76,16 @@ const (
 	MissingRecorded Reason = "MISSING_RECORDED"
 	// InvalidRecorded: an AuditEvent whose `recorded` is not a time.
 	InvalidRecorded Reason = "INVALID_RECORDED"
+	// TextNotStorable: a text field of the event holds a NUL character or
+	// bytes that are not UTF-8, which no store can hold as text (PostgreSQL
+	// refuses NUL); the message names the field, never its value. Refused
+	// before the store, so that the item fails alone.
+	TextNotStorable Reason = "TEXT_NOT_STORABLE"
+	// IDNotUTF8: an identifier (source_event_id, a patient or connection
+	// id) held invalid UTF-8 or a lone surrogate escape, which JSON decoding
+	// turns into U+FFFD, so that two different ids would become one; an id
+	// holding U+FFFD is refused rather than merged with another.
+	IDNotUTF8 Reason = "ID_NOT_UTF8"
 )
 
 // Arguments of the read RPCs.
@@ -144,6 +154,7 @@ func All() []Reason {
 		BodyTooLarge, BodyUnreadable, UnsupportedMediaType,
 		MalformedJSON, MissingID, MissingType, DataNotObject, InvalidDate,
 		MalformedBundle, MalformedEntry, NotAnAuditEvent, MissingRecorded, InvalidRecorded,
+		TextNotStorable, IDNotUTF8,
 		InvalidRequest, IDRequired, NotFound, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
 		ConnectionFilterUnavailable,
 		CursorInvalid, CursorExpired, CursorOtherDatabase, CursorAheadOfLog, SubscriberTooSlow, TooManySubscriptions,
