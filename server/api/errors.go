@@ -41,6 +41,7 @@ var answers = map[reason.Reason]answer{
 	reason.BodyTooLarge:         {codes.InvalidArgument, http.StatusRequestEntityTooLarge},
 	reason.BodyUnreadable:       {codes.InvalidArgument, http.StatusBadRequest},
 	reason.UnsupportedMediaType: {codes.InvalidArgument, http.StatusUnsupportedMediaType},
+	reason.TooManyItems:         {codes.InvalidArgument, http.StatusRequestEntityTooLarge},
 
 	reason.MalformedJSON:   {codes.InvalidArgument, http.StatusBadRequest},
 	reason.MissingID:       {codes.InvalidArgument, http.StatusBadRequest},

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"net/http"
@@ -51,8 +52,31 @@ func oneupPush(svc *api.Service) http.Handler {
 			writeError(w, err)
 			return
 		}
-		writeProto(w, resp)
+		writeResults(w, resp.GetResults())
 	})
+}
+
+// writeResults writes a push's answer ({"results": [...]}, as writeProto
+// would) one result at a time, so that the answer to a push of many items
+// is never held whole.
+func writeResults(w http.ResponseWriter, results []*conneventsv1.IngestResult) {
+	opts := protojson.MarshalOptions{EmitDefaultValues: true}
+	w.Header().Set("Content-Type", "application/json")
+	bw := bufio.NewWriter(w)
+	_, _ = bw.WriteString(`{"results":[`)
+	var buf []byte
+	for i, res := range results {
+		if i > 0 {
+			_ = bw.WriteByte(',')
+		}
+		var err error
+		if buf, err = opts.MarshalAppend(buf[:0], res); err != nil {
+			return // cannot happen for an IngestResult; the answer ends short
+		}
+		_, _ = bw.Write(buf)
+	}
+	_, _ = bw.WriteString("]}")
+	_ = bw.Flush()
 }
 
 // bodyReadTimeout bounds reading one ingest body.

@@ -22,25 +22,40 @@ type bundleLink struct {
 // decodeBundle decodes a Bundle object. `entry` must be an array (or
 // absent); each entry is delimited and normalized on its own.
 func decodeBundle(body []byte) (*bundle, error) {
+	entries, link, err := bundleParts(body)
+	if err != nil {
+		return nil, err
+	}
+	b := &bundle{items: entryItems(entries), linksOK: true}
+	if !isAbsent(link) && json.Unmarshal(link, &b.links) != nil {
+		b.linksOK = false
+	}
+	return b, nil
+}
+
+// bundleParts delimits the entries of a Bundle, without normalizing them,
+// and its link.
+func bundleParts(body []byte) (entries []json.RawMessage, link json.RawMessage, err error) {
 	var doc struct {
 		Entry json.RawMessage `json:"entry"`
 		Link  json.RawMessage `json:"link"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, reason.New(reason.MalformedJSON, "the Bundle is not a JSON object")
+		return nil, nil, reason.New(reason.MalformedJSON, "the Bundle is not a JSON object")
 	}
-	var entries []json.RawMessage
 	if !isAbsent(doc.Entry) && json.Unmarshal(doc.Entry, &entries) != nil {
-		return nil, reason.New(reason.MalformedBundle, "Bundle.entry is not an array")
+		return nil, nil, reason.New(reason.MalformedBundle, "Bundle.entry is not an array")
 	}
-	b := &bundle{items: make([]Item, 0, len(entries)), linksOK: true}
+	return entries, doc.Link, nil
+}
+
+// entryItems normalizes each entry on its own.
+func entryItems(entries []json.RawMessage) []Item {
+	items := make([]Item, 0, len(entries))
 	for _, e := range entries {
-		b.items = append(b.items, entryItem(e))
+		items = append(items, entryItem(e))
 	}
-	if !isAbsent(doc.Link) && json.Unmarshal(doc.Link, &b.links) != nil {
-		b.linksOK = false
-	}
-	return b, nil
+	return items
 }
 
 // entryItem delimits entry.resource and normalizes it. The raw kept is the

@@ -14,7 +14,8 @@ import (
 // Exactly one of Event and Err is set.
 type Item struct {
 	// Raw is the exact bytes of the resource (a Bundle entry's resource, an
-	// NDJSON line without its line ending, or the whole single resource).
+	// NDJSON line without its line ending, or the whole single resource):
+	// the event's Raw when accepted, else possibly shared with the payload.
 	// Nil when the item could not be delimited (a malformed Bundle entry).
 	Raw []byte
 	// Event is the normalized event when the item was accepted.
@@ -31,7 +32,9 @@ type Item struct {
 // application/x-ndjson or application/ndjson carry one resource per line,
 // blank lines skipped. A leading UTF-8 byte order mark is ignored.
 // Whole-payload problems return a *reason.Error
-// (UNSUPPORTED_MEDIA_TYPE, MALFORMED_JSON, MALFORMED_BUNDLE); problems with
+// (UNSUPPORTED_MEDIA_TYPE, MALFORMED_JSON, MALFORMED_BUNDLE, and
+// TOO_MANY_ITEMS over MaxPushItems, counted before any is normalized);
+// problems with
 // one resource are reported in its Item and do not affect the others.
 func Parse(contentType string, body []byte) ([]Item, error) {
 	body = bytes.TrimPrefix(body, []byte("\uFEFF")) // a UTF-8 byte order mark
@@ -39,6 +42,9 @@ func Parse(contentType string, body []byte) ([]Item, error) {
 	case "application/fhir+json", "application/json":
 		return parseJSON(body)
 	case "application/fhir+ndjson", "application/x-ndjson", "application/ndjson":
+		if countLines(body) > MaxPushItems {
+			return nil, errTooManyItems
+		}
 		return parseNDJSON(body), nil
 	}
 	return nil, reason.New(reason.UnsupportedMediaType,
@@ -63,11 +69,28 @@ func parseJSON(body []byte) ([]Item, error) {
 	if probe.ResourceType != "Bundle" {
 		return []Item{normalizeItem(bytes.Clone(bytes.TrimSpace(body)))}, nil
 	}
-	b, err := decodeBundle(body)
+	entries, _, err := bundleParts(body)
 	if err != nil {
 		return nil, err
 	}
-	return b.items, nil
+	if len(entries) > MaxPushItems {
+		return nil, errTooManyItems
+	}
+	return entryItems(entries), nil
+}
+
+var errTooManyItems = reason.New(reason.TooManyItems,
+	"the push holds more than 10,000 items; send them in several pushes")
+
+// countLines counts the non-blank lines of an NDJSON body.
+func countLines(body []byte) int {
+	n := 0
+	for line := range bytes.SplitSeq(body, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // parseNDJSON normalizes each non-blank line on its own.
@@ -78,14 +101,15 @@ func parseNDJSON(body []byte) []Item {
 		if len(line) == 0 {
 			continue
 		}
-		items = append(items, normalizeItem(bytes.Clone(line)))
+		items = append(items, normalizeItem(line))
 	}
 	return items
 }
 
 // normalizeItem normalizes one delimited resource. An event the store
 // could not hold (ingest.Storable) is refused here, so that it fails alone
-// rather than the whole push or page.
+// rather than the whole push or page. An accepted item's Raw is its event's
+// own copy; a refused one's is raw itself.
 func normalizeItem(raw []byte) Item {
 	ev, err := Normalize(raw)
 	if err == nil {
@@ -94,5 +118,5 @@ func normalizeItem(raw []byte) Item {
 	if err != nil {
 		return Item{Raw: raw, Err: err}
 	}
-	return Item{Raw: raw, Event: ev}
+	return Item{Raw: ev.GetRaw(), Event: ev}
 }

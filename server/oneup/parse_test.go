@@ -112,6 +112,9 @@ func TestParseWholePayloadErrors(t *testing.T) {
 		{"entry not array", "application/fhir+json", `{"resourceType":"Bundle","entry":{"a":1}}`, reason.MalformedBundle},
 		{"xml", "application/fhir+xml", `<AuditEvent/>`, reason.UnsupportedMediaType},
 		{"no type", "", `{}`, reason.UnsupportedMediaType},
+		{"too many lines", "application/fhir+ndjson", strings.Repeat("x\n\n", MaxPushItems+1), reason.TooManyItems},
+		{"too many entries", "application/fhir+json",
+			`{"resourceType":"Bundle","entry":[` + strings.Repeat(`{},`, MaxPushItems) + `{}]}`, reason.TooManyItems},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +123,14 @@ func TestParseWholePayloadErrors(t *testing.T) {
 				t.Errorf("reason %q, want %q (items %v)", got, tt.reason, items)
 			}
 		})
+	}
+}
+
+// Exactly MaxPushItems items (blank lines not counted) are parsed.
+func TestParseAtTheItemLimit(t *testing.T) {
+	items, err := Parse("application/fhir+ndjson", []byte(strings.Repeat("x\n\n", MaxPushItems)))
+	if err != nil || len(items) != MaxPushItems {
+		t.Fatalf("%d items, %v", len(items), err)
 	}
 }
 

@@ -43,6 +43,9 @@ const (
 	// UnsupportedMediaType: a 1upHealth push whose content type is neither
 	// FHIR JSON nor NDJSON.
 	UnsupportedMediaType Reason = "UNSUPPORTED_MEDIA_TYPE"
+	// TooManyItems: a 1upHealth push holding more items (NDJSON lines,
+	// Bundle entries) than the limit of one push (10,000); split it.
+	TooManyItems Reason = "TOO_MANY_ITEMS"
 )
 
 // Vendor payloads that cannot be mapped (server/fasten, server/oneup). A
@@ -151,7 +154,7 @@ func All() []Reason {
 	return []Reason{
 		APIKeyInvalid, RoleRequired, MethodNotPermitted,
 		NoSecretConfigured, SignatureMissing, SignatureInvalid, TimestampInvalid, TimestampOutOfTolerance,
-		BodyTooLarge, BodyUnreadable, UnsupportedMediaType,
+		BodyTooLarge, BodyUnreadable, UnsupportedMediaType, TooManyItems,
 		MalformedJSON, MissingID, MissingType, DataNotObject, InvalidDate,
 		MalformedBundle, MalformedEntry, NotAnAuditEvent, MissingRecorded, InvalidRecorded,
 		TextNotStorable, IDNotUTF8,
