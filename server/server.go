@@ -183,6 +183,7 @@ func (s *Server) newHub(ctx context.Context) (*stream.Hub, error) {
 		Heartbeat:        s.cfg.HeartbeatInterval,
 		MaxSubscriptions: s.cfg.MaxSubscriptions,
 		PollInterval:     externalCommitPoll(s.storeKind),
+		Logger:           s.logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading the log head: %w", err)

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,7 @@ const (
 	DefaultMaxSubscriptions = 10000
 	DefaultRingSize         = 8192
 	DefaultBuffer           = 256
+	DefaultBufferBytes      = 256 << 10
 	DefaultSlowTimeout      = 30 * time.Second
 	DefaultReadBatch        = 500
 )
@@ -67,13 +69,21 @@ type Options struct {
 	RingSize int
 	// Buffer is each subscription's send buffer, in items.
 	Buffer int
-	// SlowTimeout is how long a subscription's buffer may stay full.
+	// BufferBytes caps the encoded bytes a subscription's buffer holds
+	// (one item bigger than that still goes through an empty buffer), so
+	// that a subscriber that does not read holds little memory whatever
+	// the size of the events.
+	BufferBytes int
+	// SlowTimeout is how long a subscription's buffer may stay full (of
+	// items or bytes) before it is ended as too slow.
 	SlowTimeout time.Duration
 	// PollInterval is how often the store's head is checked for commits
 	// this process did not make (other replicas); 0 disables.
 	PollInterval time.Duration
 	// ReadBatch is how many events one store read returns.
 	ReadBatch int
+	// Logger logs subscriptions ended as too slow (ids and counts only).
+	Logger *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -81,8 +91,12 @@ func (o *Options) defaults() {
 	setDefault(&o.MaxSubscriptions, DefaultMaxSubscriptions)
 	setDefault(&o.RingSize, DefaultRingSize)
 	setDefault(&o.Buffer, DefaultBuffer)
+	setDefault(&o.BufferBytes, DefaultBufferBytes)
 	setDefault(&o.SlowTimeout, DefaultSlowTimeout)
 	setDefault(&o.ReadBatch, DefaultReadBatch)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 }
 
 func setDefault[T comparable](v *T, def T) {

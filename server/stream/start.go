@@ -36,12 +36,12 @@ func (h *Hub) startPosition(ctx context.Context, req *conneventsv1.SubscribeEven
 	return b.Head, nil
 }
 
-// readStore reads matching events after `after`, up to head, and returns
-// the sequence it scanned to.
-func (h *Hub) readStore(ctx context.Context, f *conneventsv1.EventFilter, after, head int64, full bool) ([]*conneventsv1.ConnectionEvent, int64, error) {
+// readStore reads up to limit matching events after `after`, up to head,
+// and returns the sequence it scanned to.
+func (h *Hub) readStore(ctx context.Context, f *conneventsv1.EventFilter, after, head int64, full bool, limit int) ([]*conneventsv1.ConnectionEvent, int64, error) {
 	events, err := h.store.List(ctx, store.Query{
 		Filter: f, Order: store.Ascending, After: after, Before: head + 1,
-		Limit: h.opts.ReadBatch, WithRaw: full,
+		Limit: limit, WithRaw: full,
 	})
 	if err != nil {
 		return nil, after, readError(ctx, err)
@@ -55,7 +55,7 @@ func (h *Hub) readStore(ctx context.Context, f *conneventsv1.EventFilter, after,
 	if err := checkRetained(h.dbID, after, b.Oldest, max(b.Head, after)); err != nil {
 		return nil, after, err
 	}
-	if len(events) < h.opts.ReadBatch {
+	if len(events) < limit {
 		return events, head, nil
 	}
 	return events, events[len(events)-1].GetSequence(), nil

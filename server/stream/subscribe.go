@@ -2,9 +2,12 @@ package stream
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"sync/atomic"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
@@ -33,36 +36,59 @@ func (h *Hub) Subscribe(req *conneventsv1.SubscribeEventsRequest, ss conneventsv
 		return err
 	}
 	sub := &subscription{
+		id:     rand.Text(),
 		hub:    h,
 		filter: req.GetFilter(),
 		full:   req.GetView() == conneventsv1.EventView_EVENT_VIEW_FULL,
 		cursor: start,
 		dbID:   h.store.DatabaseID(),
 	}
-	return sub.serve(ctx, ss)
+	err = sub.serve(ctx, ss)
+	if errors.Is(err, errTooSlow) {
+		h.opts.Logger.Warn("subscription ended: the subscriber is too slow", "subscription", sub.id,
+			"delivered", sub.delivered.Load(), "queued_items", len(sub.out), "queued_bytes", sub.queued.Load())
+	}
+	return err
 }
 
 // subscription is one stream's reading state.
 type subscription struct {
+	id     string // in logs only: a random name for this stream
 	hub    *Hub
 	filter *conneventsv1.EventFilter
 	full   bool
 	cursor int64 // every matching event up to here has been queued
 	dbID   string
 
-	out     chan any // *conneventsv1.SubscribeEventsResponse or encoded
-	sendErr chan error
+	// out is the send buffer: at most Options.Buffer frames, of at most
+	// Options.BufferBytes (queued) together. The sender signals drained
+	// each time it has sent one.
+	out       chan frame
+	queued    atomic.Int64
+	drained   chan struct{}
+	delivered atomic.Int64 // events sent
+	lastSize  int64        // of the last event frame: what room expects
+	sendErr   chan error
+}
+
+// frame is one stream item in the send buffer: an event encoded once, or a
+// checkpoint.
+type frame struct {
+	msg   any // encoded, or *conneventsv1.SubscribeEventsResponse
+	size  int64
+	event bool
 }
 
 // serve runs the sender goroutine and the read loop. The sender drains the
 // bounded buffer into the stream; the read loop fills it.
 func (s *subscription) serve(ctx context.Context, ss conneventsv1.ConnectionEventService_SubscribeEventsServer) error {
-	s.out = make(chan any, s.hub.opts.Buffer)
+	s.out = make(chan frame, s.hub.opts.Buffer)
+	s.drained = make(chan struct{}, 1)
 	s.sendErr = make(chan error, 1)
 	senderDone := make(chan struct{})
 	go func() {
 		defer close(senderDone)
-		s.sendErr <- send(ss, s.out)
+		s.sendErr <- s.send(ss)
 	}()
 	err := s.readLoop(ctx)
 	close(s.out)
@@ -75,10 +101,20 @@ func (s *subscription) serve(ctx context.Context, ss conneventsv1.ConnectionEven
 	return err
 }
 
-func send(ss conneventsv1.ConnectionEventService_SubscribeEventsServer, out <-chan any) error {
-	for item := range out {
-		if err := ss.SendMsg(item); err != nil {
+// send sends the buffered frames in order; a frame's bytes count as
+// queued until it is sent.
+func (s *subscription) send(ss conneventsv1.ConnectionEventService_SubscribeEventsServer) error {
+	for f := range s.out {
+		if err := ss.SendMsg(f.msg); err != nil {
 			return err
+		}
+		s.queued.Add(-f.size)
+		if f.event {
+			s.delivered.Add(1)
+		}
+		select {
+		case s.drained <- struct{}{}:
+		default:
 		}
 	}
 	return nil
@@ -165,7 +201,7 @@ func (s *subscription) read(ctx context.Context, head int64) ([]candidate, int64
 		}
 		return found, found[len(found)-1].event.GetSequence(), nil
 	}
-	events, scanned, err := s.hub.readStore(ctx, s.filter, s.cursor, head, s.full)
+	events, scanned, err := s.hub.readStore(ctx, s.filter, s.cursor, head, s.full, s.room())
 	found := make([]candidate, len(events))
 	for i, ev := range events {
 		found[i] = candidate{event: ev}
@@ -178,44 +214,69 @@ func (s *subscription) fromRing() ([]ringEntry, bool) {
 	if s.full {
 		return nil, false
 	}
-	return s.hub.fromRing(s.cursor, s.hub.opts.ReadBatch)
+	return s.hub.fromRing(s.cursor, s.room())
 }
 
-// item is what the sender sends for a candidate.
-func (s *subscription) item(c candidate) (any, error) {
+// room is how many events to read next: about what the send buffer can
+// still take (judged by the last event's size), at least one and at most
+// ReadBatch. A subscriber that does not read so holds one event besides
+// its buffer, not a whole read batch.
+func (s *subscription) room() int {
+	if s.lastSize == 0 {
+		return 1 // the first read: the size of events is not known yet
+	}
+	n := min(cap(s.out)-len(s.out), int((int64(s.hub.opts.BufferBytes)-s.queued.Load())/s.lastSize))
+	return max(1, min(n, s.hub.opts.ReadBatch))
+}
+
+// item is the frame the sender sends for a candidate: encoded here, so
+// that the buffer holds bytes it can count (a ring entry's are shared by
+// every subscriber).
+func (s *subscription) item(c candidate) (frame, error) {
+	var b encoded
+	var err error
 	if c.entry != nil {
-		return c.entry.wire()
+		b, err = c.entry.wire()
+	} else {
+		b, err = proto.Marshal(eventItem(s.dbID, c.event))
 	}
-	return eventItem(s.dbID, c.event), nil
+	s.lastSize = int64(len(b))
+	return frame{msg: b, size: s.lastSize, event: true}, err
 }
 
-// enqueue puts an item in the send buffer, waiting at most SlowTimeout for
-// room.
-func (s *subscription) enqueue(ctx context.Context, item any) error {
-	select {
-	case s.out <- item:
-		return nil
-	default:
-	}
-	timer := time.NewTimer(s.hub.opts.SlowTimeout)
-	defer timer.Stop()
-	select {
-	case s.out <- item:
-		return nil
-	case <-timer.C:
-		return errTooSlow
-	case <-ctx.Done():
-		return ctx.Err()
-	case err := <-s.sendErr:
-		return err
+// enqueue puts a frame in the send buffer, waiting at most SlowTimeout for
+// room (an item, and its bytes under the cap unless the buffer is empty).
+func (s *subscription) enqueue(ctx context.Context, f frame) error {
+	var timeout <-chan time.Time
+	for {
+		if q := s.queued.Load(); len(s.out) < cap(s.out) && (q == 0 || q+f.size <= int64(s.hub.opts.BufferBytes)) {
+			s.queued.Add(f.size)
+			s.out <- f // only this goroutine sends: there is room
+			return nil
+		}
+		if timeout == nil {
+			timer := time.NewTimer(s.hub.opts.SlowTimeout)
+			defer timer.Stop()
+			timeout = timer.C
+		}
+		select {
+		case <-s.drained:
+		case <-timeout:
+			return errTooSlow
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-s.sendErr:
+			return err
+		}
 	}
 }
 
-func (s *subscription) checkpoint() *conneventsv1.SubscribeEventsResponse {
-	return &conneventsv1.SubscribeEventsResponse{
+func (s *subscription) checkpoint() frame {
+	msg := &conneventsv1.SubscribeEventsResponse{
 		Cursor: EncodeCursor(s.dbID, s.cursor),
 		Item:   &conneventsv1.SubscribeEventsResponse_Checkpoint{Checkpoint: &conneventsv1.Checkpoint{Time: timestamppb.Now()}},
 	}
+	return frame{msg: msg, size: int64(proto.Size(msg))}
 }
 
 func eventItem(dbID string, ev *conneventsv1.ConnectionEvent) *conneventsv1.SubscribeEventsResponse {
