@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -25,9 +26,9 @@ func (s *Server) stopBackground() {
 	s.bgDone.Wait()
 }
 
-// watchHealth pings the store every healthInterval and sets both health
+// watchHealth checks the store every healthInterval and sets both health
 // answers from it: gRPC health and /healthz say SERVING only while the store
-// answers. Health checks themselves never touch the store.
+// answers and takes writes. Health checks themselves never touch the store.
 func (s *Server) watchHealth(ctx context.Context) {
 	t := time.NewTicker(healthInterval)
 	defer t.Stop()
@@ -46,7 +47,7 @@ const healthInterval = 2 * time.Second
 func (s *Server) checkHealth(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, healthInterval)
 	defer cancel()
-	err := s.store.Ping(ctx)
+	err := s.storeHealth(ctx)
 	if ctx.Err() != nil && err != nil {
 		return // shutting down
 	}
@@ -58,6 +59,27 @@ func (s *Server) checkHealth(ctx context.Context) {
 	}
 	s.health.SetServingStatus("", st) // ignored once shutdown began
 }
+
+// storeHealth pings the store and, while commits are failing (a full disk
+// answers pings), tries a write of its own: the store is healthy again once
+// that succeeds.
+func (s *Server) storeHealth(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return err
+	}
+	if !s.ingester.WritesFailing() {
+		return nil
+	}
+	if err := s.store.PutCheckpoint(ctx, healthProbeKey, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("write probe: %w", err)
+	}
+	s.ingester.WritesRecovered()
+	return nil
+}
+
+// healthProbeKey is the checkpoint the health loop writes while commits
+// fail.
+const healthProbeKey = "health.write-probe"
 
 // pruner deletes events older than --retention, hourly (or more often for
 // short retentions).

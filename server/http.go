@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connevents/connevents/server/gateway"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // buildHTTP builds the HTTP server: the gateway (REST, webhooks, health)
@@ -37,8 +38,8 @@ func (s *Server) ready(context.Context) error {
 }
 
 var (
-	errDraining  = errors.New("shutting down")
-	errStoreDown = errors.New("the store does not answer")
+	errDraining  = reason.New(reason.ShuttingDown, "the server is shutting down")
+	errStoreDown = reason.New(reason.StorageUnavailable, "the store does not answer or does not take writes")
 )
 
 func ignoreClosed(err error) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/connevents/connevents/server/auth"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/oneup"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // Body limits of the vendor-native routes.
@@ -70,7 +71,7 @@ func jsonMarshaler() *runtime.JSONPb {
 func healthz(ready func(context.Context) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := ready(r.Context()); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "NOT_SERVING"})
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "NOT_SERVING", "reason": string(reason.Of(err))})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "SERVING"})

@@ -75,6 +75,7 @@ func (in *Ingester) commit(batch []*request) {
 		}
 		return
 	}
+	in.writesFailing.Store(err != nil && !errors.Is(err, store.ErrInvalidEvent))
 	if err != nil {
 		in.logger.Error("commit failed", "events", len(events), "requests", len(batch), "err", err)
 		for _, r := range batch {

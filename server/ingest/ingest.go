@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,6 +41,10 @@ type Ingester struct {
 	queue chan *request
 	stop  chan struct{}
 	done  chan struct{}
+
+	// writesFailing is set when a commit fails with a store error, and
+	// cleared by the next one that succeeds (see WritesFailing).
+	writesFailing atomic.Bool
 
 	// mu orders enqueueing before Close: once closed is set, nothing more
 	// is queued, so the committer's final drain answers every request.
@@ -158,6 +163,15 @@ func (in *Ingester) stamp(events []*conneventsv1.ConnectionEvent) error {
 	}
 	return nil
 }
+
+// WritesFailing reports whether the last commit failed with a store error
+// (a full disk, say): health checks report it, since a store that answers
+// pings may still take no writes. WritesRecovered clears it, for a health
+// check whose own write succeeded.
+func (in *Ingester) WritesFailing() bool { return in.writesFailing.Load() }
+
+// WritesRecovered clears WritesFailing.
+func (in *Ingester) WritesRecovered() { in.writesFailing.Store(false) }
 
 // Close stops accepting events, commits what is queued, and returns when the
 // committer has stopped.

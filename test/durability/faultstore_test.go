@@ -47,6 +47,17 @@ func (f *faultyStore) Append(ctx context.Context, events []*conneventsv1.Connect
 	return f.Store.Append(ctx, events)
 }
 
+// PutCheckpoint fails like Append on a full disk: every write does.
+func (f *faultyStore) PutCheckpoint(ctx context.Context, key, value string) error {
+	f.mu.Lock()
+	fail := f.fail
+	f.mu.Unlock()
+	if fail {
+		return fmt.Errorf("sqlite: put checkpoint: %w", syscall.ENOSPC)
+	}
+	return f.Store.PutCheckpoint(ctx, key, value)
+}
+
 // faultRig is a real server (test/testserver) on a faulty store.
 type faultRig struct {
 	store   *faultyStore
