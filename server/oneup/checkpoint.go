@@ -64,7 +64,7 @@ func (p *Poller) loadCheckpoint(ctx context.Context) (checkpoint, error) {
 		return checkpoint{at: p.since}, nil
 	}
 	if err != nil {
-		return checkpoint{}, fmt.Errorf("oneup: reading the checkpoint: %w", err)
+		return checkpoint{}, &StorageError{Op: "reading the checkpoint", Err: err}
 	}
 	t, old, err := decodeCheckpoint(v)
 	if err != nil {
@@ -77,7 +77,7 @@ func (p *Poller) loadCheckpoint(ctx context.Context) (checkpoint, error) {
 // storeCheckpoint durably records t as the checkpoint.
 func (p *Poller) storeCheckpoint(ctx context.Context, t time.Time) error {
 	if err := p.cps.PutCheckpoint(ctx, p.cfg.CheckpointKey, encodeCheckpoint(t)); err != nil {
-		return fmt.Errorf("oneup: storing the checkpoint: %w", err)
+		return &StorageError{Op: "storing the checkpoint", Err: err}
 	}
 	p.status.setCheckpoint(t.Add(-p.cfg.Overlap))
 	return nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/connevents/connevents/server/reason"
 )
 
 // ConfigError means 1upHealth refused the client credentials (HTTP 401 or
@@ -46,6 +48,27 @@ type RetryAfterError struct {
 
 func (e *RetryAfterError) Error() string {
 	return fmt.Sprintf("1upHealth answered HTTP %d with Retry-After %s, longer than the %s limit", e.StatusCode, e.After, e.Limit)
+}
+
+// StorageError is the store (or the ingest path) failing while the poller
+// reads or writes its checkpoint or ingests a page. Its Error, for logs,
+// holds the store's own text; the source's status shows only Status.
+type StorageError struct {
+	// Op is what the poller was doing, such as "ingesting page 3".
+	Op  string
+	Err error
+}
+
+func (e *StorageError) Error() string { return "oneup: " + e.Op + ": " + e.Err.Error() }
+func (e *StorageError) Unwrap() error { return e.Err }
+
+// Status is what the source's status says: what failed and a reason.
+func (e *StorageError) Status() string {
+	r := reason.Of(e.Err)
+	if r == "" {
+		r = reason.StorageUnavailable
+	}
+	return "oneup: " + e.Op + ": " + string(r) + " (the server log has the details)"
 }
 
 // ErrMalformedPage is wrapped by errors about a search page that is not a

@@ -39,7 +39,8 @@ func (r reporter) setCheckpoint(lower time.Time) {
 }
 
 // pollDone reports the end of a poll: OK, or ERROR / CONFIG_ERROR with the
-// error's text (which never holds secrets or personal data).
+// error's text (which never holds secrets or personal data), or for a store
+// failure only what failed and its reason.
 func (r reporter) pollDone(at time.Time, err error) {
 	switch {
 	case r.rec == nil:
@@ -48,7 +49,11 @@ func (r reporter) pollDone(at time.Time, err error) {
 	case errors.As(err, new(*ConfigError)):
 		r.rec.Failed(self, at, conneventsv1.SourceState_SOURCE_STATE_CONFIG_ERROR, err.Error())
 	default:
-		r.rec.Failed(self, at, conneventsv1.SourceState_SOURCE_STATE_ERROR, err.Error())
+		msg := err.Error()
+		if se := (*StorageError)(nil); errors.As(err, &se) {
+			msg = se.Status()
+		}
+		r.rec.Failed(self, at, conneventsv1.SourceState_SOURCE_STATE_ERROR, msg)
 	}
 }
 

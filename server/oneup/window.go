@@ -81,7 +81,7 @@ func (p *Poller) ingestPage(ctx context.Context, page *Page, res *PollResult) (t
 	}
 	appended, err := p.sink.Ingest(ctx, events)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("oneup: ingesting page %d: %w", res.Pages, err)
+		return time.Time{}, &StorageError{Op: fmt.Sprintf("ingesting page %d", res.Pages), Err: err}
 	}
 	var stored, dups int
 	for i, a := range appended {
