@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -119,11 +120,26 @@ func classify(err error) (*status.Status, bool) {
 	}
 	if st, ok := status.FromError(err); ok {
 		if st.Code() == codes.InvalidArgument && infoOf(st) == nil {
-			return withReason(reason.New(reason.InvalidRequest, st.Message())), false
+			return withReason(reason.New(reason.InvalidRequest, requestMessage(st.Message()))), false
 		}
 		return st, false
 	}
 	return withReason(errStorage), true
+}
+
+// gatewayField finds the field grpc-gateway names when it cannot parse a
+// query parameter ("parsing field \"page_size\": strconv.ParseInt: …").
+var gatewayField = regexp.MustCompile(`^parsing (?:field|list) "([a-z0-9_.]+)"`)
+
+// requestMessage is the message for a request grpc-gateway could not parse:
+// the field it names, never the rest of its text, which names Go's parsers
+// (strconv, time layouts) and repeats the value sent (possibly a patient
+// id).
+func requestMessage(gateway string) string {
+	if m := gatewayField.FindStringSubmatch(gateway); m != nil {
+		return "the value of " + m[1] + " is not valid for its type"
+	}
+	return "the request could not be parsed"
 }
 
 // toStatus is Status for the service's answers; it logs unexpected errors
