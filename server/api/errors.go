@@ -129,7 +129,7 @@ func classify(err error) (*status.Status, bool) {
 
 // gatewayField finds the field grpc-gateway names when it cannot parse a
 // query parameter ("parsing field \"page_size\": strconv.ParseInt: …").
-var gatewayField = regexp.MustCompile(`^parsing (?:field|list) "([a-z0-9_.]+)"`)
+var gatewayField = regexp.MustCompile(`^(?:parsing (?:field|list) "|type mismatch, parameter: )([a-zA-Z0-9_.]+)`)
 
 // requestMessage is the message for a request grpc-gateway could not parse:
 // the field it names, never the rest of its text, which names Go's parsers

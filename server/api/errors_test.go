@@ -63,7 +63,7 @@ func TestStatus(t *testing.T) {
 		{"not found", fmt.Errorf("get: %w", store.ErrNotFound), codes.NotFound, reason.NotFound, "no such event", 404},
 		{"canceled", context.Canceled, codes.Canceled, "", "request canceled", 499},
 		{"deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), codes.DeadlineExceeded, "", "deadline exceeded", 504},
-		{"gateway parse error", gatewayParse, codes.InvalidArgument, reason.InvalidRequest, "type mismatch, parameter: filter.types", 400},
+		{"gateway parse error", gatewayParse, codes.InvalidArgument, reason.InvalidRequest, "the value of filter.types is not valid for its type", 400},
 		{"other status", status.Error(codes.NotFound, "Not Found"), codes.NotFound, "", "Not Found", 404},
 		{"storage", errors.New("disk I/O error at /var/lib/secret.db"), codes.Unavailable, reason.StorageUnavailable, "storage is unavailable; retry later", 503},
 		{"expired cursor", expired, codes.FailedPrecondition, reason.CursorExpired, "gone", 400},
