@@ -5,12 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/test/bufconn"
 
@@ -32,15 +34,48 @@ func newHealth() *health.Server {
 	return h
 }
 
+// The public gRPC server's connection policy (see publicTransport).
+const (
+	DefaultGRPCMaxConnectionIdle = 5 * time.Minute
+	// grpcPingInterval: a connection silent this long is pinged, and
+	// closed when the ping is not answered within grpcPingTimeout.
+	grpcPingInterval = time.Minute
+	grpcPingTimeout  = 20 * time.Second
+	// grpcMinClientPing: clients pinging more often are disconnected.
+	grpcMinClientPing = 10 * time.Second
+)
+
+// publicTransport is the public gRPC server's connection policy: a
+// connection without a call for the idle time is closed, a silent one is
+// pinged and closed when the peer is gone, and clients may ping (even
+// between calls) at most every grpcMinClientPing. Subscriptions are calls,
+// so they keep their connection however quiet (their heartbeats answer the
+// pings).
+func (s *Server) publicTransport() []grpc.ServerOption {
+	idle := s.grpcMaxIdle
+	if idle == 0 {
+		idle = DefaultGRPCMaxConnectionIdle
+	}
+	return []grpc.ServerOption{
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			MaxConnectionIdle: idle, Time: grpcPingInterval, Timeout: grpcPingTimeout,
+		}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+			MinTime: grpcMinClientPing, PermitWithoutStream: true,
+		}),
+	}
+}
+
 // newGRPCServer returns a gRPC server with auth and every service: the
 // API, health and reflection.
-func (s *Server) newGRPCServer(tlsConf *tls.Config) *grpc.Server {
+func (s *Server) newGRPCServer(tlsConf *tls.Config, extra ...grpc.ServerOption) *grpc.Server {
 	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(api.UnaryAuth(s.keys)),
 		grpc.ChainStreamInterceptor(api.StreamAuth(s.keys)),
 		grpc.MaxRecvMsgSize(maxMessage),
 		stream.ServerOption(),
 	}
+	opts = append(opts, extra...)
 	if tlsConf != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConf)))
 	}

@@ -12,7 +12,7 @@ import (
 
 // buildHTTP builds the HTTP server: the gateway (REST, webhooks, health)
 // over the in-memory connection to the gRPC server.
-func (s *Server) buildHTTP(ctx context.Context) error {
+func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 	if err := s.dialInMemory(); err != nil {
 		return err
 	}
@@ -20,9 +20,21 @@ func (s *Server) buildHTTP(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if tls {
+		handler = strictTransport(handler)
+	}
 	// No WriteTimeout: subscriptions stream for as long as the client stays.
 	s.http = &http.Server{Handler: withConsole(handler), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	return nil
+}
+
+// strictTransport tells browsers to reach this host over HTTPS only, for a
+// year (not its subdomains: they may be someone else's).
+func strictTransport(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ready reports whether the service can take requests, as last checked by

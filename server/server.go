@@ -35,9 +35,10 @@ import (
 // Server is a built, listening connevents. It is the one owner of every
 // part: New sets each field once, Serve and shutdown only use them.
 type Server struct {
-	cfg       Config
-	logger    *slog.Logger
-	wrapStore func(store.Store) store.Store // see WithStoreWrapper
+	cfg         Config
+	logger      *slog.Logger
+	wrapStore   func(store.Store) store.Store // see WithStoreWrapper
+	grpcMaxIdle time.Duration                 // see WithGRPCMaxConnectionIdle
 
 	// The service's components.
 	store     store.Store
@@ -134,11 +135,11 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	s.health = newHealth()
-	s.grpc = s.newGRPCServer(tlsConf)
+	s.grpc = s.newGRPCServer(tlsConf, s.publicTransport()...)
 	// The gateway's own server: same services and interceptors, on an
 	// in-memory listener, without TLS (nothing leaves the process).
 	s.inner = s.newGRPCServer(nil)
-	return s.buildHTTP(ctx)
+	return s.buildHTTP(ctx, tlsConf != nil)
 }
 
 // Option changes how New builds a server. `connevents serve` uses none.
@@ -149,6 +150,12 @@ type Option func(*Server)
 // Tests use it to inject storage faults into an otherwise real server.
 func WithStoreWrapper(wrap func(store.Store) store.Store) Option {
 	return func(s *Server) { s.wrapStore = wrap }
+}
+
+// WithGRPCMaxConnectionIdle changes how long the public gRPC server keeps
+// a connection that carries no call (default DefaultGRPCMaxConnectionIdle).
+func WithGRPCMaxConnectionIdle(d time.Duration) Option {
+	return func(s *Server) { s.grpcMaxIdle = d }
 }
 
 // GRPCAddr is the address the gRPC listener is bound to.

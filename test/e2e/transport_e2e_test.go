@@ -1,0 +1,65 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/connevents/connevents/server"
+	"github.com/connevents/connevents/test/testserver"
+)
+
+// TestHSTSUnderTLS: every HTTPS answer tells browsers to keep to HTTPS;
+// plain HTTP (no TLS configured) sends no such header.
+func TestHSTSUnderTLS(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	s := testserver.Start(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for _, path := range []string{"/healthz", "/v1/events", "/v1/events/nope"} {
+		resp, err := client.Get("https://" + s.HTTPAddr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("%s: Strict-Transport-Security %q", path, got)
+		}
+	}
+	plain := testserver.Start(t, nil)
+	resp, err := http.Get(plain.BaseURL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("plain HTTP sends Strict-Transport-Security %q", got)
+	}
+}
+
+// TestIdleGRPCConnectionClosed: the public gRPC server closes a connection
+// that has carried no call for its maximum idle time.
+func TestIdleGRPCConnectionClosed(t *testing.T) {
+	s := testserver.Start(t, nil, server.WithGRPCMaxConnectionIdle(300*time.Millisecond))
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := healthpb.NewHealthClient(conn).Check(t.Context(), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for conn.GetState() == connectivity.Ready {
+		if !conn.WaitForStateChange(ctx, connectivity.Ready) {
+			t.Fatal("the idle connection is still open after 10 s")
+		}
+	}
+}
