@@ -8,6 +8,12 @@
 // committed in between: a backend must not make sequence N+1 visible before
 // N. Backends live in sub-packages (sqlite, postgres) and all pass the
 // conformance suite in storetest.
+//
+// Beside the log the store keeps the connection journeys (package journey)
+// in step with it: every Append updates, in its own transaction, the
+// journeys its new events belong to, and records each change in a journey
+// change log with its own commit-ordered sequence, so that journeys can be
+// listed, counted into a funnel and followed like events.
 package store
 
 import (
@@ -21,7 +27,8 @@ import (
 // Errors returned by every backend. Transports map them to status codes in
 // one place (server/api).
 var (
-	// ErrNotFound: no event with that id, or no checkpoint with that key.
+	// ErrNotFound: no event with that id, no journey with that id, or no
+	// checkpoint with that key.
 	ErrNotFound = errors.New("store: not found")
 	// ErrInvalidEvent: an appended event lacks a field the store needs
 	// (id, source, source_event_id). A programming error, not bad input.
@@ -90,6 +97,11 @@ type Store interface {
 	// Append stores a batch of events in one transaction and returns one
 	// Appended per input event, in input order.
 	//
+	// In the same transaction it sets each new event's ConnectionId (the
+	// journey it belongs to; the input value is ignored), folds the new
+	// events into their journeys and records one journey change per
+	// journey changed, unless journey upkeep is off (an option of the backend, for benchmarks).
+	//
 	// Each event must have ID, Source and SourceEventId set (otherwise
 	// ErrInvalidEvent and nothing is stored); Sequence is assigned by the
 	// store and the input value ignored. Append is idempotent on (Source,
@@ -136,6 +148,11 @@ type Store interface {
 	// any t. Prune returns how many events it deleted. Sequences are never
 	// reused and the head never goes down; Bounds.Oldest moves up. A pruned
 	// event's (source, source_event_id) may be stored again later.
+	//
+	// Journeys stay consistent: in the transaction that deletes events, a
+	// journey left without events is deleted and one with events left is
+	// folded again from them (recorded as a change without an event). Journey
+	// changes recorded before t are pruned likewise, oldest first.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 
 	// DatabaseID returns a random id created with the database. Cursors
@@ -149,9 +166,129 @@ type Store interface {
 	// PutCheckpoint durably stores value under key, replacing any value.
 	PutCheckpoint(ctx context.Context, key, value string) error
 
+	// GetJourney returns the journey with the id (ConnectionJourney.id) and
+	// up to maxEvents of its events (none when maxEvents <= 0), in the order
+	// its state is folded in: occurred_at (received_at for an event without
+	// one), then sequence. The events are those the returned state was
+	// folded from (never a later one), without raw. ErrNotFound when there
+	// is no such journey.
+	GetJourney(ctx context.Context, id string, maxEvents int) (*conneventsv1.ConnectionJourney, []*conneventsv1.ConnectionEvent, error)
+
+	// ListJourneys returns up to q.Limit journeys that match q, ordered by
+	// (last_event_at, id) in q.Order (Descending: latest activity first).
+	// Paging is by keyset: pass the JourneyKeyOf the last journey seen as
+	// q.After.
+	ListJourneys(ctx context.Context, q JourneyQuery) ([]*conneventsv1.ConnectionJourney, error)
+
+	// Funnel counts the connection funnel of q's window, exactly, one
+	// Funnel per group, by descending number of connections then group (see
+	// conneventsv1.Funnel and journey.ComputeFunnel, which it agrees with).
+	Funnel(ctx context.Context, q FunnelQuery) ([]*conneventsv1.Funnel, error)
+
+	// ListJourneyChanges returns up to q.Limit journey changes with
+	// sequence in (q.After, q.Before), ascending, whose journey matches
+	// q.Filter. Reading from After is how journey subscriptions replay.
+	ListJourneyChanges(ctx context.Context, q ChangeQuery) ([]JourneyChange, error)
+
+	// JourneyChangeBounds returns the oldest retained and the highest
+	// committed change sequence, with the meaning of Bounds for events.
+	JourneyChangeBounds(ctx context.Context) (Bounds, error)
+
+	// MarkStalled makes every IN_PROGRESS journey whose stall time is at or
+	// before now STALLED, recording one change each, and returns how many
+	// it changed. Safe to run from several processes at once: each journey
+	// is changed once.
+	MarkStalled(ctx context.Context, now time.Time) (int64, error)
+
+	// RebuildJourneys recomputes every journey from the log (after a change
+	// of the fold, or on a database written before journeys existed),
+	// batch journeys per transaction so that appends wait for at most one
+	// batch, and returns how many journeys it changed (created, rewritten
+	// or deleted). On a consistent store it returns 0. batch <= 0 means a
+	// default size.
+	RebuildJourneys(ctx context.Context, batch int) (int64, error)
+
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 
 	// Close releases the store. Further calls return ErrClosed.
 	Close() error
+}
+
+// JourneyKey is a journey's place in ListJourneys order.
+type JourneyKey struct {
+	// LastEventAt is the journey's last_event_at.
+	LastEventAt time.Time
+	// ID is the journey's id; it breaks ties.
+	ID string
+}
+
+// JourneyKeyOf returns j's place in ListJourneys order.
+func JourneyKeyOf(j *conneventsv1.ConnectionJourney) JourneyKey {
+	return JourneyKey{LastEventAt: j.GetLastEventAt().AsTime(), ID: j.GetId()}
+}
+
+// JourneyQuery selects journeys for ListJourneys.
+type JourneyQuery struct {
+	// Filter selects journeys; nil matches everything. Semantics are those
+	// of conneventsv1.ConnectionFilter; StalledFor is measured at Now.
+	Filter *conneventsv1.ConnectionFilter
+	// Order of the result by (last_event_at, id); Descending (the zero
+	// value) lists the latest activity first.
+	Order Order
+	// After, when set, keeps only journeys strictly after it in Order.
+	After *JourneyKey
+	// Limit is the most journeys returned; it must be > 0.
+	Limit int
+	// Now is the time StalledFor is measured at; the zero time means now.
+	Now time.Time
+}
+
+// FunnelQuery selects the window and breakdown of a funnel.
+type FunnelQuery struct {
+	// Start (inclusive) and End (exclusive) of the window: the cohort is
+	// the journeys whose first event occurred in it, and the patients are
+	// those of the discovery events that occurred in it.
+	Start, End time.Time
+	// GroupBy breaks the funnel down (one group if unspecified).
+	GroupBy conneventsv1.FunnelGroupBy
+	// Sources keeps only these sources (all if empty).
+	Sources []conneventsv1.Source
+	// APIMode keeps only this environment (all if unspecified).
+	APIMode conneventsv1.ApiMode
+}
+
+// ChangeQuery selects journey changes for ListJourneyChanges.
+type ChangeQuery struct {
+	// After keeps only changes with sequence > After (0: no lower bound).
+	After int64
+	// Before keeps only changes with sequence < Before (0: no upper bound).
+	Before int64
+	// Limit is the most changes returned; it must be > 0.
+	Limit int
+	// Filter selects changes by their journey's current state; nil matches
+	// everything, including changes of journeys since deleted.
+	Filter *conneventsv1.ConnectionFilter
+	// Now is the time Filter's StalledFor is measured at; zero means now.
+	Now time.Time
+}
+
+// JourneyChange is one entry of the journey change log.
+type JourneyChange struct {
+	// Sequence is the change's place in the change log: strictly
+	// increasing in commit order, never reused.
+	Sequence int64
+	// JourneyID is the journey that changed.
+	JourneyID string
+	// EventSequence is the sequence of the event whose append caused the
+	// change (the highest, when one append brought several), or 0 when no
+	// event did (the journey became STALLED, or was folded again after a
+	// prune or by a rebuild).
+	EventSequence int64
+	// Time is when the change was committed.
+	Time time.Time
+	// Journey is the journey's current state (not a snapshot as of the
+	// change: a journey changed again later is returned as it is now),
+	// or nil when the journey has since been deleted.
+	Journey *conneventsv1.ConnectionJourney
 }

@@ -20,8 +20,9 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open connects to the database at url (a postgres:// URL; a search_path
-// parameter selects the schema) and brings its schema up to date.
-func Open(ctx context.Context, url string) (*Store, error) {
+// parameter selects the schema) and brings its schema up to date, with the
+// store options opts.
+func Open(ctx context.Context, url string, opts ...sqlstore.Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// The parse error would quote the URL, and with it maybe a password.
@@ -33,7 +34,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	db := sqlstore.PGX(pool)
 	s, err := sqlstore.Open(ctx, sqlstore.Config{
-		Dialect: sqlstore.PostgreSQL, Write: db, Read: db,
+		Dialect: sqlstore.PostgreSQL, Write: db, Read: db, Options: sqlstore.NewOptions(opts...),
 	})
 	if err != nil {
 		return nil, err

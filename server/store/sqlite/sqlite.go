@@ -29,9 +29,10 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating it if needed) the database file at path and brings
-// its schema up to date. path is a file name, not a URI; ":memory:" is not
-// supported since the reader and writer connections must share the file.
-func Open(ctx context.Context, path string) (*Store, error) {
+// its schema up to date, with the store options opts. path is a file name,
+// not a URI; ":memory:" is not supported since the reader and writer
+// connections must share the file.
+func Open(ctx context.Context, path string, opts ...sqlstore.Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsAny(path, "?#") {
 		return nil, errors.New("sqlite: path must be a plain file name")
 	}
@@ -46,6 +47,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s, err := sqlstore.Open(ctx, sqlstore.Config{
 		Dialect: sqlstore.SQLite, Write: sqlstore.SQL(write), Read: sqlstore.SQL(read),
+		Options: sqlstore.NewOptions(opts...),
 	})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/connevents/connevents/server/store"
 )
@@ -17,6 +18,9 @@ type Config struct {
 	Write DB
 	// Read runs reads outside transactions; it may be Write.
 	Read DB
+	// Options are the store's settings, from NewOptions. (Zero thresholds
+	// disable stalling.)
+	Options Options
 }
 
 // Store is a store.Store on a SQL database.
@@ -28,6 +32,7 @@ type Store struct {
 	// wait for the write lock (which would starve readers).
 	appending chan struct{}
 	dbID      string
+	opts      Options
 	closed    atomic.Bool
 }
 
@@ -36,7 +41,10 @@ var _ store.Store = (*Store)(nil)
 // Open brings the database's schema up to date and returns the Store on it.
 // On error it closes the databases.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	s := &Store{d: cfg.Dialect, write: cfg.Write, read: cfg.Read, appending: make(chan struct{}, 1)}
+	s := &Store{d: cfg.Dialect, write: cfg.Write, read: cfg.Read, opts: cfg.Options, appending: make(chan struct{}, 1)}
+	if s.opts.Now == nil {
+		s.opts.Now = time.Now
+	}
 	if err := s.open(ctx); err != nil {
 		_ = s.closeDBs()
 		return nil, err
