@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/journey"
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/internal/eventsql"
 )
@@ -14,20 +15,23 @@ import (
 var (
 	insertEvents = insertInto("events", "sequence", "id", "source", "source_event_id", "type", "stage",
 		"outcome", "api_mode", "occurred_at", "received_at", "external_id", "oneup_user_id",
-		"fhir_patient_reference", "org_connection_id", "body")
+		"fhir_patient_reference", "org_connection_id", "connection_id", "body")
 	insertRaw = insertInto("event_raw", "sequence", "raw")
 	// lookupKeys finds stored events by key: one probe of the unique index
 	// per key.
 	lookupKeys = withRows("k", []string{"source", "source_event_id"},
-		`SELECT e.source, e.source_event_id, e.sequence, e.body
+		`SELECT e.source, e.source_event_id, e.sequence, e.connection_id, e.body
 		FROM k JOIN events e ON e.source = k.source AND e.source_event_id = k.source_event_id`)
 
-	batchStmts = []batchStmt{insertEvents, insertRaw, lookupKeys}
+	batchStmts = append([]batchStmt{insertEvents, insertRaw, lookupKeys}, journeyBatchStmts...)
 )
 
+// sqlHead reads (and, with the dialect's RowLock, locks) the heads of the
+// event log and of the journey change log. Every transaction that writes
+// events or journeys takes this lock first.
 const (
-	sqlHead    = `SELECT head FROM log_head WHERE id = 1`
-	sqlSetHead = `UPDATE log_head SET head = ? WHERE id = 1`
+	sqlHead    = `SELECT head, change_head FROM log_head WHERE id = 1`
+	sqlSetHead = `UPDATE log_head SET head = ?, change_head = ? WHERE id = 1`
 )
 
 // Append stores the batch in one transaction, serialized with every other
@@ -37,7 +41,7 @@ func (s *Store) Append(ctx context.Context, events []*conneventsv1.ConnectionEve
 		return nil, err
 	}
 	// Validation and encoding happen here, outside the lock.
-	b, err := eventsql.NewBatch(events)
+	b, err := eventsql.NewBatch(events, s.namer.IDOf)
 	if err != nil {
 		return nil, s.wrap("append", err)
 	}
@@ -66,29 +70,113 @@ func (s *Store) queue(ctx context.Context) error {
 	}
 }
 
+// heads are the heads of the event log and the journey change log.
+type heads struct{ events, changes int64 }
+
+// lockHeads reads the heads and locks them until tx ends.
+func (s *Store) lockHeads(ctx context.Context, tx Tx) (heads, error) {
+	var h heads
+	if err := tx.QueryRow(ctx, sqlHead+s.d.RowLock).Scan(&h.events, &h.changes); err != nil {
+		return h, fmt.Errorf("lock head: %w", err)
+	}
+	return h, nil
+}
+
+// setHeads is the statement that moves the heads.
+func (s *Store) setHeads(h heads) Stmt {
+	return Stmt{SQL: s.d.sql(sqlSetHead), Args: []any{h.events, h.changes}}
+}
+
 // appendTx is the append transaction: lock the head (no other writer, in
-// this process or another, can store a key or move the head until commit),
-// look up the batch's keys, then insert what is new and move the head in
-// one ExecBatch.
+// this process or another, can store a key, change a journey or move a head
+// until commit), look up the batch's keys and the stored state of the
+// journeys of its new events, then insert what is new, write the journeys
+// folded with the new events and move the heads in one ExecBatch.
 func (s *Store) appendTx(ctx context.Context, tx Tx, b *eventsql.Batch) error {
-	var head int64
-	if err := tx.QueryRow(ctx, sqlHead+s.d.RowLock).Scan(&head); err != nil {
-		return fmt.Errorf("lock head: %w", err)
+	h, err := s.lockHeads(ctx, tx)
+	if err != nil {
+		return err
 	}
 	stored, err := s.lookup(ctx, tx, b.Keys())
 	if err != nil {
 		return fmt.Errorf("look up keys: %w", err)
 	}
-	rows := b.Assign(head, stored)
+	rows := b.Assign(h.events, stored)
 	if len(rows) == 0 {
 		return nil
 	}
 	stmts := s.insertStmts(rows)
-	stmts = append(stmts, Stmt{SQL: s.d.sql(sqlSetHead), Args: []any{head + int64(len(rows))}})
+	h.events += int64(len(rows))
+	if !s.opts.NoJourneys {
+		w, err := s.upkeep(ctx, tx, b.Added())
+		if err != nil {
+			return fmt.Errorf("journeys: %w", err)
+		}
+		stmts = append(stmts, w.stmts(h.changes)...)
+		stmts = append(stmts, s.discoveryStmts(b.Added())...)
+		h.changes += int64(len(w.changes))
+	}
+	stmts = append(stmts, s.setHeads(h))
 	if err := tx.ExecBatch(ctx, stmts); err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
 	return nil
+}
+
+// upkeep folds the new events of an append into their journeys: it reads
+// their stored states (or, for a state of another fold version, their
+// stored events) and returns the writes.
+func (s *Store) upkeep(ctx context.Context, tx Tx, added []*conneventsv1.ConnectionEvent) (*journeyWrites, error) {
+	byJourney := map[string][]*conneventsv1.ConnectionEvent{}
+	var ids []string
+	for _, ev := range added {
+		id := ev.GetConnectionId()
+		if id == "" {
+			continue
+		}
+		if _, ok := byJourney[id]; !ok {
+			ids = append(ids, id)
+		}
+		byJourney[id] = append(byJourney[id], ev)
+	}
+	w := s.newWrites()
+	if len(ids) == 0 {
+		return w, nil
+	}
+	old, err := s.loadStored(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var stale []string
+	for _, id := range ids {
+		if l, ok := old[id]; ok && l.err != nil {
+			stale = append(stale, id)
+		}
+	}
+	logged, err := s.loadEvents(ctx, tx, stale)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		var st journey.State
+		l := old[id]
+		switch {
+		case l == nil:
+		case l.err != nil:
+			st = journey.Fold(logged[id])
+		default:
+			st = l.state
+		}
+		var seq int64
+		for _, ev := range byJourney[id] {
+			st.Apply(ev)
+			seq = max(seq, ev.GetSequence())
+		}
+		if err := w.put(id, &st, l, seq); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // insertStmts returns the statements that insert rows and their raw
@@ -99,7 +187,7 @@ func (s *Store) insertStmts(rows []*eventsql.Row) []Stmt {
 		c.add(r)
 	}
 	stmts := s.d.stmts(insertEvents, len(c.seq), c.seq, c.id, c.source, c.sourceEventID, c.typ,
-		c.stage, c.outcome, c.mode, c.occurred, c.received, c.ext, c.oneup, c.fhir, c.org, c.body)
+		c.stage, c.outcome, c.mode, c.occurred, c.received, c.ext, c.oneup, c.fhir, c.org, c.conn, c.body)
 	return append(stmts, s.d.stmts(insertRaw, len(c.rawSeq), c.rawSeq, c.raw)...)
 }
 
@@ -109,7 +197,7 @@ type columns struct {
 	id, sourceEventID                 []string
 	source, typ, stage, outcome, mode []int32
 	occurred, received                []*int64
-	ext, oneup, fhir, org             []*string
+	ext, oneup, fhir, org, conn       []*string
 	body                              [][]byte
 	rawSeq                            []int64
 	raw                               [][]byte
@@ -124,6 +212,7 @@ func (c *columns) add(r *eventsql.Row) {
 	c.occurred, c.received = append(c.occurred, r.OccurredAt), append(c.received, r.ReceivedAt)
 	c.ext, c.oneup = append(c.ext, r.ExternalID), append(c.oneup, r.OneupUserID)
 	c.fhir, c.org = append(c.fhir, r.FHIRPatientRef), append(c.org, r.OrgConnectionID)
+	c.conn = append(c.conn, r.ConnectionID)
 	c.body = append(c.body, r.Body)
 	if r.Raw != nil {
 		c.rawSeq, c.raw = append(c.rawSeq, seq), append(c.raw, r.Raw)
@@ -154,11 +243,12 @@ func scanStored(ctx context.Context, tx Tx, st Stmt, into map[eventsql.Key]*conn
 	for rows.Next() {
 		var k eventsql.Key
 		var seq int64
+		var conn *string
 		var body []byte
-		if err := rows.Scan(&k.Source, &k.SourceEventID, &seq, &body); err != nil {
+		if err := rows.Scan(&k.Source, &k.SourceEventID, &seq, &conn, &body); err != nil {
 			return err
 		}
-		if into[k], err = eventsql.Decode(seq, body, nil); err != nil {
+		if into[k], err = eventsql.Decode(seq, conn, body, nil); err != nil {
 			return err
 		}
 	}

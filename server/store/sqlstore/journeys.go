@@ -2,46 +2,353 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
-	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/journey"
+	"github.com/connevents/connevents/server/store/internal/eventsql"
 )
 
-var errNotImplemented = errors.New("not implemented yet")
-
-// GetJourney returns a journey and its first events. See store.Store.
-func (s *Store) GetJourney(ctx context.Context, id string, maxEvents int) (*conneventsv1.ConnectionJourney, []*conneventsv1.ConnectionEvent, error) {
-	return nil, nil, s.wrap("get journey", errNotImplemented)
+// stepKinds are the steps with a time column, in column order.
+var stepKinds = []journey.Kind{
+	journey.Searched, journey.Selected, journey.Requested, journey.Authorized, journey.Declined,
+	journey.ConnectionFailed, journey.TransferStarted, journey.Completed, journey.TransferFailed, journey.Revoked,
 }
 
-// ListJourneys returns a page of journeys. See store.Store.
-func (s *Store) ListJourneys(ctx context.Context, q store.JourneyQuery) ([]*conneventsv1.ConnectionJourney, error) {
-	return nil, s.wrap("list journeys", errNotImplemented)
+// journeyCols are the columns of the journeys table, in journeyRow order.
+var journeyCols = []string{
+	"id", "fold_version", "state", "source", "status", "stage", "api_mode", "first_event_at",
+	"last_event_at", "stall_at", "sequence", "update_time", "hs_group", "hs_name", "platform_type",
+	"searched_at", "selected_at", "requested_at", "authorized_at", "declined_at",
+	"connection_failed_at", "transfer_started_at", "completed_at", "transfer_failed_at", "revoked_at",
 }
 
-// Funnel counts a funnel. See store.Store.
-func (s *Store) Funnel(ctx context.Context, q store.FunnelQuery) ([]*conneventsv1.Funnel, error) {
-	return nil, s.wrap("funnel", errNotImplemented)
+// journeyRow is a row of the journeys table.
+type journeyRow struct {
+	id                            string
+	version                       int32
+	state                         string
+	source, status, stage, mode   int32
+	first, last                   int64
+	stallAt                       *int64
+	seq, updated                  int64
+	hsGroup, hsName, platformType string
+	times                         [10]*int64 // stepKinds
 }
 
-// ListJourneyChanges returns journey changes. See store.Store.
-func (s *Store) ListJourneyChanges(ctx context.Context, q store.ChangeQuery) ([]store.JourneyChange, error) {
-	return nil, s.wrap("list journey changes", errNotImplemented)
+// dest returns the scan destinations of r, in journeyCols order.
+func (r *journeyRow) dest() []any {
+	d := []any{&r.id, &r.version, &r.state, &r.source, &r.status, &r.stage, &r.mode, &r.first,
+		&r.last, &r.stallAt, &r.seq, &r.updated, &r.hsGroup, &r.hsName, &r.platformType}
+	for i := range r.times {
+		d = append(d, &r.times[i])
+	}
+	return d
 }
 
-// JourneyChangeBounds returns the bounds of the change log. See store.Store.
-func (s *Store) JourneyChangeBounds(ctx context.Context) (store.Bounds, error) {
-	return store.Bounds{}, s.wrap("journey change bounds", errNotImplemented)
+// sameAs reports whether r and o hold the same journey, whenever updated.
+func (r *journeyRow) sameAs(o *journeyRow) bool {
+	a, b := *r, *o
+	a.updated, b.updated = 0, 0
+	eq := func(x, y *int64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	if !eq(a.stallAt, b.stallAt) || !slices.EqualFunc(a.times[:], b.times[:], eq) {
+		return false
+	}
+	a.stallAt, b.stallAt, a.times, b.times = nil, nil, [10]*int64{}, [10]*int64{}
+	return a == b
 }
 
-// MarkStalled marks stalled journeys. See store.Store.
-func (s *Store) MarkStalled(ctx context.Context, now time.Time) (int64, error) {
-	return 0, s.wrap("mark stalled", errNotImplemented)
+// message returns the journey's public state: the fold's, with the stored
+// status and update time.
+func (r *journeyRow) message(th journey.Thresholds) (*conneventsv1.ConnectionJourney, error) {
+	st, err := journey.Unmarshal([]byte(r.state))
+	if err != nil {
+		return nil, fmt.Errorf("journey %s: %w", r.id, err)
+	}
+	j := st.Journey(r.id, time.Unix(0, r.updated), th)
+	j.Status = conneventsv1.ConnectionStatus(r.status)
+	j.UpdateTime = stampNanos(r.updated)
+	return j, nil
 }
 
-// RebuildJourneys recomputes every journey. See store.Store.
-func (s *Store) RebuildJourneys(ctx context.Context, batch int) (int64, error) {
-	return 0, s.wrap("rebuild journeys", errNotImplemented)
+// rowOf returns the row of a journey's state at now.
+func (s *Store) rowOf(id string, st *journey.State, now time.Time) (*journeyRow, *conneventsv1.ConnectionJourney, error) {
+	state, err := st.Marshal()
+	if err != nil {
+		return nil, nil, err
+	}
+	j := st.Journey(id, now, s.opts.Thresholds)
+	group, name := journey.GroupOf(conneventsv1.FunnelGroupBy_FUNNEL_GROUP_BY_HEALTH_SYSTEM, j.GetSource(), j.GetHealthSystem(), "")
+	r := &journeyRow{
+		id: id, version: int32(journey.Version()), state: string(state),
+		source: int32(j.GetSource()), status: int32(j.GetStatus()), stage: int32(j.GetStage()),
+		mode: int32(j.GetApiMode()), first: *eventsql.TimestampNanos(j.GetFirstEventAt()),
+		last: *eventsql.TimestampNanos(j.GetLastEventAt()), stallAt: eventsql.TimestampNanos(j.GetStallAt()),
+		seq: j.GetSequence(), updated: eventsql.TimeNanos(now),
+		hsGroup: group, hsName: name, platformType: j.GetConnection().GetPlatformType(),
+	}
+	times := st.Times()
+	for i, k := range stepKinds {
+		if t := times[k]; !t.IsZero() {
+			n := eventsql.TimeNanos(t)
+			r.times[i] = &n
+		}
+	}
+	return r, j, nil
+}
+
+// loaded is a stored journey as a write transaction reads it.
+type loaded struct {
+	row   journeyRow
+	state journey.State
+	// err is why the stored state cannot be read (another fold version):
+	// the journey must be folded again from its events.
+	err error
+}
+
+// terms returns the lookup terms of the stored journey, or nil when its
+// state cannot be read.
+func (l *loaded) terms(th journey.Thresholds) []string {
+	if l.err != nil {
+		return nil
+	}
+	return eventsql.JourneyTerms(l.state.Journey(l.row.id, time.Time{}, th))
+}
+
+// The journey statements of write transactions.
+var (
+	loadJourneys = withRows("k", []string{"id"},
+		"SELECT "+prefixed("j.", journeyCols)+" FROM k JOIN journeys j ON j.id = k.id")
+	// loadJourneyEvents reads the stored events of journeys.
+	loadJourneyEvents = withRows("k", []string{"id"},
+		`SELECT e.sequence, e.connection_id, e.body FROM k JOIN events e ON e.connection_id = k.id`)
+	upsertJourneys = upsertInto("journeys", "id", journeyCols...)
+	deleteJourneys = withRows("k", []string{"id"}, "DELETE FROM journeys WHERE id IN (SELECT id FROM k)")
+	deleteTerms    = withRows("k", []string{"id"}, "DELETE FROM journey_terms WHERE journey_id IN (SELECT id FROM k)")
+	insertTerms    = insertInto("journey_terms", "term", "journey_id")
+	insertChanges  = insertInto("journey_changes", "change_seq", "journey_id", "event_sequence", "at")
+	// insertDiscovery skips rows already there (a backfill after appends).
+	insertDiscovery = insertInto("funnel_discovery", "sequence", "occurred_at", "source", "api_mode", "type",
+		"patient", "hs_group", "hs_name", "platform_type").then(" ON CONFLICT (sequence) DO NOTHING")
+
+	journeyBatchStmts = []batchStmt{loadJourneys, upsertJourneys, deleteTerms, insertTerms, insertChanges, insertDiscovery}
+)
+
+func prefixed(p string, cols []string) string {
+	out := ""
+	for i, c := range cols {
+		if i > 0 {
+			out += ", "
+		}
+		out += p + c
+	}
+	return out
+}
+
+// loadStored reads the stored journeys among ids, keyed by id.
+func (s *Store) loadStored(ctx context.Context, q Querier, ids []string) (map[string]*loaded, error) {
+	out := make(map[string]*loaded, len(ids))
+	for _, st := range s.d.stmts(loadJourneys, len(ids), ids) {
+		if err := s.scanStoredJourneys(ctx, q, st, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) scanStoredJourneys(ctx context.Context, q Querier, st Stmt, into map[string]*loaded) error {
+	rows, err := q.Query(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		l := &loaded{}
+		if err := rows.Scan(l.row.dest()...); err != nil {
+			return err
+		}
+		l.state, l.err = journey.Unmarshal([]byte(l.row.state))
+		into[l.row.id] = l
+	}
+	return rows.Err()
+}
+
+// loadEvents reads the stored events of journeys ids, grouped by journey.
+func (s *Store) loadEvents(ctx context.Context, q Querier, ids []string) (map[string][]*conneventsv1.ConnectionEvent, error) {
+	out := make(map[string][]*conneventsv1.ConnectionEvent, len(ids))
+	for _, st := range s.d.stmts(loadJourneyEvents, len(ids), ids) {
+		rows, err := q.Query(ctx, st.SQL, st.Args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var seq int64
+			var conn *string
+			var body []byte
+			if err = rows.Scan(&seq, &conn, &body); err != nil {
+				break
+			}
+			var ev *conneventsv1.ConnectionEvent
+			if ev, err = eventsql.Decode(seq, conn, body, nil); err != nil {
+				break
+			}
+			out[*conn] = append(out[*conn], ev)
+		}
+		if err == nil {
+			err = rows.Err()
+		}
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// journeyWrites collects the journey writes of one transaction.
+type journeyWrites struct {
+	s        *Store
+	now      time.Time
+	upserts  []*journeyRow
+	deletes  []string
+	retermed []string // journeys whose terms are replaced
+	terms    [][2]string
+	changes  []change
+}
+
+type change struct {
+	journeyID string
+	eventSeq  int64
+}
+
+func (s *Store) newWrites() *journeyWrites { return &journeyWrites{s: s, now: s.opts.Now()} }
+
+// put stores st as journey id's state, recording a change caused by event
+// eventSeq (0 for none) when it differs from old (nil: not stored).
+func (w *journeyWrites) put(id string, st *journey.State, old *loaded, eventSeq int64) error {
+	if st.Empty() {
+		if old != nil {
+			w.deletes = append(w.deletes, id)
+			w.retermed = append(w.retermed, id)
+		}
+		return nil
+	}
+	r, j, err := w.s.rowOf(id, st, w.now)
+	if err != nil {
+		return err
+	}
+	if old != nil && old.row.sameAs(r) {
+		return nil
+	}
+	w.upserts = append(w.upserts, r)
+	w.changes = append(w.changes, change{id, eventSeq})
+	terms := eventsql.JourneyTerms(j)
+	if old == nil || !slices.Equal(old.terms(w.s.opts.Thresholds), terms) {
+		if old != nil {
+			w.retermed = append(w.retermed, id)
+		}
+		for _, t := range terms {
+			w.terms = append(w.terms, [2]string{t, id})
+		}
+	}
+	return nil
+}
+
+// changed returns how many journeys the writes change.
+func (w *journeyWrites) changed() int64 { return int64(len(w.upserts) + len(w.deletes)) }
+
+// stmts returns the statements of the writes; the changes take the
+// sequences after changeHead.
+func (w *journeyWrites) stmts(changeHead int64) []Stmt {
+	d := w.s.d
+	var out []Stmt
+	out = append(out, d.stmts(deleteTerms, len(w.retermed), w.retermed)...)
+	out = append(out, d.stmts(deleteJourneys, len(w.deletes), w.deletes)...)
+	if n := len(w.upserts); n > 0 {
+		out = append(out, d.stmts(upsertJourneys, n, journeyColumns(w.upserts)...)...)
+	}
+	if n := len(w.terms); n > 0 {
+		term, id := make([]string, n), make([]string, n)
+		for i, t := range w.terms {
+			term[i], id[i] = t[0], t[1]
+		}
+		out = append(out, d.stmts(insertTerms, n, term, id)...)
+	}
+	if n := len(w.changes); n > 0 {
+		seq, id, ev, at := make([]int64, n), make([]string, n), make([]int64, n), make([]int64, n)
+		for i, c := range w.changes {
+			seq[i], id[i], ev[i], at[i] = changeHead+int64(i)+1, c.journeyID, c.eventSeq, eventsql.TimeNanos(w.now)
+		}
+		out = append(out, d.stmts(insertChanges, n, seq, id, ev, at)...)
+	}
+	return out
+}
+
+// journeyColumns returns rows column by column, in journeyCols order.
+func journeyColumns(rows []*journeyRow) []any {
+	n := len(rows)
+	id, state, hsGroup, hsName, platform := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	version, source, status, stage, mode := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+	first, last, seq, updated := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	stallAt := make([]*int64, n)
+	var times [10][]*int64
+	for k := range times {
+		times[k] = make([]*int64, n)
+	}
+	for i, r := range rows {
+		id[i], version[i], state[i], source[i], status[i], stage[i], mode[i] = r.id, r.version, r.state, r.source, r.status, r.stage, r.mode
+		first[i], last[i], stallAt[i], seq[i], updated[i] = r.first, r.last, r.stallAt, r.seq, r.updated
+		hsGroup[i], hsName[i], platform[i] = r.hsGroup, r.hsName, r.platformType
+		for k := range times {
+			times[k][i] = r.times[k]
+		}
+	}
+	cols := []any{id, version, state, source, status, stage, mode, first, last, stallAt, seq, updated, hsGroup, hsName, platform}
+	for k := range times {
+		cols = append(cols, times[k])
+	}
+	return cols
+}
+
+// discoveryStmts returns the statements that record the funnel rows of
+// the discovery events among events.
+func (s *Store) discoveryStmts(events []*conneventsv1.ConnectionEvent) []Stmt {
+	var seq, at []int64
+	var source, mode, typ []int32
+	var patient, hsGroup, hsName, platform []string
+	for _, ev := range events {
+		d, ok := journey.FunnelDiscoveryOf(conneventsv1.FunnelGroupBy_FUNNEL_GROUP_BY_HEALTH_SYSTEM, ev)
+		if !ok {
+			continue
+		}
+		t := ev.GetOccurredAt()
+		if t == nil {
+			t = ev.GetReceivedAt()
+		}
+		seq, at = append(seq, ev.GetSequence()), append(at, nanosOrMin(t))
+		source, mode, typ = append(source, int32(ev.GetSource())), append(mode, int32(ev.GetApiMode())), append(typ, int32(ev.GetType()))
+		// The key's NUL separator becomes ":" (PostgreSQL text holds no NUL;
+		// the source name before it has no ":", so keys stay distinct).
+		patient = append(patient, strings.Replace(d.Patient, "\x00", ":", 1))
+		hsGroup, hsName = append(hsGroup, d.Group), append(hsName, d.GroupName)
+		platform = append(platform, ev.GetConnection().GetPlatformType())
+	}
+	return s.d.stmts(insertDiscovery, len(seq), seq, at, source, mode, typ, patient, hsGroup, hsName, platform)
+}
+
+// stampNanos converts unix nanoseconds.
+func stampNanos(n int64) *timestamppb.Timestamp { return timestamppb.New(time.Unix(0, n)) }
+
+// nanosOrMin is ts in unix nanoseconds, or the lowest time for none.
+func nanosOrMin(ts *timestamppb.Timestamp) int64 {
+	if n := eventsql.TimestampNanos(ts); n != nil {
+		return *n
+	}
+	return math.MinInt64
 }

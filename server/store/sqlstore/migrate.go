@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/connevents/connevents/server/journey"
 	"github.com/connevents/connevents/server/store/internal/migrations"
 )
 
@@ -17,9 +18,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migrate applies the pending migrations and creates the database id, in
-// one write transaction (serialized with other processes by the dialect's
-// MigrateLock, or by the write transaction itself), and sets s.dbID.
+// migrate applies the pending migrations and creates the database id and
+// the journey secret, in one write transaction (serialized with other
+// processes by the dialect's MigrateLock, or by the write transaction
+// itself), and sets s.dbID and s.namer.
 func (s *Store) migrate(ctx context.Context) error {
 	all, err := migrations.Load(migrationFiles, "migrations", s.d.Name)
 	if err != nil {
@@ -34,7 +36,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := s.applyPending(ctx, tx, all); err != nil {
 			return err
 		}
-		s.dbID, err = s.databaseID(ctx, tx)
+		if s.dbID, err = s.metaValue(ctx, tx, "database_id"); err != nil {
+			return err
+		}
+		secret, err := s.metaValue(ctx, tx, "journey_secret")
+		s.namer = journey.NewNamer([]byte(secret))
 		return err
 	})
 }
@@ -62,14 +68,16 @@ func (s *Store) applyPending(ctx context.Context, tx Tx, all []migrations.Migrat
 	return nil
 }
 
-// databaseID returns the database's id, creating it on first use.
-func (s *Store) databaseID(ctx context.Context, tx Tx) (string, error) {
-	var id string
-	err := tx.QueryRow(ctx, `SELECT value FROM meta WHERE key = 'database_id'`).Scan(&id)
+// metaValue returns the random value stored under key in meta, creating it
+// on first use: the database id (which cursors expose) and, apart from it,
+// the secret that journey ids are derived with (which must stay secret).
+func (s *Store) metaValue(ctx context.Context, tx Tx, key string) (string, error) {
+	var v string
+	err := tx.QueryRow(ctx, s.d.sql(`SELECT value FROM meta WHERE key = ?`), key).Scan(&v)
 	if !errors.Is(err, sql.ErrNoRows) {
-		return id, err
+		return v, err
 	}
-	id = rand.Text()
-	_, err = tx.Exec(ctx, s.d.sql(`INSERT INTO meta (key, value) VALUES ('database_id', ?)`), id)
-	return id, err
+	v = rand.Text()
+	_, err = tx.Exec(ctx, s.d.sql(`INSERT INTO meta (key, value) VALUES (?, ?)`), key, v)
+	return v, err
 }

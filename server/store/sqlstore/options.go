@@ -45,4 +45,3 @@ func NewOptions(opts ...Option) Options {
 	}
 	return o
 }
-

@@ -11,8 +11,8 @@ import (
 )
 
 const (
-	selectEvents        = `SELECT e.sequence, e.body FROM events e`
-	selectEventsWithRaw = `SELECT e.sequence, e.body, r.raw FROM events e
+	selectEvents        = `SELECT e.sequence, e.connection_id, e.body FROM events e`
+	selectEventsWithRaw = `SELECT e.sequence, e.connection_id, e.body, r.raw FROM events e
 		LEFT JOIN event_raw r ON r.sequence = e.sequence`
 )
 
@@ -64,13 +64,14 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]*conneventsv1.Connec
 // scanEvent reads one row of selectFrom(withRaw).
 func scanEvent(row Row, withRaw bool) (*conneventsv1.ConnectionEvent, error) {
 	var seq int64
+	var conn *string
 	var body, raw []byte
-	dst := []any{&seq, &body}
+	dst := []any{&seq, &conn, &body}
 	if withRaw {
 		dst = append(dst, &raw)
 	}
 	if err := row.Scan(dst...); err != nil {
 		return nil, err
 	}
-	return eventsql.Decode(seq, body, raw)
+	return eventsql.Decode(seq, conn, body, raw)
 }

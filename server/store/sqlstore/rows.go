@@ -123,3 +123,21 @@ func (d Dialect) stmts(b batchStmt, n int, cols ...any) []Stmt {
 	}
 	return out
 }
+
+// upsertInto is the batchStmt that inserts rows into table, or updates the
+// row with the same key column.
+func upsertInto(table, key string, cols ...string) batchStmt {
+	sets := make([]string, 0, len(cols))
+	for _, c := range cols {
+		if c != key {
+			sets = append(sets, c+" = excluded."+c)
+		}
+	}
+	return insertInto(table, cols...).then(" ON CONFLICT (" + key + ") DO UPDATE SET " + strings.Join(sets, ", "))
+}
+
+// then returns b with tail after its rows.
+func (b batchStmt) then(tail string) batchStmt {
+	b.tail = tail
+	return b
+}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/connevents/connevents/server/journey"
 	"github.com/connevents/connevents/server/store"
 )
 
@@ -32,6 +33,7 @@ type Store struct {
 	// wait for the write lock (which would starve readers).
 	appending chan struct{}
 	dbID      string
+	namer     *journey.Namer
 	opts      Options
 	closed    atomic.Bool
 }

@@ -48,12 +48,14 @@ func missingField(ev *conneventsv1.ConnectionEvent) string {
 type Batch struct {
 	rows   []Row
 	copies []*conneventsv1.ConnectionEvent // what a new event's result will be
+	added  []*conneventsv1.ConnectionEvent // the new events, as stored, after Assign
 	first  []int                           // index of the first event with the same key
 	out    []store.Appended
 }
 
-// NewBatch validates and encodes events.
-func NewBatch(events []*conneventsv1.ConnectionEvent) (*Batch, error) {
+// NewBatch validates and encodes events; connectionID names the journey of
+// each.
+func NewBatch(events []*conneventsv1.ConnectionEvent, connectionID func(*conneventsv1.ConnectionEvent) string) (*Batch, error) {
 	if err := Validate(events); err != nil {
 		return nil, err
 	}
@@ -73,7 +75,7 @@ func NewBatch(events []*conneventsv1.ConnectionEvent) (*Batch, error) {
 		}
 		seen[k], b.first[i] = i, i
 		var err error
-		if b.rows[i], b.copies[i], err = Encode(ev); err != nil {
+		if b.rows[i], b.copies[i], err = Encode(ev, connectionID(ev)); err != nil {
 			return nil, fmt.Errorf("event %d: %w", i, err)
 		}
 	}
@@ -111,9 +113,14 @@ func (b *Batch) Assign(head int64, stored map[Key]*conneventsv1.ConnectionEvent)
 		rows = append(rows, r)
 		b.copies[i].Sequence = r.Sequence
 		b.out[i] = store.Appended{Event: b.copies[i]}
+		b.added = append(b.added, b.copies[i])
 	}
 	return rows
 }
+
+// Added returns the new events in the order of Assign's rows, with their
+// sequences: the caller must not modify them (they are the results).
+func (b *Batch) Added() []*conneventsv1.ConnectionEvent { return b.added }
 
 // Results returns one Appended per input event, valid after Assign.
 func (b *Batch) Results() []store.Appended { return b.out }

@@ -21,14 +21,17 @@ func TestEncodeDecode(t *testing.T) {
 		Patient:    &conneventsv1.Patient{OneupUserId: "u1"},
 		Raw:        []byte("raw"),
 	}
-	row, c, err := Encode(ev)
+	row, c, err := Encode(ev, "cnx_1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ev.GetSequence() != 99 || string(ev.GetRaw()) != "raw" {
 		t.Error("Encode changed its input")
 	}
-	if c.Sequence = 99; !proto.Equal(c, ev) {
+	if c.GetConnectionId() != "cnx_1" || *row.ConnectionID != "cnx_1" {
+		t.Errorf("connection id: copy %q, row %v", c.GetConnectionId(), row.ConnectionID)
+	}
+	if c.Sequence, c.ConnectionId = 99, ""; !proto.Equal(c, ev) {
 		t.Error("Encode's copy differs from the input beyond the sequence")
 	}
 	if row.ExternalID != nil || row.OneupUserID == nil || *row.OneupUserID != "u1" || row.ReceivedAt != nil {
@@ -37,12 +40,12 @@ func TestEncodeDecode(t *testing.T) {
 	if *row.OccurredAt != 10_000_000_005 || string(row.Raw) != "raw" {
 		t.Errorf("occurred_at %d, raw %q", *row.OccurredAt, row.Raw)
 	}
-	got, err := Decode(7, row.Body, nil)
+	got, err := Decode(7, row.ConnectionID, row.Body, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := proto.Clone(ev).(*conneventsv1.ConnectionEvent)
-	want.Sequence, want.Raw = 7, nil
+	want.Sequence, want.Raw, want.ConnectionId = 7, nil, "cnx_1"
 	if !proto.Equal(got, want) {
 		t.Errorf("Decode = %v, want %v", got, want)
 	}
@@ -97,7 +100,8 @@ func TestSelect(t *testing.T) {
 }
 
 func TestNewBatchInvalid(t *testing.T) {
-	_, err := NewBatch([]*conneventsv1.ConnectionEvent{{Id: "x", Source: 1, SourceEventId: "secret-vendor-id"}, {Id: "y", Source: 1}})
+	_, err := NewBatch([]*conneventsv1.ConnectionEvent{{Id: "x", Source: 1, SourceEventId: "secret-vendor-id"}, {Id: "y", Source: 1}},
+		func(*conneventsv1.ConnectionEvent) string { return "" })
 	if !errors.Is(err, store.ErrInvalidEvent) {
 		t.Fatalf("NewBatch error = %v, want ErrInvalidEvent", err)
 	}

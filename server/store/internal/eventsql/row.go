@@ -30,16 +30,19 @@ type Row struct {
 	OneupUserID     *string
 	FHIRPatientRef  *string
 	OrgConnectionID *string
-	Body            []byte // proto.Marshal of the event without raw and sequence
-	Raw             []byte // the raw vendor payload; nil when empty
+	ConnectionID    *string // the journey (ConnectionEvent.connection_id)
+	Body            []byte  // proto.Marshal of the event without raw, sequence and connection_id
+	Raw             []byte  // the raw vendor payload; nil when empty
 }
 
-// Encode returns the row of ev and a copy of ev that the backend hands back
-// to the caller once it has set the sequence. ev itself is not modified.
-func Encode(ev *conneventsv1.ConnectionEvent) (Row, *conneventsv1.ConnectionEvent, error) {
+// Encode returns the row of ev, in the journey connectionID ("" for none),
+// and a copy of ev that the backend hands back to the caller once it has set
+// the sequence. ev itself is not modified. The connection id is stored in
+// its column only, so that it can be set again without rewriting the body.
+func Encode(ev *conneventsv1.ConnectionEvent, connectionID string) (Row, *conneventsv1.ConnectionEvent, error) {
 	c := proto.Clone(ev).(*conneventsv1.ConnectionEvent)
 	raw := c.GetRaw()
-	c.Raw, c.Sequence = nil, 0
+	c.Raw, c.Sequence, c.ConnectionId = nil, 0, ""
 	body, err := proto.Marshal(c)
 	if err != nil {
 		return Row{}, nil, fmt.Errorf("%w: cannot encode: %v", store.ErrInvalidEvent, err)
@@ -49,6 +52,7 @@ func Encode(ev *conneventsv1.ConnectionEvent) (Row, *conneventsv1.ConnectionEven
 	} else {
 		raw = nil
 	}
+	c.ConnectionId = connectionID
 	return Row{
 		ID: c.GetId(), Source: int32(c.GetSource()), SourceEventID: c.GetSourceEventId(),
 		Type: int32(c.GetType()), Stage: int32(c.GetStage()), Outcome: int32(c.GetOutcome()),
@@ -58,17 +62,22 @@ func Encode(ev *conneventsv1.ConnectionEvent) (Row, *conneventsv1.ConnectionEven
 		OneupUserID:     nonEmpty(c.GetPatient().GetOneupUserId()),
 		FHIRPatientRef:  nonEmpty(c.GetPatient().GetFhirPatientReference()),
 		OrgConnectionID: nonEmpty(c.GetConnection().GetOrgConnectionId()),
+		ConnectionID:    nonEmpty(connectionID),
 		Body:            body, Raw: raw,
 	}, c, nil
 }
 
-// Decode rebuilds a stored event from its sequence, body and raw payload.
-func Decode(seq int64, body, raw []byte) (*conneventsv1.ConnectionEvent, error) {
+// Decode rebuilds a stored event from its sequence, connection id (nil for
+// none), body and raw payload.
+func Decode(seq int64, connectionID *string, body, raw []byte) (*conneventsv1.ConnectionEvent, error) {
 	ev := &conneventsv1.ConnectionEvent{}
 	if err := proto.Unmarshal(body, ev); err != nil {
 		return nil, fmt.Errorf("decode event %d: %w", seq, err)
 	}
 	ev.Sequence = seq
+	if connectionID != nil {
+		ev.ConnectionId = *connectionID
+	}
 	if len(raw) > 0 {
 		ev.Raw = raw
 	}

@@ -69,6 +69,9 @@ func (w *where) filter(f *conneventsv1.EventFilter) {
 	if v := f.GetOrgConnectionId(); v != "" {
 		w.add("e.org_connection_id = " + w.arg(v))
 	}
+	if v := f.GetConnectionId(); v != "" {
+		w.add("e.connection_id = " + w.arg(v))
+	}
 	if v := f.GetApiMode(); v != conneventsv1.ApiMode_API_MODE_UNSPECIFIED {
 		w.add("e.api_mode = " + w.arg(int32(v)))
 	}

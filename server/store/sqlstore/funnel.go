@@ -1,0 +1,278 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/internal/eventsql"
+)
+
+// The funnel is counted by three aggregate statements over the same
+// groups: the journeys of the cohort (step counts), the discovery rows of
+// the window (distinct patients per step), and the step-to-step durations
+// of the cohort (nearest-rank percentiles by window functions). They agree
+// with journey.ComputeFunnel, which the conformance suite holds them to.
+
+// funnelChain are the step times of the chain searched, selected,
+// authorized, transfer started, completed, whose consecutive pairs the
+// conversions time.
+var funnelChain = []string{"searched_at", "selected_at", "authorized_at", "transfer_started_at", "completed_at"}
+
+const sqlFunnelJourneys = `SELECT %G, %N, COUNT(*),
+	COALESCE(SUM(CASE WHEN authorized_at IS NOT NULL OR transfer_started_at IS NOT NULL
+		OR completed_at IS NOT NULL OR transfer_failed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN transfer_started_at IS NOT NULL OR completed_at IS NOT NULL
+		OR transfer_failed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN completed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN declined_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN connection_failed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN transfer_failed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN revoked_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0)
+	FROM journeys WHERE %W %B`
+
+const sqlFunnelPatients = `SELECT %G, %N, type, COUNT(DISTINCT patient)
+	FROM funnel_discovery WHERE %W %B, type`
+
+const sqlFunnelDurations = `WITH d (g, link, dur) AS (%U),
+	r AS (SELECT g, link, dur, ROW_NUMBER() OVER (PARTITION BY g, link ORDER BY dur) AS rn,
+		COUNT(*) OVER (PARTITION BY g, link) AS n FROM d)
+	SELECT g, link, MAX(n), MIN(CASE WHEN rn = (50 * n + 99) / 100 THEN dur END),
+		MIN(CASE WHEN rn = (90 * n + 99) / 100 THEN dur END)
+	FROM r GROUP BY g, link`
+
+// funnelSQL fills in a funnel statement: %G the group expression, %N the
+// group name, %W the window and filters (with their arguments) on column
+// timeCol, %B the GROUP BY (with a trailing list for more columns).
+type funnelSQL struct {
+	q       store.FunnelQuery
+	timeCol string
+}
+
+func (f funnelSQL) group() (expr, name string) {
+	switch f.q.GroupBy {
+	case conneventsv1.FunnelGroupBy_FUNNEL_GROUP_BY_SOURCE:
+		return "CAST(source AS text)", "CAST(NULL AS text)"
+	case conneventsv1.FunnelGroupBy_FUNNEL_GROUP_BY_HEALTH_SYSTEM:
+		return "hs_group", "MIN(NULLIF(hs_name, ''))"
+	case conneventsv1.FunnelGroupBy_FUNNEL_GROUP_BY_PLATFORM_TYPE:
+		return "platform_type", "CAST(NULL AS text)"
+	}
+	return "CAST('' AS text)", "CAST(NULL AS text)"
+}
+
+// where returns the window and filter conditions and their arguments.
+func (f funnelSQL) where() (string, []any) {
+	conds := []string{f.timeCol + " >= ?", f.timeCol + " < ?"}
+	args := []any{eventsql.TimeNanos(f.q.Start), eventsql.TimeNanos(f.q.End)}
+	if len(f.q.Sources) > 0 {
+		marks := make([]string, len(f.q.Sources))
+		for i, src := range f.q.Sources {
+			marks[i], args = "?", append(args, int32(src))
+		}
+		conds = append(conds, "source IN ("+strings.Join(marks, ", ")+")")
+	}
+	if f.q.APIMode != conneventsv1.ApiMode_API_MODE_UNSPECIFIED {
+		conds, args = append(conds, "api_mode = ?"), append(args, int32(f.q.APIMode))
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// fill returns query with its parts; more are the columns grouped by
+// besides the group, for %B.
+func (f funnelSQL) fill(query string) (string, []any) {
+	g, name := f.group()
+	w, args := f.where()
+	by := ""
+	if f.q.GroupBy != conneventsv1.FunnelGroupBy_FUNNEL_GROUP_BY_UNSPECIFIED {
+		by = "GROUP BY " + g
+	}
+	if strings.Contains(query, "%B,") { // grouped by more columns
+		if by == "" {
+			query = strings.Replace(query, "%B,", "GROUP BY", 1)
+		} else {
+			query = strings.Replace(query, "%B,", by+",", 1)
+		}
+	}
+	r := strings.NewReplacer("%G", g, "%N", name, "%W", w, "%B", by)
+	return r.Replace(query), args
+}
+
+// durations returns the duration statement's union of chain links.
+func (f funnelSQL) durations() (string, []any) {
+	g, _ := f.group()
+	w, wargs := f.where()
+	var parts []string
+	var args []any
+	for i := range len(funnelChain) - 1 {
+		from, to := funnelChain[i], funnelChain[i+1]
+		parts = append(parts, "SELECT "+g+", "+strconv.Itoa(i)+", "+to+" - "+from+
+			" FROM journeys WHERE "+w+" AND "+to+" >= "+from)
+		args = append(args, wargs...)
+	}
+	return strings.Replace(sqlFunnelDurations, "%U", strings.Join(parts, " UNION ALL "), 1), args
+}
+
+// funnelGroups accumulates the groups of a funnel.
+type funnelGroups struct {
+	by     conneventsv1.FunnelGroupBy
+	groups map[string]*funnelAcc
+}
+
+type funnelAcc struct {
+	f   *conneventsv1.Funnel
+	any bool // a row counted something
+	// durations per chain link: how many, p50, p90 (unix nanoseconds).
+	timed [4]*[3]int64
+}
+
+func (g *funnelGroups) get(group string, name *string) *funnelAcc {
+	if g.by == conneventsv1.FunnelGroupBy_FUNNEL_GROUP_BY_SOURCE {
+		if n, err := strconv.Atoi(group); err == nil {
+			group = conneventsv1.Source(n).String()
+		}
+	}
+	a, ok := g.groups[group]
+	if !ok {
+		a = &funnelAcc{f: &conneventsv1.Funnel{Group: group}}
+		g.groups[group] = a
+	}
+	if name != nil && *name != "" && (a.f.GroupName == "" || *name < a.f.GroupName) {
+		a.f.GroupName = *name
+	}
+	return a
+}
+
+// Funnel counts a funnel. See store.Store.
+func (s *Store) Funnel(ctx context.Context, q store.FunnelQuery) ([]*conneventsv1.Funnel, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	g := &funnelGroups{by: q.GroupBy, groups: map[string]*funnelAcc{}}
+	if err := s.funnelJourneys(ctx, q, g); err != nil {
+		return nil, s.wrap("funnel", err)
+	}
+	if err := s.funnelPatients(ctx, q, g); err != nil {
+		return nil, s.wrap("funnel", err)
+	}
+	if err := s.funnelDurations(ctx, q, g); err != nil {
+		return nil, s.wrap("funnel", err)
+	}
+	return g.finish(), nil
+}
+
+func (s *Store) funnelJourneys(ctx context.Context, q store.FunnelQuery, g *funnelGroups) error {
+	query, args := funnelSQL{q: q, timeCol: "first_event_at"}.fill(sqlFunnelJourneys)
+	rows, err := s.read.Query(ctx, s.d.sql(query), append([]any{stalled}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var group string
+		var name *string
+		var n int64
+		f := &conneventsv1.Funnel{}
+		if err := rows.Scan(&group, &name, &n, &f.Authorized, &f.TransferStarted, &f.Completed, &f.Declined,
+			&f.ConnectionFailed, &f.TransferFailed, &f.Revoked, &f.Stalled); err != nil {
+			return err
+		}
+		if n == 0 {
+			continue // the one row of an ungrouped count of nothing
+		}
+		a := g.get(group, name)
+		f.Group, f.GroupName, f.Connections = a.f.Group, a.f.GroupName, n
+		a.f, a.any = f, true
+	}
+	return rows.Err()
+}
+
+func (s *Store) funnelPatients(ctx context.Context, q store.FunnelQuery, g *funnelGroups) error {
+	query, args := funnelSQL{q: q, timeCol: "occurred_at"}.fill(sqlFunnelPatients)
+	rows, err := s.read.Query(ctx, s.d.sql(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var group string
+		var name *string
+		var typ int32
+		var n int64
+		if err := rows.Scan(&group, &name, &typ, &n); err != nil {
+			return err
+		}
+		a := g.get(group, name)
+		a.any = true
+		switch conneventsv1.EventType(typ) {
+		case conneventsv1.EventType_EVENT_TYPE_SYSTEM_SEARCHED:
+			a.f.PatientsSearched = n
+		case conneventsv1.EventType_EVENT_TYPE_SYSTEM_SELECTED:
+			a.f.PatientsSelected = n
+		case conneventsv1.EventType_EVENT_TYPE_SYSTEM_REQUESTED:
+			a.f.PatientsRequested = n
+		}
+	}
+	return rows.Err()
+}
+
+func (s *Store) funnelDurations(ctx context.Context, q store.FunnelQuery, g *funnelGroups) error {
+	query, args := funnelSQL{q: q, timeCol: "first_event_at"}.durations()
+	rows, err := s.read.Query(ctx, s.d.sql(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var group string
+		var link int
+		var d [3]int64
+		if err := rows.Scan(&group, &link, &d[0], &d[1], &d[2]); err != nil {
+			return err
+		}
+		g.get(group, nil).timed[link] = &d
+	}
+	return rows.Err()
+}
+
+// finish computes the conversions and orders the groups.
+func (g *funnelGroups) finish() []*conneventsv1.Funnel {
+	out := make([]*conneventsv1.Funnel, 0, len(g.groups))
+	for _, a := range g.groups {
+		if !a.any {
+			continue
+		}
+		f := a.f
+		counts := []int64{f.PatientsSearched, f.PatientsSelected, f.Authorized, f.TransferStarted, f.Completed}
+		for i := range len(counts) - 1 {
+			c := &conneventsv1.FunnelConversion{FromStep: funnelSteps[i], ToStep: funnelSteps[i+1]}
+			if counts[i] > 0 {
+				c.Rate = float64(counts[i+1]) / float64(counts[i])
+			}
+			if d := a.timed[i]; d != nil {
+				c.Timed, c.P50, c.P90 = d[0], durationpb.New(time.Duration(d[1])), durationpb.New(time.Duration(d[2]))
+			}
+			f.Conversions = append(f.Conversions, c)
+		}
+		out = append(out, f)
+	}
+	slices.SortFunc(out, func(a, b *conneventsv1.Funnel) int {
+		return cmp.Or(cmp.Compare(b.GetConnections(), a.GetConnections()), cmp.Compare(a.GetGroup(), b.GetGroup()))
+	})
+	return out
+}
+
+// funnelSteps name the steps of funnelChain.
+var funnelSteps = []conneventsv1.FunnelStep{
+	conneventsv1.FunnelStep_FUNNEL_STEP_SEARCHED, conneventsv1.FunnelStep_FUNNEL_STEP_SELECTED,
+	conneventsv1.FunnelStep_FUNNEL_STEP_AUTHORIZED, conneventsv1.FunnelStep_FUNNEL_STEP_TRANSFER_STARTED,
+	conneventsv1.FunnelStep_FUNNEL_STEP_COMPLETED,
+}
