@@ -65,8 +65,6 @@ var answers = map[reason.Reason]answer{
 	reason.PageTokenInvalid: {codes.InvalidArgument, http.StatusBadRequest},
 	reason.SourceUnknown:    {codes.InvalidArgument, http.StatusBadRequest},
 
-	reason.ConnectionFilterUnavailable: {codes.Unimplemented, http.StatusNotImplemented},
-
 	reason.CursorInvalid:        {codes.InvalidArgument, http.StatusBadRequest},
 	reason.CursorExpired:        {codes.FailedPrecondition, http.StatusBadRequest},
 	reason.CursorOtherDatabase:  {codes.FailedPrecondition, http.StatusBadRequest},

@@ -111,10 +111,6 @@ const (
 	// SourceUnknown: GetSourceStatus for a source the service does not
 	// know.
 	SourceUnknown Reason = "SOURCE_UNKNOWN"
-	// ConnectionFilterUnavailable: an event filter by connection_id, which
-	// the store cannot apply yet (it does not record each event's journey);
-	// refused rather than ignored.
-	ConnectionFilterUnavailable Reason = "CONNECTION_FILTER_UNAVAILABLE"
 )
 
 // Subscriptions (server/stream).
@@ -159,7 +155,6 @@ func All() []Reason {
 		MalformedBundle, MalformedEntry, NotAnAuditEvent, MissingRecorded, InvalidRecorded,
 		TextNotStorable, IDNotUTF8,
 		InvalidRequest, IDRequired, NotFound, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
-		ConnectionFilterUnavailable,
 		CursorInvalid, CursorExpired, CursorOtherDatabase, CursorAheadOfLog, SubscriberTooSlow, TooManySubscriptions,
 		StorageUnavailable, ShuttingDown, Internal,
 	}

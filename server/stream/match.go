@@ -18,6 +18,7 @@ func Match(f *conneventsv1.EventFilter, ev *conneventsv1.ConnectionEvent) bool {
 		anyOf(f.GetOutcomes(), ev.GetOutcome()) &&
 		matchPatient(f.GetPatient(), ev.GetPatient()) &&
 		(f.GetOrgConnectionId() == "" || f.GetOrgConnectionId() == ev.GetConnection().GetOrgConnectionId()) &&
+		(f.GetConnectionId() == "" || f.GetConnectionId() == ev.GetConnectionId()) &&
 		(f.GetApiMode() == conneventsv1.ApiMode_API_MODE_UNSPECIFIED || f.GetApiMode() == ev.GetApiMode()) &&
 		matchTime(f, ev)
 }

@@ -37,6 +37,9 @@ func TestMatchAgreesWithStore(t *testing.T) {
 	}
 	for i := 0; i < 300; i++ {
 		f := randomFilter(rng, base)
+		if rng.IntN(4) == 0 { // a journey's id (or "" for none), as the store set it
+			f.ConnectionId = stored[rng.IntN(len(stored))].Event.GetConnectionId()
+		}
 		var want []int64
 		for _, a := range stored {
 			if stream.Match(f, a.Event) {
