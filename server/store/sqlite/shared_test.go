@@ -80,3 +80,14 @@ func openPath(tb testing.TB, path string) *Store {
 	s, err := Open(tb.Context(), path)
 	return storetest.Opened(tb, s, err)
 }
+
+// TestRebuildRepairs: a rebuild repairs journeys damaged behind the store's
+// back and sets the journeys of events stored before them.
+func TestRebuildRepairs(t *testing.T) {
+	s := openTemp(t)
+	storetest.RunCorruption(t, s, func(t *testing.T, sql string) {
+		if _, err := s.write.ExecContext(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	})
+}

@@ -250,9 +250,9 @@ func (w *journeyWrites) put(id string, st *journey.State, old *loaded, eventSeq 
 	w.changes = append(w.changes, change{id, eventSeq})
 	terms := eventsql.JourneyTerms(j)
 	if old == nil || !slices.Equal(old.terms(w.s.opts.Thresholds), terms) {
-		if old != nil {
-			w.retermed = append(w.retermed, id)
-		}
+		// Replace every stored term (a journey not stored may have stray
+		// ones, left by a row lost behind the store's back).
+		w.retermed = append(w.retermed, id)
 		for _, t := range terms {
 			w.terms = append(w.terms, [2]string{t, id})
 		}

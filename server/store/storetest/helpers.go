@@ -142,3 +142,5 @@ func seqRange(from, to int64) []int64 {
 	}
 	return out
 }
+
+func protoEqual(a, b proto.Message) bool { return proto.Equal(a, b) }

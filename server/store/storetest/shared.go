@@ -1,14 +1,21 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/connevents/connevents/server/journey"
 	"github.com/connevents/connevents/server/store"
 )
 
 // RunShared checks what the contract promises across processes: two stores
-// on one database agree on the database id, the checkpoints and the head;
+// on one database agree on the database id, the checkpoints, the head and
+// the journeys (ids included), and mark a stalled journey once;
 // concurrent appends of one key through both store it once; and concurrent
 // appends through both get unique sequences that readers of either see in
 // order. openPair opens two stores on one fresh database, as two processes
@@ -23,6 +30,8 @@ func RunShared(t *testing.T, openPair func(t *testing.T) (store.Store, store.Sto
 		{"Duplicates", func(t *testing.T, a, b store.Store) { appendSameKey(t, a, b) }},
 		{"Appends", func(t *testing.T, a, b store.Store) { appendAndFollow(t, a, b) }},
 		{"PruneThenAppend", testPruneThenAppendElsewhere},
+		{"SameJourneys", testSameJourneys},
+		{"MarkStalledOnce", testMarkStalledOnce},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -59,4 +68,58 @@ func testPruneThenAppendElsewhere(t *testing.T, a, b store.Store) {
 		t.Errorf("sequence after prune through the other store = %d, want 4", got[0].GetSequence())
 	}
 	assertBounds(t, "after prune and append", a, store.Bounds{Oldest: 4, Head: 4})
+}
+
+// testSameJourneys: events of one connection appended through either store
+// land in one journey, with one id, that both see alike.
+func testSameJourneys(t *testing.T, a, b store.Store) {
+	g := newJourneyGen(20, baseTime())
+	x := mustAppend(t, a, g.event(0), g.event(1))
+	y := mustAppend(t, b, g.event(0), g.event(1))
+	for i := range 2 {
+		if x[i].Event.GetConnectionId() != y[i].Event.GetConnectionId() {
+			t.Errorf("connection %d has ids %q and %q through the two stores", i, x[i].Event.GetConnectionId(), y[i].Event.GetConnectionId())
+		}
+	}
+	ja, jb := allJourneys(t, a), allJourneys(t, b)
+	if len(ja) != 2 || len(jb) != 2 {
+		t.Fatalf("%d and %d journeys, want 2", len(ja), len(jb))
+	}
+	for i := range ja {
+		if !proto.Equal(ja[i], jb[i]) || ja[i].GetEventCount() != 2 {
+			t.Errorf("journeys differ between the stores:\n%v\n%v", ja[i], jb[i])
+		}
+	}
+	assertJourneysMatchLog(t, "two stores", a, time.Now())
+}
+
+// testMarkStalledOnce: MarkStalled run through both stores at once changes
+// each journey once.
+func testMarkStalledOnce(t *testing.T, a, b store.Store) {
+	now := time.Now()
+	for i := range 20 {
+		mustAppend(t, a, authorizedAt(fmt.Sprintf("org-%d", i), now.Add(-time.Hour)))
+	}
+	head := mustChangeBounds(t, a).Head
+	at := now.Add(journey.DefaultThresholds().Authorized)
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for _, s := range []store.Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := s.MarkStalled(t.Context(), at)
+			if err != nil {
+				t.Errorf("MarkStalled: %v", err)
+			}
+			total.Add(n)
+		}()
+	}
+	wg.Wait()
+	if total.Load() != 20 {
+		t.Errorf("MarkStalled changed %d journeys in all, want 20", total.Load())
+	}
+	if c := mustChanges(t, b, store.ChangeQuery{After: head, Limit: 100}); len(c) != 20 {
+		t.Errorf("%d stall changes, want 20", len(c))
+	}
 }

@@ -43,6 +43,7 @@ func RunAll(t *testing.T, newStore NewStore) {
 		{"DatabaseID", testDatabaseID},
 		{"Closed", testClosed},
 	}
+	cases = append(cases, journeyCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
