@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/sqlstore"
 	"github.com/connevents/connevents/server/store/storetest"
 )
 
@@ -53,9 +54,9 @@ func TestOpenBadURL(t *testing.T) {
 	}
 }
 
-func openURL(tb testing.TB, url string) *Store {
+func openURL(tb testing.TB, url string, opts ...sqlstore.Option) *Store {
 	tb.Helper()
-	s, err := Open(tb.Context(), url)
+	s, err := Open(tb.Context(), url, opts...)
 	return storetest.Opened(tb, s, err)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/sqlstore"
 	"github.com/connevents/connevents/server/store/storetest"
 )
 
@@ -75,9 +76,9 @@ func TestOpenRejectsURIs(t *testing.T) {
 	}
 }
 
-func openPath(tb testing.TB, path string) *Store {
+func openPath(tb testing.TB, path string, opts ...sqlstore.Option) *Store {
 	tb.Helper()
-	s, err := Open(tb.Context(), path)
+	s, err := Open(tb.Context(), path, opts...)
 	return storetest.Opened(tb, s, err)
 }
 

@@ -52,10 +52,16 @@ func (s *Store) Append(ctx context.Context, events []*conneventsv1.ConnectionEve
 		return nil, s.wrap("append", err)
 	}
 	defer func() { <-s.appending }()
-	err = s.write.InTx(ctx, func(tx Tx) error { return s.appendTx(ctx, tx, b) })
+	var fresh []freshState
+	err = s.write.InTx(ctx, func(tx Tx) error {
+		var err error
+		fresh, err = s.appendTx(ctx, tx, b)
+		return err
+	})
 	if err != nil {
 		return nil, s.wrap("append", err)
 	}
+	s.states.put(fresh)
 	return b.Results(), nil
 }
 
@@ -91,36 +97,39 @@ func (s *Store) setHeads(h heads) Stmt {
 // this process or another, can store a key, change a journey or move a head
 // until commit), look up the batch's keys and the stored state of the
 // journeys of its new events, then insert what is new, write the journeys
-// folded with the new events and move the heads in one ExecBatch.
-func (s *Store) appendTx(ctx context.Context, tx Tx, b *eventsql.Batch) error {
+// folded with the new events and move the heads in one ExecBatch. It
+// returns the journey states written, for the cache once committed.
+func (s *Store) appendTx(ctx context.Context, tx Tx, b *eventsql.Batch) ([]freshState, error) {
 	h, err := s.lockHeads(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	stored, err := s.lookup(ctx, tx, b.Keys())
 	if err != nil {
-		return fmt.Errorf("look up keys: %w", err)
+		return nil, fmt.Errorf("look up keys: %w", err)
 	}
 	rows := b.Assign(h.events, stored)
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	stmts := s.insertStmts(rows)
 	h.events += int64(len(rows))
+	var fresh []freshState
 	if !s.opts.NoJourneys {
 		w, err := s.upkeep(ctx, tx, b.Added())
 		if err != nil {
-			return fmt.Errorf("journeys: %w", err)
+			return nil, fmt.Errorf("journeys: %w", err)
 		}
 		stmts = append(stmts, w.stmts(h.changes)...)
 		stmts = append(stmts, s.discoveryStmts(b.Added())...)
 		h.changes += int64(len(w.changes))
+		fresh = w.fresh
 	}
 	stmts = append(stmts, s.setHeads(h))
 	if err := tx.ExecBatch(ctx, stmts); err != nil {
-		return fmt.Errorf("insert: %w", err)
+		return nil, fmt.Errorf("insert: %w", err)
 	}
-	return nil
+	return fresh, nil
 }
 
 // upkeep folds the new events of an append into their journeys: it reads

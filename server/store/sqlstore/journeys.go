@@ -26,7 +26,7 @@ var journeyCols = []string{
 	"id", "fold_version", "state", "source", "status", "stage", "api_mode", "first_event_at",
 	"last_event_at", "stall_at", "sequence", "update_time", "hs_group", "hs_name", "platform_type",
 	"searched_at", "selected_at", "requested_at", "authorized_at", "declined_at",
-	"connection_failed_at", "transfer_started_at", "completed_at", "transfer_failed_at", "revoked_at",
+	"connection_failed_at", "transfer_started_at", "completed_at", "transfer_failed_at", "revoked_at", "terms",
 }
 
 // journeyRow is a row of the journeys table.
@@ -40,7 +40,11 @@ type journeyRow struct {
 	seq, updated                  int64
 	hsGroup, hsName, platformType string
 	times                         [10]*int64 // stepKinds
+	terms                         string     // eventsql.JourneyTerms, joined by termSep
 }
+
+// termSep separates the terms of the terms column.
+const termSep = "\x1f"
 
 // dest returns the scan destinations of r, in journeyCols order.
 func (r *journeyRow) dest() []any {
@@ -49,7 +53,7 @@ func (r *journeyRow) dest() []any {
 	for i := range r.times {
 		d = append(d, &r.times[i])
 	}
-	return d
+	return append(d, &r.terms)
 }
 
 // sameAs reports whether r and o hold the same journey, whenever updated.
@@ -78,10 +82,10 @@ func (r *journeyRow) message(th journey.Thresholds) (*conneventsv1.ConnectionJou
 }
 
 // rowOf returns the row of a journey's state at now.
-func (s *Store) rowOf(id string, st *journey.State, now time.Time) (*journeyRow, *conneventsv1.ConnectionJourney, error) {
+func (s *Store) rowOf(id string, st *journey.State, now time.Time) (*journeyRow, error) {
 	state, err := st.Marshal()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	j := st.Journey(id, now, s.opts.Thresholds)
 	group, name := journey.GroupOf(conneventsv1.FunnelGroupBy_FUNNEL_GROUP_BY_HEALTH_SYSTEM, j.GetSource(), j.GetHealthSystem(), "")
@@ -92,6 +96,7 @@ func (s *Store) rowOf(id string, st *journey.State, now time.Time) (*journeyRow,
 		last: *eventsql.TimestampNanos(j.GetLastEventAt()), stallAt: eventsql.TimestampNanos(j.GetStallAt()),
 		seq: j.GetSequence(), updated: eventsql.TimeNanos(now),
 		hsGroup: group, hsName: name, platformType: j.GetConnection().GetPlatformType(),
+		terms: strings.Join(eventsql.JourneyTerms(j), termSep),
 	}
 	times := st.Times()
 	for i, k := range stepKinds {
@@ -100,7 +105,7 @@ func (s *Store) rowOf(id string, st *journey.State, now time.Time) (*journeyRow,
 			r.times[i] = &n
 		}
 	}
-	return r, j, nil
+	return r, nil
 }
 
 // loaded is a stored journey as a write transaction reads it.
@@ -112,15 +117,6 @@ type loaded struct {
 	err error
 }
 
-// terms returns the lookup terms of the stored journey, or nil when its
-// state cannot be read.
-func (l *loaded) terms(th journey.Thresholds) []string {
-	if l.err != nil {
-		return nil
-	}
-	return eventsql.JourneyTerms(l.state.Journey(l.row.id, time.Time{}, th))
-}
-
 // The journey statements of write transactions.
 var (
 	loadJourneys = withRows("k", []string{"id"},
@@ -130,8 +126,11 @@ var (
 		`SELECT e.sequence, e.connection_id, e.body FROM k JOIN events e ON e.connection_id = k.id`)
 	upsertJourneys = upsertInto("journeys", "id", journeyCols...)
 	deleteJourneys = withRows("k", []string{"id"}, "DELETE FROM journeys WHERE id IN (SELECT id FROM k)")
-	deleteTerms    = withRows("k", []string{"id"}, "DELETE FROM journey_terms WHERE journey_id IN (SELECT id FROM k)")
-	insertTerms    = insertInto("journey_terms", "term", "journey_id")
+	deleteTerms = withRows("k", []string{"term", "journey_id"},
+		"DELETE FROM journey_terms WHERE (term, journey_id) IN (SELECT term, journey_id FROM k)")
+	// insertTerms skips terms already there (left by a row lost behind the
+	// store's back).
+	insertTerms = insertInto("journey_terms", "term", "journey_id").then(" ON CONFLICT (term, journey_id) DO NOTHING")
 	insertChanges  = insertInto("journey_changes", "change_seq", "journey_id", "event_sequence", "at")
 	// insertDiscovery skips rows already there (a backfill after appends).
 	insertDiscovery = insertInto("funnel_discovery", "sequence", "occurred_at", "source", "api_mode", "type",
@@ -173,7 +172,10 @@ func (s *Store) scanStoredJourneys(ctx context.Context, q Querier, st Stmt, into
 		if err := rows.Scan(l.row.dest()...); err != nil {
 			return err
 		}
-		l.state, l.err = journey.Unmarshal([]byte(l.row.state))
+		var ok bool
+		if l.state, ok = s.states.get(&l.row); !ok {
+			l.state, l.err = journey.Unmarshal([]byte(l.row.state))
+		}
 		into[l.row.id] = l
 	}
 	return rows.Err()
@@ -217,8 +219,9 @@ type journeyWrites struct {
 	now      time.Time
 	upserts  []*journeyRow
 	deletes  []string
-	retermed []string // journeys whose terms are replaced
-	terms    [][2]string
+	fresh    []freshState
+	oldTerms [][2]string // (term, journey id) to delete
+	terms    [][2]string // to insert
 	changes  []change
 }
 
@@ -235,11 +238,11 @@ func (w *journeyWrites) put(id string, st *journey.State, old *loaded, eventSeq 
 	if st.Empty() {
 		if old != nil {
 			w.deletes = append(w.deletes, id)
-			w.retermed = append(w.retermed, id)
+			w.oldTerms = appendTerms(w.oldTerms, old.row.terms, id)
 		}
 		return nil
 	}
-	r, j, err := w.s.rowOf(id, st, w.now)
+	r, err := w.s.rowOf(id, st, w.now)
 	if err != nil {
 		return err
 	}
@@ -247,17 +250,27 @@ func (w *journeyWrites) put(id string, st *journey.State, old *loaded, eventSeq 
 		return nil
 	}
 	w.upserts = append(w.upserts, r)
+	w.fresh = append(w.fresh, freshState{id: id, seq: r.seq, updated: r.updated, state: *st})
 	w.changes = append(w.changes, change{id, eventSeq})
-	terms := eventsql.JourneyTerms(j)
-	if old == nil || !slices.Equal(old.terms(w.s.opts.Thresholds), terms) {
-		// Replace every stored term (a journey not stored may have stray
-		// ones, left by a row lost behind the store's back).
-		w.retermed = append(w.retermed, id)
-		for _, t := range terms {
-			w.terms = append(w.terms, [2]string{t, id})
-		}
+	switch {
+	case old == nil:
+		w.terms = appendTerms(w.terms, r.terms, id)
+	case old.row.terms != r.terms:
+		w.oldTerms = appendTerms(w.oldTerms, old.row.terms, id)
+		w.terms = appendTerms(w.terms, r.terms, id)
 	}
 	return nil
+}
+
+// appendTerms appends the (term, id) pairs of a terms column.
+func appendTerms(pairs [][2]string, terms, id string) [][2]string {
+	if terms == "" {
+		return pairs
+	}
+	for _, t := range strings.Split(terms, termSep) {
+		pairs = append(pairs, [2]string{t, id})
+	}
+	return pairs
 }
 
 // changed returns how many journeys the writes change.
@@ -268,17 +281,15 @@ func (w *journeyWrites) changed() int64 { return int64(len(w.upserts) + len(w.de
 func (w *journeyWrites) stmts(changeHead int64) []Stmt {
 	d := w.s.d
 	var out []Stmt
-	out = append(out, d.stmts(deleteTerms, len(w.retermed), w.retermed)...)
+	if n := len(w.oldTerms); n > 0 {
+		out = append(out, d.stmts(deleteTerms, n, pairColumns(w.oldTerms)...)...)
+	}
 	out = append(out, d.stmts(deleteJourneys, len(w.deletes), w.deletes)...)
 	if n := len(w.upserts); n > 0 {
 		out = append(out, d.stmts(upsertJourneys, n, journeyColumns(w.upserts)...)...)
 	}
 	if n := len(w.terms); n > 0 {
-		term, id := make([]string, n), make([]string, n)
-		for i, t := range w.terms {
-			term[i], id[i] = t[0], t[1]
-		}
-		out = append(out, d.stmts(insertTerms, n, term, id)...)
+		out = append(out, d.stmts(insertTerms, n, pairColumns(w.terms)...)...)
 	}
 	if n := len(w.changes); n > 0 {
 		seq, id, ev, at := make([]int64, n), make([]string, n), make([]int64, n), make([]int64, n)
@@ -290,13 +301,22 @@ func (w *journeyWrites) stmts(changeHead int64) []Stmt {
 	return out
 }
 
+// pairColumns returns (term, id) pairs as two columns.
+func pairColumns(pairs [][2]string) []any {
+	term, id := make([]string, len(pairs)), make([]string, len(pairs))
+	for i, p := range pairs {
+		term[i], id[i] = p[0], p[1]
+	}
+	return []any{term, id}
+}
+
 // journeyColumns returns rows column by column, in journeyCols order.
 func journeyColumns(rows []*journeyRow) []any {
 	n := len(rows)
 	id, state, hsGroup, hsName, platform := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	version, source, status, stage, mode := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 	first, last, seq, updated := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	stallAt := make([]*int64, n)
+	stallAt, terms := make([]*int64, n), make([]string, n)
 	var times [10][]*int64
 	for k := range times {
 		times[k] = make([]*int64, n)
@@ -304,7 +324,7 @@ func journeyColumns(rows []*journeyRow) []any {
 	for i, r := range rows {
 		id[i], version[i], state[i], source[i], status[i], stage[i], mode[i] = r.id, r.version, r.state, r.source, r.status, r.stage, r.mode
 		first[i], last[i], stallAt[i], seq[i], updated[i] = r.first, r.last, r.stallAt, r.seq, r.updated
-		hsGroup[i], hsName[i], platform[i] = r.hsGroup, r.hsName, r.platformType
+		hsGroup[i], hsName[i], platform[i], terms[i] = r.hsGroup, r.hsName, r.platformType, r.terms
 		for k := range times {
 			times[k][i] = r.times[k]
 		}
@@ -313,7 +333,7 @@ func journeyColumns(rows []*journeyRow) []any {
 	for k := range times {
 		cols = append(cols, times[k])
 	}
-	return cols
+	return append(cols, terms)
 }
 
 // discoveryStmts returns the statements that record the funnel rows of

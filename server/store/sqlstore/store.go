@@ -34,6 +34,7 @@ type Store struct {
 	appending chan struct{}
 	dbID      string
 	namer     *journey.Namer
+	states    *stateCache
 	opts      Options
 	closed    atomic.Bool
 }
@@ -43,7 +44,8 @@ var _ store.Store = (*Store)(nil)
 // Open brings the database's schema up to date and returns the Store on it.
 // On error it closes the databases.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	s := &Store{d: cfg.Dialect, write: cfg.Write, read: cfg.Read, opts: cfg.Options, appending: make(chan struct{}, 1)}
+	s := &Store{d: cfg.Dialect, write: cfg.Write, read: cfg.Read, opts: cfg.Options, appending: make(chan struct{}, 1),
+		states: newStateCache()}
 	if s.opts.Now == nil {
 		s.opts.Now = time.Now
 	}

@@ -30,7 +30,7 @@ func RunCorruption(t *testing.T, s store.Store, exec Exec) {
 	exec(t, "INSERT INTO journeys SELECT 'cnx_stray', fold_version, state, source, status, stage, api_mode, "+
 		"first_event_at, last_event_at, stall_at, sequence, update_time, hs_group, hs_name, platform_type, searched_at, "+
 		"selected_at, requested_at, authorized_at, declined_at, connection_failed_at, transfer_started_at, completed_at, "+
-		"transfer_failed_at, revoked_at FROM journeys WHERE id = '"+victim+"'")
+		"transfer_failed_at, revoked_at, terms FROM journeys WHERE id = '"+victim+"'")
 	// As if the first 50 events predated journeys.
 	exec(t, "UPDATE events SET connection_id = NULL WHERE sequence <= 50")
 	exec(t, "DELETE FROM funnel_discovery WHERE sequence <= 50")

@@ -43,7 +43,10 @@ CREATE TABLE journeys (
     transfer_started_at  bigint,
     completed_at         bigint,
     transfer_failed_at   bigint,
-    revoked_at           bigint
+    revoked_at           bigint,
+    -- The journey's rows in journey_terms, separated by U+001F, so that a
+    -- change of them is seen without reading journey_terms.
+    terms                text    NOT NULL
 );
 -- Lists: by last activity, overall and per status.
 CREATE INDEX journeys_last_event ON journeys (last_event_at, id);
@@ -53,8 +56,6 @@ CREATE INDEX journeys_stall ON journeys (stall_at) WHERE status = 1;
 -- The funnel's cohort: journeys by first event.
 CREATE INDEX journeys_first_event ON journeys (first_event_at);
 
-CREATE INDEX journey_terms_journey ON journey_terms (journey_id);
-CREATE INDEX journey_changes_at ON journey_changes (at);
 
 -- The funnel's discovery events (searched, selected, requested a system, with
 -- a patient), whether or not they belong to a journey, with their groups.
