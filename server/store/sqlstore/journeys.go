@@ -126,12 +126,12 @@ var (
 		`SELECT e.sequence, e.connection_id, e.body FROM k JOIN events e ON e.connection_id = k.id`)
 	upsertJourneys = upsertInto("journeys", "id", journeyCols...)
 	deleteJourneys = withRows("k", []string{"id"}, "DELETE FROM journeys WHERE id IN (SELECT id FROM k)")
-	deleteTerms = withRows("k", []string{"term", "journey_id"},
+	deleteTerms    = withRows("k", []string{"term", "journey_id"},
 		"DELETE FROM journey_terms WHERE (term, journey_id) IN (SELECT term, journey_id FROM k)")
 	// insertTerms skips terms already there (left by a row lost behind the
 	// store's back).
-	insertTerms = insertInto("journey_terms", "term", "journey_id").then(" ON CONFLICT (term, journey_id) DO NOTHING")
-	insertChanges  = insertInto("journey_changes", "change_seq", "journey_id", "event_sequence", "at")
+	insertTerms   = insertInto("journey_terms", "term", "journey_id").then(" ON CONFLICT (term, journey_id) DO NOTHING")
+	insertChanges = insertInto("journey_changes", "change_seq", "journey_id", "event_sequence", "at")
 	// insertDiscovery skips rows already there (a backfill after appends).
 	insertDiscovery = insertInto("funnel_discovery", "sequence", "occurred_at", "source", "api_mode", "type",
 		"patient", "hs_group", "hs_name", "platform_type").then(" ON CONFLICT (sequence) DO NOTHING")
