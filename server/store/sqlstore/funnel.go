@@ -42,12 +42,14 @@ const sqlFunnelJourneys = `SELECT %G, %N, COUNT(*),
 const sqlFunnelPatients = `SELECT %G, %N, type, COUNT(DISTINCT patient)
 	FROM funnel_discovery WHERE %W %B, type`
 
-const sqlFunnelDurations = `WITH d (g, link, dur) AS (%U),
-	r AS (SELECT g, link, dur, ROW_NUMBER() OVER (PARTITION BY g, link ORDER BY dur) AS rn,
-		COUNT(*) OVER (PARTITION BY g, link) AS n FROM d)
-	SELECT g, link, MAX(n), MIN(CASE WHEN rn = (50 * n + 99) / 100 THEN dur END),
-		MIN(CASE WHEN rn = (90 * n + 99) / 100 THEN dur END)
-	FROM r GROUP BY g, link`
+// sqlFunnelTimes reads the chain's step times of the cohort's journeys
+// that have at least two (the only ones a conversion can time); their
+// percentiles are exact order statistics, picked in Go (SQLite's window
+// functions cost several times more).
+const sqlFunnelTimes = `SELECT %G, searched_at, selected_at, authorized_at, transfer_started_at, completed_at
+	FROM journeys WHERE %W AND (CASE WHEN searched_at IS NULL THEN 0 ELSE 1 END
+		+ CASE WHEN selected_at IS NULL THEN 0 ELSE 1 END + CASE WHEN authorized_at IS NULL THEN 0 ELSE 1 END
+		+ CASE WHEN transfer_started_at IS NULL THEN 0 ELSE 1 END + CASE WHEN completed_at IS NULL THEN 0 ELSE 1 END) >= 2`
 
 // funnelSQL fills in a funnel statement: %G the group expression, %N the
 // group name, %W the window and filters (with their arguments) on column
@@ -106,21 +108,6 @@ func (f funnelSQL) fill(query string) (string, []any) {
 	return r.Replace(query), args
 }
 
-// durations returns the duration statement's union of chain links.
-func (f funnelSQL) durations() (string, []any) {
-	g, _ := f.group()
-	w, wargs := f.where()
-	var parts []string
-	var args []any
-	for i := range len(funnelChain) - 1 {
-		from, to := funnelChain[i], funnelChain[i+1]
-		parts = append(parts, "SELECT "+g+", "+strconv.Itoa(i)+", "+to+" - "+from+
-			" FROM journeys WHERE "+w+" AND "+to+" >= "+from)
-		args = append(args, wargs...)
-	}
-	return strings.Replace(sqlFunnelDurations, "%U", strings.Join(parts, " UNION ALL "), 1), args
-}
-
 // funnelGroups accumulates the groups of a funnel.
 type funnelGroups struct {
 	by     conneventsv1.FunnelGroupBy
@@ -130,8 +117,8 @@ type funnelGroups struct {
 type funnelAcc struct {
 	f   *conneventsv1.Funnel
 	any bool // a row counted something
-	// durations per chain link: how many, p50, p90 (unix nanoseconds).
-	timed [4]*[3]int64
+	// durations per chain link, in nanoseconds.
+	durations [4][]int64
 }
 
 func (g *funnelGroups) get(group string, name *string) *funnelAcc {
@@ -225,20 +212,27 @@ func (s *Store) funnelPatients(ctx context.Context, q store.FunnelQuery, g *funn
 }
 
 func (s *Store) funnelDurations(ctx context.Context, q store.FunnelQuery, g *funnelGroups) error {
-	query, args := funnelSQL{q: q, timeCol: "first_event_at"}.durations()
+	query, args := funnelSQL{q: q, timeCol: "first_event_at"}.fill(sqlFunnelTimes)
 	rows, err := s.read.Query(ctx, s.d.sql(query), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var group string
+	var t [5]*int64
 	for rows.Next() {
-		var group string
-		var link int
-		var d [3]int64
-		if err := rows.Scan(&group, &link, &d[0], &d[1], &d[2]); err != nil {
+		if err := rows.Scan(&group, &t[0], &t[1], &t[2], &t[3], &t[4]); err != nil {
 			return err
 		}
-		g.get(group, nil).timed[link] = &d
+		var a *funnelAcc
+		for i := range len(t) - 1 {
+			if t[i] != nil && t[i+1] != nil && *t[i+1] >= *t[i] {
+				if a == nil {
+					a = g.get(group, nil)
+				}
+				a.durations[i] = append(a.durations[i], *t[i+1]-*t[i])
+			}
+		}
 	}
 	return rows.Err()
 }
@@ -257,8 +251,9 @@ func (g *funnelGroups) finish() []*conneventsv1.Funnel {
 			if counts[i] > 0 {
 				c.Rate = float64(counts[i+1]) / float64(counts[i])
 			}
-			if d := a.timed[i]; d != nil {
-				c.Timed, c.P50, c.P90 = d[0], durationpb.New(time.Duration(d[1])), durationpb.New(time.Duration(d[2]))
+			if d := a.durations[i]; len(d) > 0 {
+				slices.Sort(d)
+				c.Timed, c.P50, c.P90 = int64(len(d)), percentile(d, 50), percentile(d, 90)
 			}
 			f.Conversions = append(f.Conversions, c)
 		}
@@ -268,6 +263,13 @@ func (g *funnelGroups) finish() []*conneventsv1.Funnel {
 		return cmp.Or(cmp.Compare(b.GetConnections(), a.GetConnections()), cmp.Compare(a.GetGroup(), b.GetGroup()))
 	})
 	return out
+}
+
+// percentile returns the p-th percentile of sorted d by the nearest-rank
+// method, as journey.ComputeFunnel does.
+func percentile(d []int64, p int) *durationpb.Duration {
+	rank := (p*len(d) + 99) / 100
+	return durationpb.New(time.Duration(d[max(rank, 1)-1]))
 }
 
 // funnelSteps name the steps of funnelChain.

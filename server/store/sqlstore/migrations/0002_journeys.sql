@@ -53,8 +53,11 @@ CREATE INDEX journeys_last_event ON journeys (last_event_at, id);
 CREATE INDEX journeys_status ON journeys (status, last_event_at, id);
 -- MarkStalled: the in-progress journeys by stall time.
 CREATE INDEX journeys_stall ON journeys (stall_at) WHERE status = 1;
--- The funnel's cohort: journeys by first event.
-CREATE INDEX journeys_first_event ON journeys (first_event_at);
+-- The funnel's cohort: journeys by first event, with every column the
+-- funnel counts, so that it reads this index only (journey rows are wide).
+CREATE INDEX journeys_funnel ON journeys (first_event_at, source, api_mode, status, hs_group, hs_name,
+    platform_type, searched_at, selected_at, authorized_at, transfer_started_at, completed_at, declined_at,
+    connection_failed_at, transfer_failed_at, revoked_at);
 
 
 -- The funnel's discovery events (searched, selected, requested a system, with
@@ -71,4 +74,6 @@ CREATE TABLE funnel_discovery (
     hs_name       text    NOT NULL,
     platform_type text    NOT NULL
 );
-CREATE INDEX funnel_discovery_occurred_at ON funnel_discovery (occurred_at);
+-- The funnel reads this index only.
+CREATE INDEX funnel_discovery_window ON funnel_discovery (occurred_at, source, api_mode, type, patient,
+    hs_group, hs_name, platform_type);
