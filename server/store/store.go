@@ -266,8 +266,9 @@ type ChangeQuery struct {
 	Before int64
 	// Limit is the most changes returned; it must be > 0.
 	Limit int
-	// Filter selects changes by their journey's current state; nil matches
-	// everything, including changes of journeys since deleted.
+	// Filter selects changes by their journey's current state; a filter
+	// that sets nothing (or nil) matches everything, including changes of
+	// journeys since deleted, which no other filter matches.
 	Filter *conneventsv1.ConnectionFilter
 	// Now is the time Filter's StalledFor is measured at; zero means now.
 	Now time.Time

@@ -30,4 +30,20 @@
 // inserts what is new and moves the head: see appendTx. Work that must
 // commit with the events (another table kept in step with the log) belongs
 // in appendTx, as more statements for the same ExecBatch.
+//
+// # Journeys
+//
+// The same transaction keeps the connection journeys (package journey):
+// it sets each new event's connection_id (a keyed hash of its vendor key,
+// under a secret kept in meta), reads the stored states of the batch's
+// journeys, applies the new events and writes each journey's row (the
+// state plus the columns lists, stalls and the funnel select by), its
+// lookup terms (patient and health system ids, for the filters), one entry
+// per changed journey in journey_changes (numbered by change_head, moved
+// under the same lock as the event head) and the funnel rows of discovery
+// events. Every other writer of journeys (MarkStalled, Prune, rebuilds)
+// takes the same head lock, so change sequences are commit order too.
+// Decoded states of recently written journeys are cached, checked against
+// the row's sequence and update time, since decoding is the costliest part
+// of the upkeep.
 package sqlstore

@@ -15,16 +15,13 @@ import (
 	"github.com/connevents/connevents/server/store/internal/eventsql"
 )
 
-// The funnel is counted by three aggregate statements over the same
-// groups: the journeys of the cohort (step counts), the discovery rows of
-// the window (distinct patients per step), and the step-to-step durations
-// of the cohort (nearest-rank percentiles by window functions). They agree
-// with journey.ComputeFunnel, which the conformance suite holds them to.
-
-// funnelChain are the step times of the chain searched, selected,
-// authorized, transfer started, completed, whose consecutive pairs the
-// conversions time.
-var funnelChain = []string{"searched_at", "selected_at", "authorized_at", "transfer_started_at", "completed_at"}
+// The funnel is counted by three statements over the same groups, each
+// reading one covering index: the journeys of the cohort (step counts, by
+// SQL aggregates), the discovery rows of the window (distinct patients per
+// step, by COUNT(DISTINCT)), and the chain's step times of the cohort, whose
+// step-to-step durations are sorted here for exact percentiles. The result
+// agrees with journey.ComputeFunnel, which the conformance suite holds it
+// to.
 
 const sqlFunnelJourneys = `SELECT %G, %N, COUNT(*),
 	COALESCE(SUM(CASE WHEN authorized_at IS NOT NULL OR transfer_started_at IS NOT NULL
@@ -272,7 +269,8 @@ func percentile(d []int64, p int) *durationpb.Duration {
 	return durationpb.New(time.Duration(d[max(rank, 1)-1]))
 }
 
-// funnelSteps name the steps of funnelChain.
+// funnelSteps are the chain searched, selected, authorized, transfer
+// started, completed, in the order sqlFunnelTimes reads their times.
 var funnelSteps = []conneventsv1.FunnelStep{
 	conneventsv1.FunnelStep_FUNNEL_STEP_SEARCHED, conneventsv1.FunnelStep_FUNNEL_STEP_SELECTED,
 	conneventsv1.FunnelStep_FUNNEL_STEP_AUTHORIZED, conneventsv1.FunnelStep_FUNNEL_STEP_TRANSFER_STARTED,
