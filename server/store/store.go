@@ -51,8 +51,8 @@ const (
 type Query struct {
 	// Filter selects events; nil matches everything. Semantics are those of
 	// conneventsv1.EventFilter: OR within a repeated field, AND across
-	// fields; Patient matches the external id, the 1upHealth user id or the
-	// FHIR patient reference; OccurredAfter is inclusive, OccurredBefore
+	// fields; Patient matches the external id or external state, the
+	// 1upHealth user id or the FHIR patient reference; OccurredAfter is inclusive, OccurredBefore
 	// exclusive.
 	Filter *conneventsv1.EventFilter
 	// Order of the result, by sequence.

@@ -28,7 +28,8 @@ func anyOf[T comparable](want []T, got T) bool {
 }
 
 func matchPatient(want string, p *conneventsv1.Patient) bool {
-	return want == "" || want == p.GetExternalId() || want == p.GetOneupUserId() || want == p.GetFhirPatientReference()
+	return want == "" || want == p.GetExternalId() || want == p.GetOneupUserId() || want == p.GetFhirPatientReference() ||
+		want == p.GetExternalState()
 }
 
 func matchTime(f *conneventsv1.EventFilter, ev *conneventsv1.ConnectionEvent) bool {

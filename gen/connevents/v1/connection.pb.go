@@ -628,8 +628,8 @@ type ConnectionFilter struct {
 	Statuses []ConnectionStatus `protobuf:"varint,2,rep,packed,name=statuses,proto3,enum=connevents.v1.ConnectionStatus" json:"statuses,omitempty"`
 	// Journeys whose furthest stage is any of these.
 	Stages []Stage `protobuf:"varint,3,rep,packed,name=stages,proto3,enum=connevents.v1.Stage" json:"stages,omitempty"`
-	// Journeys about this patient: matches the Fasten external id, the
-	// 1upHealth user id or the FHIR patient reference.
+	// Journeys about this patient: matches the Fasten external id or
+	// external state, the 1upHealth user id or the FHIR patient reference.
 	Patient string `protobuf:"bytes,4,opt,name=patient,proto3" json:"patient,omitempty"`
 	// Journeys with this health system: matches any of its ids (Fasten
 	// endpoint, portal, brand, TEFCA directory or org id; 1upHealth system id)

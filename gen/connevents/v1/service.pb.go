@@ -260,8 +260,8 @@ type EventFilter struct {
 	Stages []Stage `protobuf:"varint,3,rep,packed,name=stages,proto3,enum=connevents.v1.Stage" json:"stages,omitempty"`
 	// Events with any of these outcomes.
 	Outcomes []Outcome `protobuf:"varint,4,rep,packed,name=outcomes,proto3,enum=connevents.v1.Outcome" json:"outcomes,omitempty"`
-	// Events about this patient: matches the Fasten external id, the
-	// 1upHealth user id or the FHIR patient reference.
+	// Events about this patient: matches the Fasten external id or
+	// external state, the 1upHealth user id or the FHIR patient reference.
 	Patient string `protobuf:"bytes,5,opt,name=patient,proto3" json:"patient,omitempty"`
 	// Events of this Fasten org connection.
 	OrgConnectionId string `protobuf:"bytes,6,opt,name=org_connection_id,json=orgConnectionId,proto3" json:"org_connection_id,omitempty"`

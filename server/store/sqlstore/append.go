@@ -15,7 +15,7 @@ import (
 var (
 	insertEvents = insertInto("events", "sequence", "id", "source", "source_event_id", "type", "stage",
 		"outcome", "api_mode", "occurred_at", "received_at", "external_id", "oneup_user_id",
-		"fhir_patient_reference", "org_connection_id", "connection_id", "body")
+		"fhir_patient_reference", "org_connection_id", "connection_id", "external_state", "body")
 	insertRaw = insertInto("event_raw", "sequence", "raw")
 	// lookupKeys finds stored events by key: one probe of the unique index
 	// per key.
@@ -196,20 +196,20 @@ func (s *Store) insertStmts(rows []*eventsql.Row) []Stmt {
 		c.add(r)
 	}
 	stmts := s.d.stmts(insertEvents, len(c.seq), c.seq, c.id, c.source, c.sourceEventID, c.typ,
-		c.stage, c.outcome, c.mode, c.occurred, c.received, c.ext, c.oneup, c.fhir, c.org, c.conn, c.body)
+		c.stage, c.outcome, c.mode, c.occurred, c.received, c.ext, c.oneup, c.fhir, c.org, c.conn, c.state, c.body)
 	return append(stmts, s.d.stmts(insertRaw, len(c.rawSeq), c.rawSeq, c.raw)...)
 }
 
 // columns holds the new events of a batch column by column.
 type columns struct {
-	seq                               []int64
-	id, sourceEventID                 []string
-	source, typ, stage, outcome, mode []int32
-	occurred, received                []*int64
-	ext, oneup, fhir, org, conn       []*string
-	body                              [][]byte
-	rawSeq                            []int64
-	raw                               [][]byte
+	seq                                []int64
+	id, sourceEventID                  []string
+	source, typ, stage, outcome, mode  []int32
+	occurred, received                 []*int64
+	ext, oneup, fhir, org, conn, state []*string
+	body                               [][]byte
+	rawSeq                             []int64
+	raw                                [][]byte
 }
 
 func (c *columns) add(r *eventsql.Row) {
@@ -221,7 +221,7 @@ func (c *columns) add(r *eventsql.Row) {
 	c.occurred, c.received = append(c.occurred, r.OccurredAt), append(c.received, r.ReceivedAt)
 	c.ext, c.oneup = append(c.ext, r.ExternalID), append(c.oneup, r.OneupUserID)
 	c.fhir, c.org = append(c.fhir, r.FHIRPatientRef), append(c.org, r.OrgConnectionID)
-	c.conn = append(c.conn, r.ConnectionID)
+	c.conn, c.state = append(c.conn, r.ConnectionID), append(c.state, r.ExternalState)
 	c.body = append(c.body, r.Body)
 	if r.Raw != nil {
 		c.rawSeq, c.raw = append(c.rawSeq, seq), append(c.raw, r.Raw)

@@ -25,9 +25,11 @@ const (
 		WHERE e.sequence > ? ORDER BY e.sequence LIMIT ?`
 )
 
-// setConnectionIDs sets the connection_id of events by sequence.
-var setConnectionIDs = withRows("k", []string{"sequence", "connection_id"},
-	`UPDATE events SET connection_id = k.connection_id FROM k WHERE events.sequence = k.sequence`)
+// setConnectionIDs sets the connection_id and external_state of events by
+// sequence.
+var setConnectionIDs = withRows("k", []string{"sequence", "connection_id", "external_state"},
+	`UPDATE events SET connection_id = k.connection_id, external_state = k.external_state
+	FROM k WHERE events.sequence = k.sequence`)
 
 // RebuildJourneys recomputes every journey from the log. See store.Store.
 //
@@ -135,8 +137,8 @@ func (s *Store) refold(ctx context.Context, tx Tx, ids []string) (*journeyWrites
 	return w, nil
 }
 
-// backfill sets the connection id and the funnel rows of the events stored
-// before journeys existed, limit events per transaction, if the database
+// backfill sets the connection id, the external state and the funnel rows
+// of the events stored before journeys existed, limit events per transaction, if the database
 // has such events (migration 0002 marks it).
 func (s *Store) backfill(ctx context.Context, limit int) error {
 	var v string
@@ -158,16 +160,17 @@ func (s *Store) backfill(ctx context.Context, limit int) error {
 				return err
 			}
 			var seqs []int64
-			var ids []*string
+			var ids, states []*string
 			for _, ev := range events {
 				id := s.namer.IDOf(ev)
-				if id != ev.GetConnectionId() {
+				if st := ev.GetPatient().GetExternalState(); id != ev.GetConnectionId() || st != "" {
 					seqs, ids = append(seqs, ev.GetSequence()), append(ids, ptrOrNil(id))
+					states = append(states, ptrOrNil(st))
 				}
 				ev.ConnectionId = id
 				after = ev.GetSequence()
 			}
-			stmts := s.d.stmts(setConnectionIDs, len(seqs), seqs, ids)
+			stmts := s.d.stmts(setConnectionIDs, len(seqs), seqs, ids, states)
 			stmts = append(stmts, s.discoveryStmts(events)...)
 			if done = len(events) < limit; done {
 				stmts = append(stmts, Stmt{SQL: sqlBackfillDone})

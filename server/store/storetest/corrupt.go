@@ -32,7 +32,7 @@ func RunCorruption(t *testing.T, s store.Store, exec Exec) {
 		"selected_at, requested_at, authorized_at, declined_at, connection_failed_at, transfer_started_at, completed_at, "+
 		"transfer_failed_at, revoked_at, terms FROM journeys WHERE id = '"+victim+"'")
 	// As if the first 50 events predated journeys.
-	exec(t, "UPDATE events SET connection_id = NULL WHERE sequence <= 50")
+	exec(t, "UPDATE events SET connection_id = NULL, external_state = NULL WHERE sequence <= 50")
 	exec(t, "DELETE FROM funnel_discovery WHERE sequence <= 50")
 	exec(t, "INSERT INTO meta (key, value) VALUES ('connection_ids', 'pending')")
 	n, err := s.RebuildJourneys(t.Context(), 4)

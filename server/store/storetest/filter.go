@@ -23,7 +23,8 @@ type filterSpec struct {
 }
 
 // filterData: patient "p1" is a's external id, c's 1upHealth user id and f's
-// FHIR reference. Event i occurred at occurredAt(i).
+// FHIR reference; each Fasten event's external state is "st-" and its name.
+// Event i occurred at occurredAt(i).
 func filterData() []filterSpec {
 	const f, o = v1.Source_SOURCE_FASTEN, v1.Source_SOURCE_ONEUP
 	return []filterSpec{
@@ -44,6 +45,9 @@ func (f filterSpec) event(i int) *v1.ConnectionEvent {
 	ev.Type, ev.Stage, ev.Outcome, ev.ApiMode = f.typ, f.stage, f.outcome, f.mode
 	ev.OccurredAt = timestamppb.New(occurredAt(i))
 	ev.Patient = &v1.Patient{ExternalId: f.ext, OneupUserId: f.oneup, FhirPatientReference: f.fhir}
+	if f.source == v1.Source_SOURCE_FASTEN {
+		ev.Patient.ExternalState = "st-" + f.name
+	}
 	ev.Connection = &v1.Connection{OrgConnectionId: f.org}
 	return ev
 }
@@ -84,6 +88,7 @@ func filterCases() []filterCase {
 		{"patient in any field", &v1.EventFilter{Patient: "p1"}, "acf"},
 		{"patient by fhir reference", &v1.EventFilter{Patient: "Patient/p3"}, "d"},
 		{"patient by 1up user", &v1.EventFilter{Patient: "u3"}, "d"},
+		{"patient by external state", &v1.EventFilter{Patient: "st-b"}, "b"},
 		{"unknown patient", &v1.EventFilter{Patient: "nobody"}, ""},
 		{"org connection", &v1.EventFilter{OrgConnectionId: "org1"}, "ae"},
 		{"api mode live", &v1.EventFilter{ApiMode: v1.ApiMode_API_MODE_LIVE}, "ae"},

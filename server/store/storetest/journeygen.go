@@ -72,7 +72,7 @@ func (g *journeyGen) event(c int) *conneventsv1.ConnectionEvent {
 	sys := systems[c%len(systems)]
 	if c%2 == 0 {
 		ev.Source = conneventsv1.Source_SOURCE_FASTEN
-		ev.Patient = &conneventsv1.Patient{ExternalId: fmt.Sprintf("ext-%d", c%5)}
+		ev.Patient = &conneventsv1.Patient{ExternalId: fmt.Sprintf("ext-%d", c%5), ExternalState: fmt.Sprintf("state-%d", c)}
 		ev.Connection = &conneventsv1.Connection{OrgConnectionId: fmt.Sprintf("org-%d", c), PlatformType: []string{"epic", "cerner"}[c%4/2]}
 		ev.HealthSystem = &conneventsv1.HealthSystem{BrandId: sys, Name: "Name of " + sys}
 	} else {

@@ -235,7 +235,7 @@ func matchJourney(f *conneventsv1.ConnectionFilter, j *conneventsv1.ConnectionJo
 	return any(len(f.GetSources()), func(i int) bool { return f.GetSources()[i] == j.GetSource() }) &&
 		any(len(f.GetStatuses()), func(i int) bool { return f.GetStatuses()[i] == j.GetStatus() }) &&
 		any(len(f.GetStages()), func(i int) bool { return f.GetStages()[i] == j.GetStage() }) &&
-		(f.GetPatient() == "" || slices.Contains([]string{p.GetExternalId(), p.GetOneupUserId(), p.GetFhirPatientReference()}, f.GetPatient())) &&
+		(f.GetPatient() == "" || slices.Contains([]string{p.GetExternalId(), p.GetOneupUserId(), p.GetFhirPatientReference(), p.GetExternalState()}, f.GetPatient())) &&
 		(f.GetHealthSystem() == "" || slices.Contains([]string{h.GetEndpointId(), h.GetPortalId(), h.GetBrandId(),
 			h.GetTefcaDirectoryId(), h.GetOrgId(), h.GetOneupSystemId(), h.GetName()}, f.GetHealthSystem())) &&
 		(f.GetApiMode() == conneventsv1.ApiMode_API_MODE_UNSPECIFIED || f.GetApiMode() == j.GetApiMode()) &&
@@ -255,6 +255,7 @@ func journeyFilters(base time.Time) []*conneventsv1.ConnectionFilter {
 		{Patient: "ext-2"},
 		{Patient: "user-1"},
 		{Patient: "nobody"},
+		{Patient: "state-4"},
 		{HealthSystem: "sys-b"},
 		{HealthSystem: "Name of sys-a"},
 		{ApiMode: conneventsv1.ApiMode_API_MODE_LIVE},

@@ -27,7 +27,7 @@ func JourneyTerms(j *conneventsv1.ConnectionJourney) []string {
 		}
 	}
 	p, h := j.GetPatient(), j.GetHealthSystem()
-	add(patientTerm, p.GetExternalId(), p.GetOneupUserId(), p.GetFhirPatientReference())
+	add(patientTerm, p.GetExternalId(), p.GetOneupUserId(), p.GetFhirPatientReference(), p.GetExternalState())
 	add(healthSystemTerm, h.GetEndpointId(), h.GetPortalId(), h.GetBrandId(), h.GetTefcaDirectoryId(),
 		h.GetOrgId(), h.GetOneupSystemId(), h.GetName())
 	slices.Sort(terms)

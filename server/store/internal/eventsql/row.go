@@ -27,6 +27,7 @@ type Row struct {
 	OccurredAt      *int64 // unix nanoseconds
 	ReceivedAt      *int64 // unix nanoseconds
 	ExternalID      *string
+	ExternalState   *string
 	OneupUserID     *string
 	FHIRPatientRef  *string
 	OrgConnectionID *string
@@ -59,6 +60,7 @@ func Encode(ev *conneventsv1.ConnectionEvent, connectionID string) (Row, *connev
 		APIMode:    int32(c.GetApiMode()),
 		OccurredAt: TimestampNanos(c.GetOccurredAt()), ReceivedAt: TimestampNanos(c.GetReceivedAt()),
 		ExternalID:      nonEmpty(c.GetPatient().GetExternalId()),
+		ExternalState:   nonEmpty(c.GetPatient().GetExternalState()),
 		OneupUserID:     nonEmpty(c.GetPatient().GetOneupUserId()),
 		FHIRPatientRef:  nonEmpty(c.GetPatient().GetFhirPatientReference()),
 		OrgConnectionID: nonEmpty(c.GetConnection().GetOrgConnectionId()),

@@ -99,7 +99,7 @@ func (w *where) patient(p string) {
 		return
 	}
 	w.add("(e.external_id = " + w.arg(p) + " OR e.oneup_user_id = " + w.arg(p) +
-		" OR e.fhir_patient_reference = " + w.arg(p) + ")")
+		" OR e.fhir_patient_reference = " + w.arg(p) + " OR e.external_state = " + w.arg(p) + ")")
 }
 
 func enumValues[E ~int32](values []E) []int32 {

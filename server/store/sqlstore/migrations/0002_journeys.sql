@@ -6,11 +6,18 @@
 ALTER TABLE events ADD COLUMN connection_id text;
 CREATE INDEX events_connection_id ON events (connection_id, sequence) WHERE connection_id IS NOT NULL;
 
+-- Fasten's external state (Patient.external_state), which the patient
+-- filter matches like the other patient identifiers. A journey rebuild sets
+-- it on events stored before this migration.
+ALTER TABLE events ADD COLUMN external_state text;
+CREATE INDEX events_external_state ON events (external_state, sequence) WHERE external_state IS NOT NULL;
+
 -- The highest change_seq ever assigned; moved under the same lock as head.
 ALTER TABLE log_head ADD COLUMN change_head bigint NOT NULL DEFAULT 0;
 
--- Events stored before this migration have no connection_id yet: the first
--- journey rebuild sets it (and removes this mark).
+-- Events stored before this migration have no connection_id (nor
+-- external_state column) yet: the first journey rebuild sets them (and
+-- removes this mark).
 INSERT INTO meta (key, value) SELECT 'connection_ids', 'pending' WHERE EXISTS (SELECT 1 FROM events);
 
 -- One row per journey: its folded state (journey.State.Marshal, of fold
