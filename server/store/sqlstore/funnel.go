@@ -3,11 +3,14 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
@@ -135,22 +138,54 @@ func (g *funnelGroups) get(group string, name *string) *funnelAcc {
 	return a
 }
 
-// Funnel counts a funnel. See store.Store.
+// Funnel counts a funnel. See store.Store. Its three statements run at
+// once, on their own connections, each into groups of its own.
 func (s *Store) Funnel(ctx context.Context, q store.FunnelQuery) ([]*conneventsv1.Funnel, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	g := &funnelGroups{by: q.GroupBy, groups: map[string]*funnelAcc{}}
-	if err := s.funnelJourneys(ctx, q, g); err != nil {
+	parts := []func(context.Context, store.FunnelQuery, *funnelGroups) error{
+		s.funnelJourneys, s.funnelPatients, s.funnelDurations,
+	}
+	groups := make([]*funnelGroups, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		groups[i] = &funnelGroups{by: q.GroupBy, groups: map[string]*funnelAcc{}}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = part(ctx, q, groups[i])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, s.wrap("funnel", err)
 	}
-	if err := s.funnelPatients(ctx, q, g); err != nil {
-		return nil, s.wrap("funnel", err)
+	for _, g := range groups[1:] {
+		groups[0].merge(g)
 	}
-	if err := s.funnelDurations(ctx, q, g); err != nil {
-		return nil, s.wrap("funnel", err)
+	return groups[0].finish(), nil
+}
+
+// merge adds o's groups, whose figures are other figures than g's.
+func (g *funnelGroups) merge(o *funnelGroups) {
+	for key, b := range o.groups {
+		a, ok := g.groups[key]
+		if !ok {
+			g.groups[key] = b
+			continue
+		}
+		name := a.f.GetGroupName()
+		if n := b.f.GetGroupName(); n != "" && (name == "" || n < name) {
+			name = n
+		}
+		proto.Merge(a.f, b.f) // disjoint figures: each is set by one part only
+		a.f.GroupName, a.any = name, a.any || b.any
+		for i := range a.durations {
+			a.durations[i] = append(a.durations[i], b.durations[i]...)
+		}
 	}
-	return g.finish(), nil
 }
 
 func (s *Store) funnelJourneys(ctx context.Context, q store.FunnelQuery, g *funnelGroups) error {
