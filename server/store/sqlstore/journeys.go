@@ -121,9 +121,6 @@ type loaded struct {
 var (
 	loadJourneys = withRows("k", []string{"id"},
 		"SELECT "+prefixed("j.", journeyCols)+" FROM k JOIN journeys j ON j.id = k.id")
-	// loadJourneyEvents reads the stored events of journeys.
-	loadJourneyEvents = withRows("k", []string{"id"},
-		`SELECT e.sequence, e.connection_id, e.body FROM k JOIN events e ON e.connection_id = k.id`)
 	upsertJourneys = upsertInto("journeys", "id", journeyCols...)
 	deleteJourneys = withRows("k", []string{"id"}, "DELETE FROM journeys WHERE id IN (SELECT id FROM k)")
 	deleteTerms    = withRows("k", []string{"term", "journey_id"},
@@ -182,10 +179,21 @@ func (s *Store) scanStoredJourneys(ctx context.Context, q Querier, st Stmt, into
 }
 
 // loadEvents reads the stored events of journeys ids, grouped by journey.
+//
+// The ids go in an IN list, not a joined relation, so that PostgreSQL
+// probes the connection_id index whatever its statistics say (joined to an
+// unnest, it may scan the whole log for each batch).
 func (s *Store) loadEvents(ctx context.Context, q Querier, ids []string) (map[string][]*conneventsv1.ConnectionEvent, error) {
 	out := make(map[string][]*conneventsv1.ConnectionEvent, len(ids))
-	for _, st := range s.d.stmts(loadJourneyEvents, len(ids), ids) {
-		rows, err := q.Query(ctx, st.SQL, st.Args...)
+	for from := 0; from < len(ids); from += loadEventsChunk {
+		chunk := ids[from:min(from+loadEventsChunk, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		query := s.d.sql(`SELECT e.sequence, e.connection_id, e.body FROM events e WHERE e.connection_id IN (` +
+			strings.Repeat("?, ", len(chunk)-1) + "?)")
+		rows, err := q.Query(ctx, query, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -212,6 +220,9 @@ func (s *Store) loadEvents(ctx context.Context, q Querier, ids []string) (map[st
 	}
 	return out, nil
 }
+
+// loadEventsChunk is how many journeys one statement of loadEvents reads.
+const loadEventsChunk = 200
 
 // journeyWrites collects the journey writes of one transaction.
 type journeyWrites struct {

@@ -15,8 +15,15 @@ import (
 const defaultRebuildBatch = 200
 
 const (
-	sqlLoggedJourneys = `SELECT DISTINCT connection_id FROM events
-		WHERE connection_id > ? ORDER BY connection_id LIMIT ?`
+	// sqlLoggedJourneys lists the next journeys of the log by a loose index
+	// scan (one index probe per journey), which neither database turns into
+	// a scan of the whole log.
+	sqlLoggedJourneys = `WITH RECURSIVE ids (id, n) AS (
+		SELECT (SELECT MIN(connection_id) FROM events WHERE connection_id > ?), 1
+		UNION ALL
+		SELECT (SELECT MIN(e.connection_id) FROM events e WHERE e.connection_id > ids.id), n + 1
+		FROM ids WHERE ids.id IS NOT NULL AND n < ?)
+		SELECT id FROM ids WHERE id IS NOT NULL`
 	sqlOrphanJourneys = `SELECT j.id FROM journeys j WHERE j.id > ?
 		AND NOT EXISTS (SELECT 1 FROM events e WHERE e.connection_id = j.id) ORDER BY j.id LIMIT ?`
 	sqlBackfillPending = `SELECT value FROM meta WHERE key = 'connection_ids'`
