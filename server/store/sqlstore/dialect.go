@@ -31,6 +31,11 @@ type Dialect struct {
 	// Scrub, when set, rewrites a driver error so that it quotes no row
 	// values.
 	Scrub func(error) error
+	// Analyze, when set, refreshes the planner's statistics; rebuilds (and
+	// prunes of more than one chunk) run it first, so that their
+	// per-journey lookups use the indexes even on a table just filled
+	// (before autovacuum analyzed it).
+	Analyze string
 }
 
 // SQLite: BEGIN IMMEDIATE (the writer's _txlock) excludes other writers,
@@ -59,6 +64,7 @@ var PostgreSQL = Dialect{
 		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
 	RecordMigration: `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`,
 	Scrub:           scrubPG,
+	Analyze:         `ANALYZE events, journeys`,
 }
 
 // sql returns query with the dialect's placeholders.

@@ -101,6 +101,11 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 		if total += n; n < pruneChunk {
 			break
 		}
+		if total == n { // a large prune: fresh statistics for the next chunks
+			if err := s.analyze(ctx); err != nil {
+				return total, s.wrap("prune", err)
+			}
+		}
 	}
 	return total, s.wrap("prune", s.pruneChanges(ctx, before))
 }

@@ -53,6 +53,9 @@ func (s *Store) RebuildJourneys(ctx context.Context, batch int) (int64, error) {
 	if batch <= 0 {
 		batch = defaultRebuildBatch
 	}
+	if err := s.analyze(ctx); err != nil {
+		return 0, s.wrap("rebuild journeys", err)
+	}
 	if err := s.backfill(ctx, batch*10); err != nil {
 		return 0, s.wrap("rebuild journeys", err)
 	}
@@ -213,6 +216,15 @@ func (s *Store) readAfter(ctx context.Context, q Querier, after int64, limit int
 		out = append(out, ev)
 	}
 	return out, rows.Err()
+}
+
+// analyze runs the dialect's Analyze, if any.
+func (s *Store) analyze(ctx context.Context) error {
+	if s.d.Analyze == "" {
+		return nil
+	}
+	_, err := s.write.Exec(ctx, s.d.Analyze)
+	return err
 }
 
 func ptrOrNil(s string) *string {
