@@ -2,13 +2,17 @@ package api
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
 )
 
-// Page sizes of ListEvents (AIP-158).
+// Page sizes of ListEvents and ListConnections (AIP-158).
 const (
 	DefaultPageSize = 50
 	MaxPageSize     = 1000
@@ -41,7 +45,7 @@ func (s *Service) ListEvents(ctx context.Context, req *conneventsv1.ListEventsRe
 	resp := &conneventsv1.ListEventsResponse{Events: events}
 	if len(events) > limit {
 		resp.Events = events[:limit]
-		resp.NextPageToken = encodePageToken(req, events[limit-1].GetSequence())
+		resp.NextPageToken = encodePageToken(eventListArgs(req), binary.BigEndian.AppendUint64(nil, uint64(events[limit-1].GetSequence())))
 	}
 	return resp, nil
 }
@@ -50,30 +54,27 @@ func (s *Service) ListEvents(ctx context.Context, req *conneventsv1.ListEventsRe
 func listQuery(req *conneventsv1.ListEventsRequest) (store.Query, error) {
 	q := store.Query{
 		Filter:  req.GetFilter(),
-		Limit:   int(req.GetPageSize()),
 		WithRaw: req.GetView() == conneventsv1.EventView_EVENT_VIEW_FULL,
 	}
-	switch {
-	case q.Limit < 0:
-		return q, reason.New(reason.PageSizeNegative, "page_size must not be negative")
-	case q.Limit == 0:
-		q.Limit = DefaultPageSize
-	case q.Limit > MaxPageSize:
-		q.Limit = MaxPageSize
-	}
-	order, err := parseOrderBy(req.GetOrderBy())
-	if err != nil {
+	var err error
+	if q.Limit, err = pageSize(req.GetPageSize()); err != nil {
 		return q, err
 	}
-	q.Order = order
+	if q.Order, err = parseOrderBy(req.GetOrderBy(), "sequence"); err != nil {
+		return q, err
+	}
 	if req.GetPageToken() == "" {
 		return q, nil
 	}
-	last, err := decodePageToken(req)
+	pos, err := decodePageToken(req.GetPageToken(), eventListArgs(req))
 	if err != nil {
 		return q, err
 	}
-	if order == store.Ascending {
+	if len(pos) != 8 || int64(binary.BigEndian.Uint64(pos)) <= 0 {
+		return q, errPageToken
+	}
+	last := int64(binary.BigEndian.Uint64(pos))
+	if q.Order == store.Ascending {
 		q.After = last
 	} else {
 		q.Before = last
@@ -81,12 +82,31 @@ func listQuery(req *conneventsv1.ListEventsRequest) (store.Query, error) {
 	return q, nil
 }
 
-func parseOrderBy(s string) (store.Order, error) {
+// eventListArgs are the arguments a ListEvents page token is bound to.
+func eventListArgs(req *conneventsv1.ListEventsRequest) proto.Message {
+	return &conneventsv1.ListEventsRequest{Filter: req.GetFilter(), OrderBy: req.GetOrderBy(), View: req.GetView()}
+}
+
+// pageSize checks a page_size (AIP-158): 0 is the default, larger than the
+// maximum is the maximum.
+func pageSize(n int32) (int, error) {
+	switch {
+	case n < 0:
+		return 0, reason.New(reason.PageSizeNegative, "page_size must not be negative")
+	case n == 0:
+		return DefaultPageSize, nil
+	}
+	return min(int(n), MaxPageSize), nil
+}
+
+// parseOrderBy reads an order_by on one field: "FIELD desc" (the default),
+// "FIELD asc" or "FIELD".
+func parseOrderBy(s, field string) (store.Order, error) {
 	switch s {
-	case "", "sequence desc":
+	case "", field + " desc":
 		return store.Descending, nil
-	case "sequence", "sequence asc":
+	case field, field + " asc":
 		return store.Ascending, nil
 	}
-	return 0, reason.New(reason.OrderByInvalid, `order_by must be "sequence desc" or "sequence asc"`)
+	return 0, reason.New(reason.OrderByInvalid, fmt.Sprintf("order_by must be %q or %q", field+" desc", field+" asc"))
 }

@@ -1,6 +1,13 @@
 // Package stream serves subscriptions: every committed event that matches a
 // filter, after a start position, exactly once and in sequence order, with
-// checkpoints on quiet streams.
+// checkpoints on quiet streams; and likewise every change of the
+// connection journeys that match a filter, in the order of the store's
+// journey change log (SubscribeConnections).
+//
+// Both are one mechanism over two logs (a feed each): a subscription
+// follows its log's head, reads forward from its cursor in batches, queues
+// what matches into its bounded buffer, and sends checkpoints. Cursors name
+// their log, so an event cursor cannot resume a journey stream.
 //
 // The store's log is the only source of truth. A subscription reads forward
 // from its cursor; the Hub keeps the most recent commits of this process in
@@ -12,6 +19,12 @@
 // switch from history to live can neither skip nor repeat an event, and
 // events committed by other processes (several replicas on one PostgreSQL
 // database) are found by the same store read.
+//
+// Journey changes are always read from the store (no ring). The hub learns
+// that they happened from Committed (an append changes journeys in its own
+// transaction), from JourneysChanged (the stall loop), and from Watch's
+// polling of the change head (other processes); Watch reads the change
+// head and wakes the journey subscriptions.
 //
 // Each subscription has a bounded send buffer. Ingestion never waits for a
 // subscriber: committing only appends to the ring. A subscriber whose

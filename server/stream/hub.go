@@ -16,17 +16,51 @@ import (
 
 // Hub is the live side of subscriptions: it learns about commits
 // (ingest.Notifier), keeps the latest of them in a ring, and wakes the
-// subscriptions. Committed never blocks.
+// subscriptions. It follows two logs: the events, and the journey changes
+// the store records with them (and when journeys stall). Committed and
+// JourneysChanged never block.
 type Hub struct {
 	store  store.Store
 	dbID   string
 	opts   Options
 	active atomic.Int64
 
+	events   logHead
+	journeys logHead
+	// kick asks Watch to read the journey change head now (buffered 1:
+	// requests made while one is pending are one request).
+	kick chan struct{}
+
 	mu   sync.Mutex
-	head int64         // highest sequence known to be committed
-	ring []ringEntry   // contiguous sequences, oldest first
+	ring []ringEntry // contiguous sequences, oldest first
+}
+
+// logHead is how far one log is known to be committed.
+type logHead struct {
+	mu   sync.Mutex
+	head int64         // highest position known to be committed
 	wake chan struct{} // closed and replaced on every advance of head
+}
+
+func newLogHead(head int64) logHead { return logHead{head: head, wake: make(chan struct{})} }
+
+// advance moves head forward and wakes every subscription of the log.
+func (l *logHead) advance(head int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if head <= l.head {
+		return
+	}
+	l.head = head
+	close(l.wake)
+	l.wake = make(chan struct{})
+}
+
+// state returns the head and the channel closed on its next advance.
+func (l *logHead) state() (int64, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.head, l.wake
 }
 
 // ringEntry is a recent event in the basic view (no raw payload, so the
@@ -77,10 +111,12 @@ type Options struct {
 	// SlowTimeout is how long a subscription's buffer may stay full (of
 	// items or bytes) before it is ended as too slow.
 	SlowTimeout time.Duration
-	// PollInterval is how often the store's head is checked for commits
-	// this process did not make (other replicas); 0 disables.
+	// PollInterval is how often the store's heads (events and journey
+	// changes) are checked for commits this process did not make (other
+	// replicas); 0 disables.
 	PollInterval time.Duration
-	// ReadBatch is how many events one store read returns.
+	// ReadBatch is how many items (events, journey changes) one store read
+	// returns at most.
 	ReadBatch int
 	// Logger logs subscriptions ended as too slow (ids and counts only).
 	Logger *slog.Logger
@@ -106,28 +142,48 @@ func setDefault[T comparable](v *T, def T) {
 	}
 }
 
-// NewHub returns a hub over st, starting at the store's head.
+// NewHub returns a hub over st, starting at the store's heads.
 func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 	opts.defaults()
 	b, err := st.Bounds(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &Hub{store: st, dbID: st.DatabaseID(), opts: opts, head: b.Head, wake: make(chan struct{})}, nil
+	jb, err := st.JourneyChangeBounds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Hub{
+		store: st, dbID: st.DatabaseID(), opts: opts,
+		events: newLogHead(b.Head), journeys: newLogHead(jb.Head), kick: make(chan struct{}, 1),
+	}, nil
 }
 
-// Committed records newly committed events, in sequence order.
+// Committed records newly committed events, in sequence order. Their
+// journeys changed in the same transactions, so the journey change head is
+// read again too.
 func (h *Hub) Committed(events []*conneventsv1.ConnectionEvent) {
 	entries := make([]ringEntry, len(events))
 	for i, ev := range events {
 		entries[i] = newRingEntry(ev, h.dbID)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, e := range entries {
 		h.push(e)
 	}
-	h.advance(events[len(events)-1].GetSequence())
+	h.mu.Unlock()
+	h.events.advance(events[len(events)-1].GetSequence())
+	h.JourneysChanged()
+}
+
+// JourneysChanged tells the hub that journey changes were committed (by
+// ingest, or by the stall loop marking journeys STALLED): Watch reads the
+// change head and wakes the journey subscriptions.
+func (h *Hub) JourneysChanged() {
+	select {
+	case h.kick <- struct{}{}:
+	default:
+	}
 }
 
 // push appends to the ring, which must stay contiguous: an event that does
@@ -144,23 +200,6 @@ func (h *Hub) push(e ringEntry) {
 	h.ring = append(h.ring, e)
 }
 
-// advance moves head and wakes every subscription. Callers hold mu.
-func (h *Hub) advance(head int64) {
-	if head <= h.head {
-		return
-	}
-	h.head = head
-	close(h.wake)
-	h.wake = make(chan struct{})
-}
-
-// state returns the head and the channel closed on its next advance.
-func (h *Hub) state() (int64, <-chan struct{}) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.head, h.wake
-}
-
 // fromRing returns up to limit entries after seq from the ring, and whether
 // the ring covers seq+1 (if not, the caller reads the store).
 func (h *Hub) fromRing(after int64, limit int) ([]ringEntry, bool) {
@@ -171,31 +210,42 @@ func (h *Hub) fromRing(after int64, limit int) ([]ringEntry, bool) {
 	}
 	i := int(after + 1 - h.ring[0].event.GetSequence())
 	if i >= len(h.ring) {
-		return nil, after >= h.head
+		head, _ := h.events.state()
+		return nil, after >= head
 	}
 	end := min(len(h.ring), i+limit)
 	return slices.Clone(h.ring[i:end]), true
 }
 
-// Watch checks the store's head every PollInterval, so that commits made by
+// Watch reads the journey change head whenever JourneysChanged asks, and
+// both of the store's heads every PollInterval, so that commits made by
 // other processes wake the subscriptions too. It returns when ctx ends.
+// Journey subscriptions only learn of changes while it runs.
 func (h *Hub) Watch(ctx context.Context) {
-	if h.opts.PollInterval <= 0 {
-		return
+	var tick <-chan time.Time
+	if h.opts.PollInterval > 0 {
+		t := time.NewTicker(h.opts.PollInterval)
+		defer t.Stop()
+		tick = t.C
 	}
-	t := time.NewTicker(h.opts.PollInterval)
-	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-h.kick:
+			h.readJourneyHead(ctx)
+		case <-tick:
 			if b, err := h.store.Bounds(ctx); err == nil {
-				h.mu.Lock()
-				h.advance(b.Head)
-				h.mu.Unlock()
+				h.events.advance(b.Head)
 			}
+			h.readJourneyHead(ctx)
 		}
+	}
+}
+
+func (h *Hub) readJourneyHead(ctx context.Context) {
+	if b, err := h.store.JourneyChangeBounds(ctx); err == nil {
+		h.journeys.advance(b.Head)
 	}
 }
 

@@ -8,57 +8,52 @@ import (
 	"github.com/connevents/connevents/server/store"
 )
 
-// startPosition resolves the request's start to the sequence after which
-// the stream begins.
-func (h *Hub) startPosition(ctx context.Context, req *conneventsv1.SubscribeEventsRequest) (int64, error) {
-	b, err := h.store.Bounds(ctx)
+// logOf describes one log a subscription can follow: its cursors and how
+// to read its retained bounds.
+type logOf struct {
+	tag    cursorTag
+	bounds func(context.Context) (store.Bounds, error)
+}
+
+// start resolves a cursor or a start position of the log to the position
+// after which the stream begins: strictly after a cursor; before the
+// oldest retained item for START_POSITION_EARLIEST; at the head otherwise.
+func (h *Hub) start(ctx context.Context, l logOf, cursor *string, pos conneventsv1.StartPosition) (int64, error) {
+	b, err := l.bounds(ctx)
 	if err != nil {
 		return 0, readError(ctx, err)
 	}
-	switch start := req.GetStart().(type) {
-	case *conneventsv1.SubscribeEventsRequest_StartCursor:
-		seq, err := DecodeCursor(h.store.DatabaseID(), start.StartCursor)
+	switch {
+	case cursor != nil:
+		seq, err := l.tag.decode(h.dbID, *cursor)
 		if err != nil {
 			return 0, err
 		}
-		return seq, checkRetained(h.store.DatabaseID(), seq, b.Oldest, b.Head)
-	case *conneventsv1.SubscribeEventsRequest_StartTime:
-		seq, err := h.store.SequenceBefore(ctx, start.StartTime.AsTime())
-		if err != nil {
-			return 0, readError(ctx, err)
-		}
-		return seq, nil
-	case *conneventsv1.SubscribeEventsRequest_StartPosition:
-		if start.StartPosition == conneventsv1.StartPosition_START_POSITION_EARLIEST {
-			return b.Oldest - 1, nil
-		}
+		return seq, l.tag.checkRetained(h.dbID, seq, b.Oldest, b.Head)
+	case pos == conneventsv1.StartPosition_START_POSITION_EARLIEST:
+		return b.Oldest - 1, nil
 	}
 	return b.Head, nil
 }
 
-// readStore reads up to limit matching events after `after`, up to head,
-// and returns the sequence it scanned to.
-func (h *Hub) readStore(ctx context.Context, f *conneventsv1.EventFilter, after, head int64, full bool, limit int) ([]*conneventsv1.ConnectionEvent, int64, error) {
-	events, err := h.store.List(ctx, store.Query{
-		Filter: f, Order: store.Ascending, After: after, Before: head + 1,
-		Limit: limit, WithRaw: full,
-	})
+// readLog finishes a store read of up to limit items after `after` (at
+// most up to head) that returned n items, the last at position last: it
+// returns the position the read scanned to (head when fewer than limit
+// came back), after checking that `after` is still retained. Pruning
+// deletes a prefix of the log; if the cursor is still inside the retained
+// log after the read, the read skipped nothing.
+func (h *Hub) readLog(ctx context.Context, l logOf, after, head int64, limit, n int, last int64) (int64, error) {
+	b, err := l.bounds(ctx)
 	if err != nil {
-		return nil, after, readError(ctx, err)
+		return after, readError(ctx, err)
 	}
-	// Pruning deletes a prefix of the log. If the cursor is still inside
-	// the retained log after the read, the read skipped nothing.
-	b, err := h.store.Bounds(ctx)
-	if err != nil {
-		return nil, after, readError(ctx, err)
+	if err := l.tag.checkRetained(h.dbID, after, b.Oldest, max(b.Head, after)); err != nil {
+		return after, err
 	}
-	if err := checkRetained(h.dbID, after, b.Oldest, max(b.Head, after)); err != nil {
-		return nil, after, err
+	if n < limit {
+		return head, nil
 	}
-	if len(events) < limit {
-		return events, head, nil
-	}
-	return events, events[len(events)-1].GetSequence(), nil
+	return last, nil
 }
 
 // readError is the error of a failed store read: the context's, when the
