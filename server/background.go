@@ -93,6 +93,7 @@ func (s *Server) pruner(ctx context.Context) {
 			s.logger.Error("pruning old events", "err", err)
 		} else if n > 0 {
 			s.logger.Info("pruned old events", "events", n)
+			s.hub.JourneysChanged() // their journeys were folded again or deleted
 		}
 		select {
 		case <-ctx.Done():

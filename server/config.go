@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/connevents/connevents/server/auth"
+	"github.com/connevents/connevents/server/journey"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/stream"
 )
@@ -34,6 +35,10 @@ type Config struct {
 	HeartbeatInterval time.Duration
 	MaxSubscriptions  int
 	Retention         time.Duration
+
+	// StallAfter is how long an in-progress journey may go without
+	// progress in each phase before it is STALLED (`--stall-after`).
+	StallAfter journey.Thresholds
 }
 
 // OneUpConfig configures the 1upHealth poller; it runs when both
@@ -65,6 +70,7 @@ func DefaultConfig() Config {
 		LogLevel:          "info",
 		HeartbeatInterval: stream.DefaultHeartbeat,
 		MaxSubscriptions:  stream.DefaultMaxSubscriptions,
+		StallAfter:        journey.DefaultThresholds(),
 		OneUp: OneUpConfig{
 			BaseURL:      oneup.DefaultBaseURL,
 			PollInterval: oneup.DefaultInterval,
@@ -92,6 +98,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.HeartbeatInterval, "heartbeat-interval", c.HeartbeatInterval, "checkpoint interval on quiet subscriptions")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "most concurrent subscriptions")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "delete events received longer ago than this (0 keeps every event)")
+	fs.Var(ThresholdsFlag{&c.StallAfter}, "stall-after", "how long a journey may make no progress before it is STALLED, per phase: comma-separated phase=duration (phases discovery, authorized, transfer; 0 never stalls), e.g. authorized=2h,transfer=24h")
 }
 
 func (c *OneUpConfig) registerFlags(fs *flag.FlagSet) {

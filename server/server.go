@@ -29,6 +29,7 @@ import (
 	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/status"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/sqlstore"
 	"github.com/connevents/connevents/server/stream"
 )
 
@@ -104,7 +105,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	// The store, and the components over it.
-	if s.store, s.storeKind, err = openStore(ctx, s.cfg.Database); err != nil {
+	if s.store, s.storeKind, err = openStore(ctx, s.cfg.Database, sqlstore.WithStallThresholds(s.cfg.StallAfter)); err != nil {
 		return err
 	}
 	if s.wrapStore != nil {
@@ -123,7 +124,7 @@ func (s *Server) build(ctx context.Context) error {
 		Verifier: verifier, SkipFastenVerification: s.cfg.FastenInsecureNoVerify,
 	})
 	// What runs in the background while serving.
-	s.background = append(s.background, s.hub.Watch, s.watchHealth)
+	s.background = append(s.background, s.hub.Watch, s.watchHealth, stallLoop(s.store, s.hub.JourneysChanged, s.logger))
 	if s.cfg.Retention > 0 {
 		s.background = append(s.background, s.pruner)
 	}

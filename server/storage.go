@@ -10,20 +10,22 @@ import (
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/postgres"
 	"github.com/connevents/connevents/server/store/sqlite"
+	"github.com/connevents/connevents/server/store/sqlstore"
 )
 
 // openStore picks the backend from the --database URL: `sqlite:PATH` (the
-// embedded default) or `postgres://…` / `postgresql://…`.
-func openStore(ctx context.Context, url string) (store.Store, string, error) {
+// embedded default) or `postgres://…` / `postgresql://…`, and opens it with
+// opts.
+func openStore(ctx context.Context, url string, opts ...sqlstore.Option) (store.Store, string, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
-		st, err := sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite:"))
+		st, err := sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite:"), opts...)
 		if err != nil {
 			return nil, "", fmt.Errorf("opening the store %s: %w", url, err)
 		}
 		return st, "sqlite", nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		st, err := postgres.Open(ctx, url)
+		st, err := postgres.Open(ctx, url, opts...)
 		if err != nil {
 			return nil, "", fmt.Errorf("opening the store %s: %w", redactURL(url), err)
 		}

@@ -5,7 +5,8 @@
 //	connevents fasten secret  print a new whsec_ signing secret
 //	connevents oneup pull     backfill 1upHealth AuditEvents into the store
 //	connevents keys new       print a new API key and its keys-file line
-//	connevents tail           subscribe and print events as they arrive
+//	connevents tail           subscribe and print events (or journey changes) as they arrive
+//	connevents journeys rebuild  recompute every connection journey from the log
 //	connevents demo           the service with a fake 1upHealth API and scripted events
 //	connevents version        print the version
 //
@@ -37,7 +38,8 @@ func commands() []command {
 		{"fasten secret", "print a new whsec_ signing secret", fastenSecret},
 		{"oneup pull", "backfill 1upHealth AuditEvents from --since into the store", oneupPull},
 		{"keys new", "print a new API key (line 1) and its --api-keys-file line (line 2)", keysNew},
-		{"tail", "subscribe and print events as they arrive", tail},
+		{"tail", "subscribe and print events (--connections: journey changes) as they arrive", tail},
+		{"journeys rebuild", "recompute every connection journey from the event log (online) and say how many changed", journeysRebuild},
 		{"demo", "run the service with a fake 1upHealth API and scripted events from both sources", demo},
 		{"version", "print the version (also --version)", versionCmd},
 	}

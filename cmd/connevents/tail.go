@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 )
@@ -29,7 +31,9 @@ type tailOptions struct {
 	useTLS, fromStart    bool
 	caFile               string
 	json, full           bool
+	connections          bool // journey changes instead of events
 	filter               *conneventsv1.EventFilter
+	journeys             *conneventsv1.ConnectionFilter
 	out, errOut          io.Writer
 }
 
@@ -40,8 +44,8 @@ const (
 	maxBackoff = 10 * time.Second
 )
 
-// tail subscribes and prints events as they arrive, reconnecting from the
-// last cursor it received.
+// tail subscribes and prints events (or, with --connections, journey
+// changes) as they arrive, reconnecting from the last cursor it received.
 func tail(args []string) error {
 	o, err := parseTail(args)
 	if err != nil {
@@ -57,7 +61,7 @@ func tail(args []string) error {
 }
 
 func parseTail(args []string) (*tailOptions, error) {
-	o := &tailOptions{filter: &conneventsv1.EventFilter{}, out: os.Stdout, errOut: os.Stderr}
+	o := &tailOptions{filter: &conneventsv1.EventFilter{}, journeys: &conneventsv1.ConnectionFilter{}, out: os.Stdout, errOut: os.Stderr}
 	fs := newFlagSet("tail", nil)
 	fs.StringVar(&o.addr, "addr", envOr("CONNEVENTS_GRPC_ADDR", "127.0.0.1:9090"), "gRPC address of the server ($CONNEVENTS_GRPC_ADDR)")
 	fs.StringVar(&o.apiKey, "api-key", "", "API key (default $CONNEVENTS_API_KEY)")
@@ -67,20 +71,43 @@ func parseTail(args []string) (*tailOptions, error) {
 	fs.StringVar(&o.cursor, "cursor", "", "resume after this cursor")
 	fs.BoolVar(&o.json, "json", false, "print each stream item as one JSON line (NDJSON)")
 	fs.BoolVar(&o.full, "full", false, "include the raw vendor payload (with --json)")
-	f := o.filter
+	fs.BoolVar(&o.connections, "connections", false, "print connection journey changes instead of events")
+	f, j := o.filter, o.journeys
 	fs.Func("source", "only this source: FASTEN or ONEUP (repeatable)", enumFlag(&f.Sources))
-	fs.Func("type", "only this event type, e.g. DATA_TRANSFER_FAILED (repeatable)", enumFlag(&f.Types))
-	fs.Func("stage", "only this stage, e.g. AUTHORIZATION (repeatable)", enumFlag(&f.Stages))
-	fs.Func("outcome", "only this outcome, e.g. SERIOUS_FAILURE (repeatable)", enumFlag(&f.Outcomes))
-	fs.StringVar(&f.Patient, "patient", "", "only events about this patient identifier")
+	fs.Func("type", "only this event type, e.g. DATA_TRANSFER_FAILED (repeatable; events)", enumFlag(&f.Types))
+	fs.Func("stage", "only this stage, e.g. AUTHORIZATION (repeatable; of a journey: its furthest stage)", enumFlag(&f.Stages))
+	fs.Func("outcome", "only this outcome, e.g. SERIOUS_FAILURE (repeatable; events)", enumFlag(&f.Outcomes))
+	fs.StringVar(&f.Patient, "patient", "", "only events or journeys about this patient identifier")
 	fs.StringVar(&f.OrgConnectionId, "org-connection-id", "", "only events of this Fasten org connection")
+	fs.Func("status", "only journeys in this status, e.g. STALLED (repeatable; with --connections)", enumFlag(&j.Statuses))
+	fs.StringVar(&j.HealthSystem, "health-system", "", "only journeys with this health system id or name (with --connections)")
 	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if err := o.splitFilters(); err != nil {
 		return nil, err
 	}
 	if o.apiKey == "" {
 		o.apiKey = os.Getenv("CONNEVENTS_API_KEY")
 	}
 	return o, nil
+}
+
+// splitFilters moves the shared flags into the journey filter with
+// --connections, and refuses flags that do not apply to what is tailed.
+func (o *tailOptions) splitFilters() error {
+	f, j := o.filter, o.journeys
+	if !o.connections {
+		if len(j.Statuses) > 0 || j.HealthSystem != "" {
+			return errors.New("--status and --health-system need --connections")
+		}
+		return nil
+	}
+	if len(f.Types) > 0 || len(f.Outcomes) > 0 || f.OrgConnectionId != "" || o.full {
+		return errors.New("--type, --outcome, --org-connection-id and --full apply to events, not --connections")
+	}
+	j.Sources, j.Stages, j.Patient = f.Sources, f.Stages, f.Patient
+	return nil
 }
 
 // run keeps a subscription open until ctx ends or the server refuses it
@@ -132,17 +159,41 @@ func (o *tailOptions) follow(ctx context.Context, client conneventsv1.Connection
 	if o.apiKey != "" {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+o.apiKey)
 	}
+	if o.connections {
+		stream, err := client.SubscribeConnections(ctx, o.connectionsRequest())
+		if err != nil {
+			return 0, err
+		}
+		return receive(o, stream.Recv, o.printJourney)
+	}
 	stream, err := client.SubscribeEvents(ctx, o.request())
 	if err != nil {
 		return 0, err
 	}
+	return receive(o, stream.Recv, o.print)
+}
+
+// streamItem is an item of either subscription.
+type streamItem interface {
+	proto.Message
+	GetCursor() string
+}
+
+// receive prints every item of a stream, advancing o.cursor, until the
+// stream fails, and returns how many items it received.
+func receive[T streamItem](o *tailOptions, recv func() (T, error), print func(T) error) (int, error) {
 	for received := 0; ; received++ {
-		item, err := stream.Recv()
+		item, err := recv()
 		if err != nil {
 			return received, err
 		}
 		o.cursor = item.GetCursor()
-		if err := o.print(item); err != nil {
+		if o.json {
+			err = o.printJSON(item)
+		} else {
+			err = print(item)
+		}
+		if err != nil {
 			return received, err
 		}
 	}
@@ -162,15 +213,41 @@ func (o *tailOptions) request() *conneventsv1.SubscribeEventsRequest {
 	return req
 }
 
-func (o *tailOptions) print(item *conneventsv1.SubscribeEventsResponse) error {
-	if o.json {
-		b, err := protojson.Marshal(item)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(o.out, "%s\n", b)
+func (o *tailOptions) connectionsRequest() *conneventsv1.SubscribeConnectionsRequest {
+	req := &conneventsv1.SubscribeConnectionsRequest{Filter: o.journeys}
+	switch {
+	case o.cursor != "":
+		req.Start = &conneventsv1.SubscribeConnectionsRequest_StartCursor{StartCursor: o.cursor}
+	case o.fromStart:
+		req.Start = &conneventsv1.SubscribeConnectionsRequest_StartPosition{StartPosition: conneventsv1.StartPosition_START_POSITION_EARLIEST}
+	}
+	return req
+}
+
+func (o *tailOptions) printJSON(item proto.Message) error {
+	b, err := protojson.Marshal(item)
+	if err != nil {
 		return err
 	}
+	_, err = fmt.Fprintf(o.out, "%s\n", b)
+	return err
+}
+
+// printJourney prints a journey change: when the journey changed, its id,
+// source, status, furthest stage and current step.
+func (o *tailOptions) printJourney(item *conneventsv1.SubscribeConnectionsResponse) error {
+	j := item.GetConnection()
+	if j == nil {
+		return nil // checkpoints only move the cursor
+	}
+	_, err := fmt.Fprintf(o.out, "%s  %s  %-6s  %-11s  %-13s %s\n",
+		j.GetUpdateTime().AsTime().Format(time.RFC3339), j.GetId(), trimEnum(j.GetSource().String(), "SOURCE_"),
+		trimEnum(j.GetStatus().String(), "CONNECTION_STATUS_"), trimEnum(j.GetStage().String(), "STAGE_"),
+		trimEnum(j.GetCurrentStep().String(), "EVENT_TYPE_"))
+	return err
+}
+
+func (o *tailOptions) print(item *conneventsv1.SubscribeEventsResponse) error {
 	ev := item.GetEvent()
 	if ev == nil {
 		return nil // checkpoints only move the cursor

@@ -16,9 +16,11 @@ type Ingester interface {
 	Ingest(ctx context.Context, events []*conneventsv1.ConnectionEvent) ([]store.Appended, error)
 }
 
-// Subscriber serves SubscribeEvents (server/stream).
+// Subscriber serves SubscribeEvents and SubscribeConnections
+// (server/stream).
 type Subscriber interface {
 	Subscribe(req *conneventsv1.SubscribeEventsRequest, stream conneventsv1.ConnectionEventService_SubscribeEventsServer) error
+	SubscribeConnections(req *conneventsv1.SubscribeConnectionsRequest, stream conneventsv1.ConnectionEventService_SubscribeConnectionsServer) error
 }
 
 // Service implements conneventsv1.ConnectionEventServiceServer.

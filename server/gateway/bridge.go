@@ -11,7 +11,8 @@ import (
 // source status) call the service in-process: no gRPC encoding, no
 // connection, no second copy of each message, which roughly doubles REST
 // throughput. Server-streaming calls cannot be bridged in-process (the
-// gateway answers 501), so SubscribeEvents keeps the gRPC connection.
+// gateway answers 501), so SubscribeEvents and SubscribeConnections keep
+// the gRPC connection.
 func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, err error) {
 	unary = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(requireKey(d.Keys)))...)
 	if err := conneventsv1.RegisterConnectionEventServiceHandlerServer(ctx, unary, d.Service); err != nil {

@@ -12,8 +12,6 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-
-	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 )
 
 // Media types of the subscription stream.
@@ -72,9 +70,10 @@ func (m ndjson) Marshal(v any) ([]byte, error) {
 	return m.JSONPb.Marshal(v)
 }
 
-// sse writes Server-Sent Events: `id:` is the cursor, `event:` is `event`,
-// `checkpoint` or `error`, and `data:` the JSON of the item (the same
-// object as an NDJSON `result`) or of the error.
+// sse writes Server-Sent Events: `id:` is the cursor, `event:` is the kind
+// of item (`event` or `connection`, `checkpoint`) or `error`, and `data:`
+// the JSON of the item (the same object as an NDJSON `result`) or of the
+// error.
 type sse struct{ *runtime.JSONPb }
 
 func (sse) ContentType(any) string { return MIMEEventStream }
@@ -93,11 +92,24 @@ func (m sse) Marshal(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	kind := "event"
-	if item.GetCheckpoint() != nil {
-		kind = "checkpoint"
+	return sseFrame(item.GetCursor(), itemKind(item), data), nil
+}
+
+// streamItem is an item of any subscription: SubscribeEventsResponse or
+// SubscribeConnectionsResponse.
+type streamItem interface {
+	proto.Message
+	GetCursor() string
+}
+
+// itemKind is the name of the item's `item` oneof field that is set:
+// `event`, `connection` or `checkpoint`.
+func itemKind(item streamItem) string {
+	m := item.ProtoReflect()
+	if f := m.WhichOneof(m.Descriptor().Oneofs().ByName("item")); f != nil {
+		return string(f.Name())
 	}
-	return sseFrame(item.GetCursor(), kind, data), nil
+	return "item"
 }
 
 func sseFrame(id, event string, data []byte) []byte {
@@ -113,12 +125,12 @@ func sseFrame(id, event string, data []byte) []byte {
 }
 
 // streamResult unwraps the gateway's {"result": item} chunk.
-func streamResult(v any) (*conneventsv1.SubscribeEventsResponse, bool) {
+func streamResult(v any) (streamItem, bool) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, false
 	}
-	item, ok := m["result"].(*conneventsv1.SubscribeEventsResponse)
+	item, ok := m["result"].(streamItem)
 	return item, ok
 }
 

@@ -96,14 +96,16 @@ const (
 	// InvalidRequest: a request the HTTP gateway could not turn into an RPC
 	// (an unknown enum value, a repeated oneof field, …).
 	InvalidRequest Reason = "INVALID_REQUEST"
-	// IDRequired: GetEvent without an id.
+	// IDRequired: GetEvent or GetConnection without an id.
 	IDRequired Reason = "ID_REQUIRED"
-	// NotFound: no event has the id.
+	// NotFound: no event, or no connection journey, has the id.
 	NotFound Reason = "NOT_FOUND"
-	// PageSizeNegative: ListEvents with a negative page_size.
+	// PageSizeNegative: ListEvents or ListConnections with a negative
+	// page_size.
 	PageSizeNegative Reason = "PAGE_SIZE_NEGATIVE"
 	// OrderByInvalid: ListEvents with an order_by other than "sequence
-	// desc" or "sequence asc".
+	// desc" or "sequence asc", or ListConnections with one other than
+	// "last_event_at desc" or "last_event_at asc".
 	OrderByInvalid Reason = "ORDER_BY_INVALID"
 	// PageTokenInvalid: a page_token that is malformed or was issued for
 	// other list arguments.
@@ -111,6 +113,15 @@ const (
 	// SourceUnknown: GetSourceStatus for a source the service does not
 	// know.
 	SourceUnknown Reason = "SOURCE_UNKNOWN"
+	// ConnectionIDInvalid: GetConnection with an id that is not a
+	// connection journey id (`cnx_` and 26 base32 characters).
+	ConnectionIDInvalid Reason = "CONNECTION_ID_INVALID"
+	// FilterInvalid: a connection filter with a value that cannot mean
+	// anything (a negative stalled_for).
+	FilterInvalid Reason = "FILTER_INVALID"
+	// WindowInvalid: GetFunnel without a start_time, with an end_time not
+	// after it, or with a window longer than 366 days.
+	WindowInvalid Reason = "WINDOW_INVALID"
 )
 
 // Subscriptions (server/stream).
@@ -155,6 +166,7 @@ func All() []Reason {
 		MalformedBundle, MalformedEntry, NotAnAuditEvent, MissingRecorded, InvalidRecorded,
 		TextNotStorable, IDNotUTF8,
 		InvalidRequest, IDRequired, NotFound, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
+		ConnectionIDInvalid, FilterInvalid, WindowInvalid,
 		CursorInvalid, CursorExpired, CursorOtherDatabase, CursorAheadOfLog, SubscriberTooSlow, TooManySubscriptions,
 		StorageUnavailable, ShuttingDown, Internal,
 	}
