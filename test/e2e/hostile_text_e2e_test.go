@@ -17,6 +17,7 @@ import (
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
 	"github.com/connevents/connevents/server/reason"
+	"github.com/connevents/connevents/server/store/postgres/pgtest"
 	"github.com/connevents/connevents/test/testserver"
 )
 
@@ -27,7 +28,7 @@ import (
 // good items of the same push stored), and never fails the valid, signed
 // webhooks other callers send meanwhile.
 func TestNULTextOnPostgres(t *testing.T) {
-	s := testserver.Start(t, func(c *server.Config) { c.Database = postgresSchema(t) })
+	s := testserver.Start(t, func(c *server.Config) { c.Database = pgtest.Schema(t) })
 	bad := []delivery{
 		signedAs(t, "msg-nul", replaced(sample(t, fasten.TypeEHIExportSuccess, fasten.WithID("PLACEHOLDER")), `nul-\u0000-id`)),
 		signed(t, sample(t, fasten.TypeEHIExportSuccess, fasten.WithData("external_id", "pat-\x00"))),

@@ -3,24 +3,19 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/postgres"
+	"github.com/connevents/connevents/server/store/postgres/pgtest"
 	"github.com/connevents/connevents/server/stream"
 	"github.com/connevents/connevents/test/testserver"
 )
@@ -36,7 +31,7 @@ const streamTimeout = time.Minute
 // the hub's watch and read from the store) — with no gap, no duplicate, in
 // sequence order.
 func TestReplicasOnPostgres(t *testing.T) {
-	dsn := postgresSchema(t)
+	dsn := pgtest.Schema(t)
 	ctx, cancel := context.WithTimeout(t.Context(), streamTimeout)
 	defer cancel()
 	// Two real servers on one database. Interleaved commits make each
@@ -256,47 +251,4 @@ func openPostgres(t *testing.T, dsn string) *postgres.Store {
 		t.Fatal(err)
 	}
 	return st
-}
-
-// postgresSchema returns the URL of a new, empty schema on the test
-// PostgreSQL server ($CONNEVENTS_TEST_POSTGRES or the local default),
-// dropped when the test ends. It skips the test when the server cannot be
-// reached, or fails it when CI=true.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	raw := os.Getenv("CONNEVENTS_TEST_POSTGRES")
-	if raw == "" {
-		raw = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, raw)
-	if err != nil {
-		msg := "PostgreSQL test server unreachable (set CONNEVENTS_TEST_POSTGRES): " + err.Error()
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	name := "connevents_test_" + strings.ToLower(rand.Text())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
-		_ = conn.Close(context.Background())
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { // after the stores are closed: cleanups run last-in first-out
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+name+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		_ = conn.Close(ctx)
-	})
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal("CONNEVENTS_TEST_POSTGRES is not a URL")
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
