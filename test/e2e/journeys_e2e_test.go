@@ -179,6 +179,14 @@ func listConnectionsREST(t *testing.T, s *testserver.Server, query string) []*co
 	}
 }
 
+func listEventsREST(t *testing.T, s *testserver.Server, query string) []*conneventsv1.ConnectionEvent {
+	t.Helper()
+	resp, body := get(t, s.BaseURL+"/v1/events?pageSize=1000&"+query, "")
+	var page conneventsv1.ListEventsResponse
+	decodeProtoJSON(t, resp, body, &page)
+	return page.GetEvents()
+}
+
 func listConnections(t *testing.T, s *testserver.Server, f *conneventsv1.ConnectionFilter) []*conneventsv1.ConnectionJourney {
 	t.Helper()
 	resp, err := s.Client.ListConnections(t.Context(), &conneventsv1.ListConnectionsRequest{Filter: f, PageSize: 1000})
@@ -351,6 +359,13 @@ func checkGetConnection(t *testing.T, s *testserver.Server, org1 *conneventsv1.C
 	}
 	if !slices.Equal(order, []string{"f1-auth", "f1-export"}) {
 		t.Errorf("events %v, want f1-auth then f1-export", order)
+	}
+	var listed []string
+	for _, ev := range listEventsREST(t, s, "filter.connectionId="+org1.GetId()) {
+		listed = append(listed, ev.GetSourceEventId())
+	}
+	if slices.Sort(listed); !slices.Equal(listed, []string{"f1-auth", "f1-export"}) {
+		t.Errorf("GET /v1/events?filter.connectionId=…: %v, want the journey's two events", listed)
 	}
 	for path, want := range map[string]string{"/v1/connections/not-a-connection": "CONNECTION_ID_INVALID", "/v1/connections/cnx_aaaaaaaaaaaaaaaaaaaaaaaaaa": "NOT_FOUND"} {
 		resp, body := get(t, s.BaseURL+path, "")
