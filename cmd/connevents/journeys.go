@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/connevents/connevents/server"
 )
@@ -14,9 +12,9 @@ import (
 // journeysRebuild recomputes every connection journey from the event log,
 // online: a running server may use the same database.
 func journeysRebuild(args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runJourneysRebuild(ctx, args, os.Stdout, os.LookupEnv)
+	return untilInterrupted(func(ctx context.Context) error {
+		return runJourneysRebuild(ctx, args, os.Stdout, os.LookupEnv)
+	})
 }
 
 func runJourneysRebuild(ctx context.Context, args []string, stdout io.Writer, lookup func(string) (string, bool)) error {

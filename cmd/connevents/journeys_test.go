@@ -9,9 +9,9 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/ingest"
-	"github.com/connevents/connevents/server/servertest"
 	"github.com/connevents/connevents/server/store/sqlite"
 	"github.com/connevents/connevents/server/store/sqlstore"
+	"github.com/connevents/connevents/test/testserver"
 )
 
 // A database whose events were stored without journeys (as before
@@ -55,19 +55,9 @@ func noEnv(string) (string, bool) { return "", false }
 
 // tail --connections prints one line per journey change.
 func TestTailConnections(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := testserver.Start(t, nil)
 	deliver(t, s, fasten.TypeConnectionSuccess)
-	o, err := parseTail([]string{"--addr", s.GRPCAddr(), "--from-start", "--connections", "--source", "fasten", "--status", "in_progress"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := make(lineWriter, 16)
-	o.out = lines
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- o.run(ctx) }()
-	defer func() { cancel(); <-done }()
-	l := waitLine(t, lines)
+	l := waitLine(t, tailOut(t, "--addr", s.GRPCAddr(), "--from-start", "--connections", "--source", "fasten", "--status", "in_progress"))
 	for _, want := range []string{" cnx_", " FASTEN ", " IN_PROGRESS ", " AUTHORIZATION ", " CONNECTION_AUTHORIZED"} {
 		if !strings.Contains(l, want) {
 			t.Fatalf("line %q lacks %q", l, want)
@@ -86,4 +76,11 @@ func TestTailFlagsOfTheOtherStream(t *testing.T) {
 			t.Errorf("parseTail(%v) accepted flags of the other stream", args)
 		}
 	}
+}
+
+// tailOut runs tail with args until the test ends and returns its output.
+func tailOut(t *testing.T, args ...string) lineWriter {
+	t.Helper()
+	out, _ := tailInBackground(t, args...)
+	return out
 }

@@ -14,14 +14,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // command is one subcommand: its words, a line of help, and what it runs.
@@ -184,6 +187,13 @@ func versionCmd(args []string) error {
 	}
 	printVersion()
 	return nil
+}
+
+// untilInterrupted runs f with a context that ends on SIGINT or SIGTERM.
+func untilInterrupted(f func(ctx context.Context) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return f(ctx)
 }
 
 // newFlagSet returns a flag set whose --help lists every flag with its

@@ -208,19 +208,18 @@ func journeyIDs(js []*conneventsv1.ConnectionJourney) []string {
 // byOrg and byUser find the journey of a Fasten org connection, or of a
 // 1upHealth user and system.
 func byOrg(js []*conneventsv1.ConnectionJourney, org string) *conneventsv1.ConnectionJourney {
-	for _, j := range js {
-		if j.GetConnection().GetOrgConnectionId() == org {
-			return j
-		}
-	}
-	return nil
+	return findJourney(js, func(j *conneventsv1.ConnectionJourney) bool { return j.GetConnection().GetOrgConnectionId() == org })
 }
 
 func byUser(js []*conneventsv1.ConnectionJourney, user, system string) *conneventsv1.ConnectionJourney {
-	for _, j := range js {
-		if j.GetPatient().GetOneupUserId() == user+"-"+oneupMarker && j.GetHealthSystem().GetOneupSystemId() == system {
-			return j
-		}
+	return findJourney(js, func(j *conneventsv1.ConnectionJourney) bool {
+		return j.GetPatient().GetOneupUserId() == user+"-"+oneupMarker && j.GetHealthSystem().GetOneupSystemId() == system
+	})
+}
+
+func findJourney(js []*conneventsv1.ConnectionJourney, match func(*conneventsv1.ConnectionJourney) bool) *conneventsv1.ConnectionJourney {
+	if i := slices.IndexFunc(js, match); i >= 0 {
+		return js[i]
 	}
 	return nil
 }
@@ -500,30 +499,13 @@ func checkJourneyStream(t *testing.T, s *testserver.Server, all []*conneventsv1.
 	if !slices.Equal(resumed, cursors[k+1:]) {
 		t.Errorf("resumed after change %d: %d changes, want the %d after it", k, len(resumed), len(cursors)-k-1)
 	}
-	sse := openConnectionStream(t, s, "startPosition=START_POSITION_EARLIEST", http.Header{"Accept": {"text/event-stream"}})
+	sse := openStreamAt(t, s, "/v1/connections:subscribe", "startPosition=START_POSITION_EARLIEST", http.Header{"Accept": {"text/event-stream"}})
 	evs := sseEvents(t, sse, 2)
 	var data struct{ Cursor string }
 	if evs[0].Type != "checkpoint" || evs[1].Type != "connection" || json.Unmarshal([]byte(evs[1].Data), &data) != nil ||
 		data.Cursor != evs[1].LastEventID || data.Cursor != cursors[0] {
 		t.Errorf("SSE: %q then %q %s (id %s)", evs[0].Type, evs[1].Type, evs[1].Data, evs[1].LastEventID)
 	}
-}
-
-func openConnectionStream(t *testing.T, s *testserver.Server, query string, header http.Header) *http.Response {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.BaseURL+"/v1/connections:subscribe?"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header = header
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp
 }
 
 // checkStallStreamed authorizes a new connection and watches it become

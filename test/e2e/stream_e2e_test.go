@@ -24,9 +24,15 @@ type item struct {
 // openStream starts GET /v1/events:subscribe with query and headers.
 func openStream(t *testing.T, s *testserver.Server, query string, header http.Header) *http.Response {
 	t.Helper()
+	return openStreamAt(t, s, "/v1/events:subscribe", query, header)
+}
+
+// openStreamAt starts the subscription at path with query and headers.
+func openStreamAt(t *testing.T, s *testserver.Server, path, query string, header http.Header) *http.Response {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.BaseURL+"/v1/events:subscribe?"+query, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.BaseURL+path+"?"+query, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

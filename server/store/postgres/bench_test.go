@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/postgres/pgtest"
 	"github.com/connevents/connevents/server/store/sqlstore"
 	"github.com/connevents/connevents/server/store/storetest"
 )
@@ -15,7 +16,7 @@ func BenchmarkList(b *testing.B) { storetest.BenchmarkList(b, newStore) }
 // BenchmarkAppendUpkeep compares appends with and without journey upkeep.
 func BenchmarkAppendUpkeep(b *testing.B) {
 	storetest.BenchmarkAppendUpkeep(b, newStore, func(tb testing.TB) store.Store {
-		return openURL(tb, withSearchPath(tb, testURL(), newSchema(tb)), sqlstore.WithoutJourneys())
+		return openURL(tb, pgtest.Schema(tb), sqlstore.WithoutJourneys())
 	})
 }
 

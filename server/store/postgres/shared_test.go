@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/postgres/pgtest"
 	"github.com/connevents/connevents/server/store/sqlstore"
 	"github.com/connevents/connevents/server/store/storetest"
 )
@@ -13,7 +14,7 @@ import (
 // TestShared runs the two-process suite on two pools on one schema.
 func TestShared(t *testing.T) {
 	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
-		url := withSearchPath(t, testURL(), newSchema(t))
+		url := pgtest.Schema(t)
 		return openURL(t, url), openURL(t, url)
 	})
 }
@@ -21,7 +22,7 @@ func TestShared(t *testing.T) {
 // TestConcurrentOpen: replicas starting together on an empty schema migrate
 // it once and agree on its id; reopening applies nothing again.
 func TestConcurrentOpen(t *testing.T) {
-	url := withSearchPath(t, testURL(), newSchema(t))
+	url := pgtest.Schema(t)
 	stores := make([]*Store, 4)
 	var wg sync.WaitGroup
 	for i := range stores {
