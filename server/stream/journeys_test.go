@@ -159,7 +159,7 @@ func TestJourneyChangesReplayLiveAndResume(t *testing.T) {
 func TestStalledJourneyIsStreamed(t *testing.T) {
 	e := newEnv(t, stream.Options{})
 	db := e.store.DatabaseID()
-	e.ingestJourneys(t, 1, 1) // one authorized journey
+	e.ingestJourneys(t, 1, 1)                                                // one authorized journey
 	r := e.subscribeJourneys(t, &conneventsv1.SubscribeConnectionsRequest{}) // from the head: only what follows
 	if first, err := r.stream.Recv(); err != nil || first.GetCheckpoint() == nil {
 		t.Fatalf("first item %v, %v; want the opening checkpoint", first, err)
