@@ -17,28 +17,29 @@ import (
 	"github.com/connevents/connevents/server/stream"
 )
 
-// stalledStream is a subscriber that never reads: Send blocks until the
+// stalledStream is a subscriber (of events, T SubscribeEventsResponse, or
+// of journey changes) that never reads: Send blocks until the
 // subscription's context ends.
-type stalledStream struct {
-	grpc.ServerStreamingServer[conneventsv1.SubscribeEventsResponse]
+type stalledStream[T any] struct {
+	grpc.ServerStreamingServer[T]
 	ctx  context.Context
 	sent chan struct{} // closed at the first Send
 	once sync.Once
 }
 
-func newStalled(ctx context.Context) *stalledStream {
-	return &stalledStream{ctx: ctx, sent: make(chan struct{})}
+func newStalled[T any](ctx context.Context) *stalledStream[T] {
+	return &stalledStream[T]{ctx: ctx, sent: make(chan struct{})}
 }
 
-func (s *stalledStream) Context() context.Context { return s.ctx }
+func (s *stalledStream[T]) Context() context.Context { return s.ctx }
 
-func (s *stalledStream) SendMsg(any) error {
+func (s *stalledStream[T]) SendMsg(any) error {
 	s.once.Do(func() { close(s.sent) })
 	<-s.ctx.Done()
 	return s.ctx.Err()
 }
 
-func (s *stalledStream) Send(*conneventsv1.SubscribeEventsResponse) error { return s.SendMsg(nil) }
+func (s *stalledStream[T]) Send(*T) error { return s.SendMsg(nil) }
 
 // fullFromStart asks for every event with its raw payload: the store's
 // copies, held per subscription (the basic view shares the ring's).
@@ -62,7 +63,7 @@ func TestStalledSubscribersMemory(t *testing.T) {
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range subscribers {
-		ss := newStalled(ctx)
+		ss := newStalled[conneventsv1.SubscribeEventsResponse](ctx)
 		wg.Go(func() { _ = e.hub.Subscribe(fullFromStart(), ss) })
 		<-ss.sent
 	}
@@ -102,19 +103,42 @@ func TestStalledSubscribersMemory(t *testing.T) {
 }
 
 // A subscription over its byte cap for SlowTimeout ends with
-// SUBSCRIBER_TOO_SLOW, and the log says so with its id and counts only.
+// SUBSCRIBER_TOO_SLOW, and the log says so with its id and counts only:
+// an event subscription, and a journey change subscription alike.
 func TestStalledSubscriberEndsAndIsLogged(t *testing.T) {
+	type (
+		events   = grpc.ServerStreamingServer[conneventsv1.SubscribeEventsResponse]
+		journeys = grpc.ServerStreamingServer[conneventsv1.SubscribeConnectionsResponse]
+	)
+	t.Run("events", func(t *testing.T) {
+		endsAndIsLogged(t, func(e *env, ss events) error { return e.hub.Subscribe(fullFromStart(), ss) },
+			func(e *env, t *testing.T) { e.ingestN(t, 50, 50) }) // event(i) carries patient-<i%5>
+	})
+	t.Run("journeys", func(t *testing.T) {
+		endsAndIsLogged(t, func(e *env, ss journeys) error { return e.hub.SubscribeConnections(journeysFromStart(), ss) },
+			func(e *env, t *testing.T) { e.ingestJourneys(t, 100, 50) }) // fewer changes than the buffer's items: only its bytes fill it
+	})
+}
+
+// endsAndIsLogged opens a subscription that never reads, ingests, and
+// checks that it is ended as too slow and logged without personal data.
+func endsAndIsLogged[T any](t *testing.T, subscribe func(*env, grpc.ServerStreamingServer[T]) error, ingest func(*env, *testing.T)) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
 	e := newEnv(t, stream.Options{BufferBytes: 8 << 10, SlowTimeout: 200 * time.Millisecond, Logger: logger})
-	ss := newStalled(t.Context())
+	ss := newStalled[T](t.Context())
 	done := make(chan error, 1)
-	go func() { done <- e.hub.Subscribe(fullFromStart(), ss) }()
+	go func() { done <- subscribe(e, ss) }()
 	<-ss.sent
-	e.ingestN(t, 50, 50) // event(i) carries patient-<i%5>
-	err := <-done
+	ingest(e, t)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(streamTimeout):
+		t.Fatal("the stalled subscription was never ended")
+	}
 	if reason.Of(err) != reason.SubscriberTooSlow {
-		t.Fatalf("Subscribe = %v, want %s", err, reason.SubscriberTooSlow)
+		t.Fatalf("subscription ended with %v, want %s", err, reason.SubscriberTooSlow)
 	}
 	line := logs.String()
 	for _, want := range []string{"subscription=", "queued_items=", "queued_bytes=", "delivered="} {
