@@ -48,6 +48,7 @@ func New(ctx context.Context, d Deps) (http.Handler, error) {
 	mux.Handle("GET /v1/events:subscribe", subscribe(streams))
 	mux.Handle("POST /v1/events:subscribe", subscribe(streams)) // the filter in a JSON body
 	mux.Handle("GET /v1/connections:subscribe", subscribe(streams))
+	mux.Handle("POST /v1/connections:subscribe", subscribe(streams)) // the filter in a JSON body
 	// Every other route: checked with its pattern's rule (guard).
 	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, guard(d.Keys, pattern, h)) }
 	handle("GET /healthz", healthz(d.Ready))

@@ -141,3 +141,75 @@ func postJSON(t *testing.T, url, key, body string) (*http.Response, []byte) {
 	}
 	return testserver.Do(t, req)
 }
+
+// POST /v1/connections:search and POST /v1/connections:subscribe take the
+// journey filter in a JSON body, as the events' POST forms do.
+func TestConnectionFilterInBody(t *testing.T) {
+	s := testserver.Start(t, func(c *server.Config) {
+		c.APIKeys = []string{"k"}
+		c.HeartbeatInterval = 200 * time.Millisecond
+	})
+	for _, patient := range []string{"patient-a", "patient-b"} {
+		body := sample(t, fasten.TypeConnectionSuccess, fasten.WithData("external_id", patient),
+			fasten.WithData("org_connection_id", "org-"+patient))
+		accept(t, s, signed(t, body), "INGEST_STATUS_STORED")
+	}
+	filter := `{"filter": {"patient": "patient-a"}}`
+	if resp, _ := postJSON(t, s.BaseURL+"/v1/connections:search", "", filter); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("search without a key = %d, want 401", resp.StatusCode)
+	}
+	resp, body := postJSON(t, s.BaseURL+"/v1/connections:search", "k", filter)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("search = %d: %s", resp.StatusCode, body)
+	}
+	var list struct {
+		Connections []jsonEvent `json:"connections"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Connections) != 1 || list.Connections[0].str("patient.externalId") != "patient-a" {
+		t.Fatalf("search found %s, want patient-a's one journey", body)
+	}
+	if resp, body := postJSON(t, s.BaseURL+"/v1/connections:search", "k", `{"filter": {"statuses": ["NOPE"]}}`); resp.StatusCode != http.StatusBadRequest || errorReason(t, body) != "INVALID_REQUEST" {
+		t.Errorf("search with a misspelt status = %d: %s", resp.StatusCode, body)
+	}
+
+	req, err := http.NewRequest(http.MethodPost, s.BaseURL+"/v1/connections:subscribe",
+		strings.NewReader(`{"filter": {"patient": "patient-a"}, "startPosition": "START_POSITION_EARLIEST"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("Content-Type", "application/json")
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	if stream.StatusCode != http.StatusOK || stream.Header.Get("Content-Type") != "application/x-ndjson" {
+		t.Fatalf("subscribe = %d %q", stream.StatusCode, stream.Header.Get("Content-Type"))
+	}
+	lines := bufio.NewScanner(stream.Body)
+	var patients []string
+	checkpoints := 0
+	for checkpoints < 2 && lines.Scan() {
+		var item struct {
+			Result struct {
+				Connection jsonEvent      `json:"connection"`
+				Checkpoint map[string]any `json:"checkpoint"`
+			} `json:"result"`
+		}
+		if err := json.Unmarshal(lines.Bytes(), &item); err != nil {
+			t.Fatalf("%v: %s", err, lines.Bytes())
+		}
+		if item.Result.Checkpoint != nil {
+			checkpoints++
+			continue
+		}
+		patients = append(patients, item.Result.Connection.str("patient.externalId"))
+	}
+	if strings.Join(patients, ",") != "patient-a" {
+		t.Fatalf("the stream delivered journeys of %v, want patient-a once", patients)
+	}
+}

@@ -2202,8 +2202,7 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x15SOURCE_STATE_DISABLED\x10\x01\x12\x13\n" +
 	"\x0fSOURCE_STATE_OK\x10\x02\x12\x16\n" +
 	"\x12SOURCE_STATE_ERROR\x10\x03\x12\x1d\n" +
-	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x042\xf0\n" +
-	"\n" +
+	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x042\xae\v\n" +
 	"\x16ConnectionEventService\x12d\n" +
 	"\bGetEvent\x12\x1e.connevents.v1.GetEventRequest\x1a\x1f.connevents.v1.GetEventResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/events/{id}\x12}\n" +
 	"\n" +
@@ -2214,11 +2213,11 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x16IngestOneUpAuditEvents\x12,.connevents.v1.IngestOneUpAuditEventsRequest\x1a-.connevents.v1.IngestOneUpAuditEventsResponse\x12~\n" +
 	"\x12ListSourceStatuses\x12(.connevents.v1.ListSourceStatusesRequest\x1a).connevents.v1.ListSourceStatusesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/sources\x12~\n" +
 	"\x0fGetSourceStatus\x12%.connevents.v1.GetSourceStatusRequest\x1a&.connevents.v1.GetSourceStatusResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/sources/{source}\x12x\n" +
-	"\rGetConnection\x12#.connevents.v1.GetConnectionRequest\x1a$.connevents.v1.GetConnectionResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/connections/{id}\x12y\n" +
-	"\x0fListConnections\x12%.connevents.v1.ListConnectionsRequest\x1a&.connevents.v1.ListConnectionsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/connections\x12b\n" +
+	"\rGetConnection\x12#.connevents.v1.GetConnectionRequest\x1a$.connevents.v1.GetConnectionResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/connections/{id}\x12\x96\x01\n" +
+	"\x0fListConnections\x12%.connevents.v1.ListConnectionsRequest\x1a&.connevents.v1.ListConnectionsResponse\"4\x82\xd3\xe4\x93\x02.Z\x1b:\x01*\"\x16/v1/connections:search\x12\x0f/v1/connections\x12b\n" +
 	"\tGetFunnel\x12\x1f.connevents.v1.GetFunnelRequest\x1a .connevents.v1.GetFunnelResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/funnel\x12\x94\x01\n" +
-	"\x14SubscribeConnections\x12*.connevents.v1.SubscribeConnectionsRequest\x1a+.connevents.v1.SubscribeConnectionsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/connections:subscribe0\x01BAZ?github.com/connevents/connevents/gen/connevents/v1;conneventsv1b\x06proto3"
+	"/v1/funnel\x12\xb4\x01\n" +
+	"\x14SubscribeConnections\x12*.connevents.v1.SubscribeConnectionsRequest\x1a+.connevents.v1.SubscribeConnectionsResponse\"A\x82\xd3\xe4\x93\x02;Z\x1e:\x01*\"\x19/v1/connections:subscribe\x12\x19/v1/connections:subscribe0\x01BAZ?github.com/connevents/connevents/gen/connevents/v1;conneventsv1b\x06proto3"
 
 var (
 	file_connevents_v1_service_proto_rawDescOnce sync.Once

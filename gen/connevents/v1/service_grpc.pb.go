@@ -90,6 +90,9 @@ type ConnectionEventServiceClient interface {
 	// ListConnections returns the connection journeys that match a filter,
 	// one page at a time, latest activity first unless `order_by` says
 	// otherwise.
+	//
+	// `POST /v1/connections:search` takes the same request as a JSON body, so
+	// that a filter naming a patient never appears in a URL.
 	ListConnections(ctx context.Context, in *ListConnectionsRequest, opts ...grpc.CallOption) (*ListConnectionsResponse, error)
 	// GetFunnel counts, for a time window, how far patients and their
 	// connections got: searched, selected, authorized, transfer started,
@@ -101,6 +104,9 @@ type ConnectionEventServiceClient interface {
 	// filter (a new event, or a journey becoming STALLED) as the journey's new
 	// state, interleaved with checkpoints; reconnecting with the last cursor
 	// received resumes exactly after it.
+	//
+	// `POST /v1/connections:subscribe` takes the same request as a JSON body,
+	// so that a filter naming a patient never appears in a URL.
 	SubscribeConnections(ctx context.Context, in *SubscribeConnectionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeConnectionsResponse], error)
 }
 
@@ -298,6 +304,9 @@ type ConnectionEventServiceServer interface {
 	// ListConnections returns the connection journeys that match a filter,
 	// one page at a time, latest activity first unless `order_by` says
 	// otherwise.
+	//
+	// `POST /v1/connections:search` takes the same request as a JSON body, so
+	// that a filter naming a patient never appears in a URL.
 	ListConnections(context.Context, *ListConnectionsRequest) (*ListConnectionsResponse, error)
 	// GetFunnel counts, for a time window, how far patients and their
 	// connections got: searched, selected, authorized, transfer started,
@@ -309,6 +318,9 @@ type ConnectionEventServiceServer interface {
 	// filter (a new event, or a journey becoming STALLED) as the journey's new
 	// state, interleaved with checkpoints; reconnecting with the last cursor
 	// received resumes exactly after it.
+	//
+	// `POST /v1/connections:subscribe` takes the same request as a JSON body,
+	// so that a filter naming a patient never appears in a URL.
 	SubscribeConnections(*SubscribeConnectionsRequest, grpc.ServerStreamingServer[SubscribeConnectionsResponse]) error
 	mustEmbedUnimplementedConnectionEventServiceServer()
 }
