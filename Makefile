@@ -80,7 +80,7 @@ browser-test: ## the web console's Playwright suite in Chromium against the real
 	@if [ ! -x "$(CHROMIUM)" ] && [ -z "$$CI" ]; then \
 		echo "browser-test: SKIPPED, no $(CHROMIUM) (apt-get install chromium)"; exit 0; fi; \
 	cd test/browser && npm ci --no-audit --no-fund --loglevel=error && \
-		CHROMIUM="$(CHROMIUM)" node --test --test-concurrency=1 console.test.mjs demo.test.mjs
+		CHROMIUM="$(CHROMIUM)" node --test --test-concurrency=1 console.test.mjs journeys.test.mjs demo.test.mjs
 
 .PHONY: bench
 bench: build ## run the load tool against bin/connevents (BENCH_FLAGS=--quick for a 2-minute run)

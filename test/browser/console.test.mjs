@@ -205,15 +205,24 @@ describe('console with API keys', () => {
     await screenshot(page, 'sources');
   });
 
-  test('Connections and Funnel say when the server has no journeys API', async () => {
+  test('Connections and Funnel open on the journeys of these deliveries', async () => {
+    // The deliveries above made journeys of PATIENT_A and PATIENT_B (among
+    // others): the list shows them, and the page asked for them in a body.
     await page.getByRole('link', { name: 'Connections' }).click();
     await page.locator('#page-connections').waitFor();
-    await page.locator('#conn-error').waitFor();
-    await screenshot(page, 'connections');
+    await page.locator('#conn-rows tr', { hasText: PATIENT_A }).first().waitFor();
+    await page.locator('#conn-rows tr', { hasText: PATIENT_A }).first().click();
+    await page.locator('#conn-timeline li').first().waitFor();
+    await page.locator('#c-patient').fill(PATIENT_B);
+    await page.locator('#conn-filters button[type=submit]').click();
+    await page.waitForFunction((p) => [...document.querySelectorAll('#conn-rows td.phi')].every((td) => td.textContent === p)
+      && document.querySelectorAll('#conn-rows tr').length > 0, PATIENT_B);
+    assert.ok(await page.locator('#conn-error').isHidden());
+    await page.locator('#conn-filters button[type=reset]').click();
     await page.getByRole('link', { name: 'Funnel' }).click();
     await page.locator('#page-funnel').waitFor();
-    await page.locator('#funnel-error').waitFor();
-    await screenshot(page, 'funnel');
+    await page.locator('table.funnel').first().waitFor();
+    assert.ok(await page.locator('#funnel-error').isHidden());
   });
 
   test('phone width: every page fits', async () => {

@@ -1,6 +1,7 @@
 // A seeded demo: Fasten deliveries and pushed 1upHealth AuditEvents for a
-// handful of patients, one refused delivery; then a screenshot of each page
-// at 1280×800. The README's pictures (docs/console-*.png) are these, written
+// handful of patients, one refused delivery, and a scenario of connection
+// journeys over the last hour (scenario.mjs); then a screenshot of each
+// page at 1280×800. The README's pictures (docs/console-*.png) are these, written
 // there when CONNEVENTS_UPDATE_DOCS=1.
 
 import assert from 'node:assert/strict';
@@ -10,9 +11,12 @@ import { after, before, test } from 'node:test';
 import {
   artifacts, connectionData, delivery, launch, login, repo, screenshot, sendFasten, startServer,
 } from './harness.mjs';
+import { journeys, lastStep, send } from './scenario.mjs';
 
 let server, browser;
-before(async () => { [server, browser] = await Promise.all([startServer(), launch()]); });
+// Authorized journeys stall after a second, so the demo shows some stalled.
+const args = ['--stall-after', 'discovery=0,authorized=1s,transfer=0'];
+before(async () => { [server, browser] = await Promise.all([startServer({ args }), launch()]); });
 after(async () => { await browser?.close(); await server?.stop(); });
 
 const fasten = [
@@ -70,8 +74,23 @@ test('screenshots of a seeded demo', async () => {
   await page.locator('article[data-source=SOURCE_FASTEN] td', { hasText: 'SIGNATURE_INVALID' }).waitFor();
   await screenshot(page, 'console-sources');
 
+  const seeded = journeys({ base: new Date(Date.now() - 50 * 60 * 1000), oneup: 12, fasten: 6, tag: 'demo' });
+  await send(server, seeded);
+  await page.getByRole('link', { name: 'Connections' }).click();
+  const full = seeded.find((j) => j.source === 'SOURCE_ONEUP' && lastStep(j) === 'completed');
+  await page.locator('#conn-rows tr', { hasText: full.patient }).click();
+  await page.locator('#conn-timeline li').nth(full.steps.length - 1).waitFor();
+  await page.locator('#conn-rows tr .badge', { hasText: 'stalled' }).first().waitFor({ timeout: 10000 });
+  await screenshot(page, 'console-connections');
+
+  await page.getByRole('link', { name: 'Funnel' }).click();
+  await page.locator('#fn-window').selectOption('24');
+  await page.locator('#fn-group').selectOption('FUNNEL_GROUP_BY_SOURCE');
+  await page.locator('table.funnel[data-group=SOURCE_ONEUP]').waitFor();
+  await screenshot(page, 'console-funnel');
+
   if (process.env.CONNEVENTS_UPDATE_DOCS === '1') {
-    for (const name of ['console-live', 'console-sources']) {
+    for (const name of ['console-live', 'console-sources', 'console-connections', 'console-funnel']) {
       await copyFile(path.join(artifacts, `${name}.png`), path.join(repo, 'docs', `${name}.png`));
     }
   }

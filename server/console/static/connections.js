@@ -1,23 +1,38 @@
-// The Connections page: patient connection journeys, most recent activity
-// first, with status, stage, step, health system and the age of the last
-// step; stalled and failed journeys stand out. A journey opens to its
-// timeline. Changes arrive live from the journeys stream.
+// The Connections page: patient connection journeys, latest activity first,
+// with status, stage, current step, health system and the age of the last
+// step; stalled and failed journeys stand out. A journey opens to its steps
+// and its events in order (GET /v1/connections/{id}: the id is opaque, not
+// a patient identifier). Changes arrive live from the journeys stream.
 //
-// Written against the journeys API of issue 10 (`connections`,
-// `CONNECTION_STATUS_*`); filters travel in JSON bodies (POST
-// /v1/connections:search and :subscribe) so that a patient never appears
-// in a URL. Until the server has that API the page says so.
+// Filters travel in JSON bodies (POST /v1/connections:search and
+// :subscribe), so a patient never appears in a URL.
 
 import { ApiError, get, post, stream } from './api.js';
-import { ago, checked, el, enums, fillChecks, label, leaves, patientOf, severity, systemOf, time } from './format.js';
+import {
+  ago, checked, dateTime, el, enums, fillChecks, label, patientOf, severity, systemOf, time,
+} from './format.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 100;
+const RETRY = 3000;
+const AGES = 10000;
 
 let form;
 let controller = null;
 let nextPage = '';
+let openId = '';
+let ageTimer = 0;
+let generation = 0;
 const shown = new Map(); // connection id → row
+
+// The step times of a journey, in the chain's order.
+const STEP_TIMES = [
+  ['searchedAt', 'searched for a health system'], ['selectedAt', 'selected the health system'],
+  ['requestedAt', 'asked for an unlisted health system'], ['authorizedAt', 'authorized sharing'],
+  ['declinedAt', 'declined sharing'], ['connectionFailedAt', 'connection failed'],
+  ['transferStartedAt', 'transfer started'], ['completedAt', 'transfer completed'],
+  ['transferFailedAt', 'transfer failed'], ['revokedAt', 'authorization revoked'],
+];
 
 export function mount() {
   form = $('conn-filters');
@@ -27,18 +42,28 @@ export function mount() {
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   form.addEventListener('reset', () => setTimeout(load));
   $('conn-more').addEventListener('click', () => load(nextPage));
-  $('conn-rows').addEventListener('click', (e) => { const tr = e.target.closest('tr'); if (tr) open(tr.dataset.id); });
-  $('conn-rows').addEventListener('keydown', (e) => {
+  const rows = $('conn-rows');
+  rows.addEventListener('click', (e) => { const tr = e.target.closest('tr'); if (tr) open(tr.dataset.id); });
+  rows.addEventListener('keydown', (e) => {
     const tr = e.target.closest('tr');
-    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(tr.dataset.id); }
+    if (!tr) return;
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(tr.dataset.id); }
+    if (e.key === 'ArrowDown') { e.preventDefault(); tr.nextElementSibling?.focus(); }
+    if (e.key === 'ArrowUp') { e.preventDefault(); tr.previousElementSibling?.focus(); }
   });
-  $('conn-detail-close').addEventListener('click', () => { $('conn-detail').hidden = true; });
+  $('conn-detail-close').addEventListener('click', close);
+  $('conn-detail').addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); });
 }
 
-export function show() { if (!controller) load(); }
-export function hide() {}
-export function stop() { controller?.abort(); controller = null; }
+export function show() {
+  if (!controller) load();
+  clearInterval(ageTimer);
+  ageTimer = setInterval(refreshAges, AGES);
+}
+export function hide() { clearInterval(ageTimer); }
+export function stop() { generation++; controller?.abort(); controller = null; }
 
+// filter reads the form into a ConnectionFilter.
 function filter() {
   const f = {
     statuses: checked(form.querySelector('[data-enum=statuses]')),
@@ -49,104 +74,178 @@ function filter() {
   const stalled = $('c-stalled').value.trim();
   if (patient) f.patient = patient;
   if (system) f.healthSystem = system;
-  if (stalled) f.stalledFor = /^\d+$/.test(stalled) ? `${stalled}s` : toSeconds(stalled);
+  if (stalled) f.stalledFor = toSeconds(stalled);
   return f;
 }
 
-// toSeconds turns `2h`, `90m`, `1d` into the JSON Duration `7200s`.
+// toSeconds turns `90`, `2h`, `90m`, `1d` into the JSON Duration `7200s`;
+// anything else goes as typed, and the server says what is wrong with it.
 function toSeconds(text) {
-  const m = /^(\d+)\s*([smhd])$/.exec(text);
+  const m = /^(\d+)\s*([smhd]?)$/.exec(text);
   if (!m) return text;
-  return `${Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]]}s`;
+  return `${Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]]}s`;
 }
 
 async function load(pageToken = '') {
   stop();
+  const gen = generation;
   $('conn-error').hidden = true;
   $('conn-status').textContent = 'Loading…';
   const started = performance.now();
   try {
     const res = await post('/v1/connections:search', { filter: filter(), pageSize: PAGE, pageToken });
+    if (gen !== generation) return;
     if (!pageToken) { shown.clear(); $('conn-rows').replaceChildren(); }
     const frag = document.createDocumentFragment();
-    for (const c of res.connections || []) frag.append(upsert(c, false));
+    for (const c of res.connections || []) {
+      if (!shown.has(c.id)) frag.append(row(c));
+    }
     $('conn-rows').append(frag);
     nextPage = res.nextPageToken || '';
     $('conn-more').hidden = !nextPage;
-    $('conn-status').textContent = `${shown.size} connections · ${Math.round(performance.now() - started)} ms`;
-    follow();
+    $('conn-empty').hidden = shown.size > 0;
+    count(`${Math.round(performance.now() - started)} ms`);
+    follow(gen);
   } catch (err) {
-    unavailable(err);
+    if (gen === generation) failed(err);
   }
 }
 
-function unavailable(err) {
+function count(extra = '') {
+  const more = nextPage ? ' (more below)' : '';
+  $('conn-status').textContent = `${shown.size} connections${more}${extra ? ` · ${extra}` : ''} · live`;
+}
+
+function failed(err) {
   const missing = err instanceof ApiError && [404, 405, 501].includes(err.httpStatus);
   $('conn-error').textContent = missing
-    ? 'This server does not serve connection journeys yet.'
-    : `Could not read the connections: ${err.message}`;
+    ? 'This server does not serve connection journeys.'
+    : `Could not read the connections: ${err.reason ? `${err.reason}: ` : ''}${err.message}`;
   $('conn-error').hidden = false;
   $('conn-status').textContent = '';
 }
 
-// follow applies each journey change as it happens.
-async function follow() {
+// follow applies each journey change from now on: the changed journey moves
+// to the top (its latest activity is the newest), or appears there.
+async function follow(gen) {
   const ctl = new AbortController();
   controller = ctl;
   try {
-    await stream('/v1/connections:subscribe', { filter: filter() }, {
+    await stream('/v1/connections:subscribe', { filter: filter(), startPosition: 'START_POSITION_LATEST' }, {
       signal: ctl.signal,
       onItem: (item) => {
         const c = item.connection;
         if (!c) return;
-        const tr = upsert(c, true);
-        if (!tr.isConnected) $('conn-rows').prepend(tr);
+        shown.get(c.id)?.remove();
+        $('conn-rows').prepend(row(c));
+        $('conn-empty').hidden = true;
+        count();
+        if (c.id === openId) open(c.id, false);
       },
     });
   } catch (err) {
-    if (!ctl.signal.aborted) $('conn-status').textContent = `Live updates stopped: ${err.reason || err.message}`;
+    if (ctl.signal.aborted || gen !== generation) return;
+    $('conn-status').textContent = `Live updates stopped (${err.reason || err.message}); reloading…`;
   }
+  // The server ended the stream (a restart, a slow page): reload the list,
+  // which resubscribes from then.
+  if (!ctl.signal.aborted && gen === generation) setTimeout(() => { if (gen === generation) load(); }, RETRY);
 }
 
-function upsert(c, live) {
-  const tr = document.createElement('tr');
+// row draws one journey.
+function row(c) {
+  const tr = el('tr');
   tr.tabIndex = 0;
   tr.dataset.id = c.id;
+  tr.dataset.status = c.status;
   const sev = severity(c.status);
   if (sev) tr.className = sev;
-  const last = c.lastEventAt || c.lastStepAt || c.updatedAt;
+  const status = el('td', undefined, 'status-cell');
+  status.append(el('span', label(c.status), `badge ${sev}`));
+  if (c.status === 'CONNECTION_STATUS_STALLED' && c.stallAt) status.append(el('span', ` for ${ago(c.stallAt)}`, 'since'));
+  if (c.status === 'CONNECTION_STATUS_FAILED' && c.failureReason && !/UNSPECIFIED/.test(c.failureReason)) {
+    status.append(el('span', ` ${label(c.failureReason)}`, 'since'));
+  }
+  const at = c.currentStepAt || c.lastEventAt;
+  const age = el('td', at ? ago(at) : '', 'age num');
+  age.dataset.at = at || '';
+  if (at) age.title = dateTime(at);
   tr.append(
-    el('td', label(c.status), `badge-cell ${sev}`),
-    el('td', label(c.stage)),
-    el('td', label(c.step || c.currentStep || c.lastType)),
-    el('td', systemOf(c)),
+    status,
+    el('td', label(c.stage), 'wide'),
+    el('td', label(c.currentStep)),
+    el('td', systemOf(c), 'system'),
     el('td', label(c.source), 'wide'),
-    el('td', last ? `${ago(last)} ago` : ''),
+    age,
     el('td', patientOf(c), 'phi'),
   );
-  const old = shown.get(c.id);
-  if (old && live) old.replaceWith(tr);
   shown.set(c.id, tr);
   return tr;
 }
 
-async function open(id) {
+function refreshAges() {
+  for (const td of $('conn-rows').querySelectorAll('td.age')) {
+    if (td.dataset.at) td.textContent = ago(td.dataset.at);
+  }
+}
+
+function close() {
+  const was = openId;
+  openId = '';
+  $('conn-detail').hidden = true;
+  for (const tr of $('conn-rows').querySelectorAll('tr[aria-selected]')) tr.removeAttribute('aria-selected');
+  shown.get(was)?.focus();
+}
+
+// open shows a journey: its state, its steps by time, and its events in
+// the order its state is derived from.
+async function open(id, focus = true) {
+  openId = id;
+  for (const tr of $('conn-rows').querySelectorAll('tr[aria-selected]')) tr.removeAttribute('aria-selected');
+  shown.get(id)?.setAttribute('aria-selected', 'true');
   try {
     const res = await get(`/v1/connections/${encodeURIComponent(id)}`);
-    const c = res.connection || res;
+    if (id !== openId) return;
+    const c = res.connection;
     const dl = $('conn-fields');
     dl.replaceChildren();
-    for (const [k, v] of leaves({ ...c, events: undefined })) dl.append(el('dt', k), el('dd', v));
-    const ol = $('conn-timeline');
-    ol.replaceChildren();
-    for (const ev of res.events || c.events || []) {
+    const add = (k, v) => { if (v) dl.append(el('dt', k), el('dd', v)); };
+    add('Status', label(c.status) + (c.status === 'CONNECTION_STATUS_STALLED' ? ` since ${dateTime(c.stallAt)}` : ''));
+    add('Stage', label(c.stage));
+    add('Current step', `${label(c.currentStep)} · ${dateTime(c.currentStepAt)}`);
+    if (c.failureReason && !/UNSPECIFIED/.test(c.failureReason)) add('Failure reason', label(c.failureReason));
+    if (c.status === 'CONNECTION_STATUS_IN_PROGRESS') add('Stalls at', dateTime(c.stallAt));
+    add('Source', label(c.source));
+    add('Health system', systemOf(c));
+    add('Patient', patientOf(c));
+    add('Org connection', c.connection?.orgConnectionId);
+    add('Platform', c.connection?.platformType);
+    add('API mode', /UNSPECIFIED/.test(c.apiMode || '') ? '' : label(c.apiMode));
+    add('Events', c.eventCount);
+    if (Number(c.resourcesIngested)) add('Resources ingested', c.resourcesIngested);
+    if (Number(c.resourceRetrievalFailures)) add('Resources not retrieved', c.resourceRetrievalFailures);
+    add('First event', dateTime(c.firstEventAt));
+    add('Journey id', c.id);
+
+    const steps = STEP_TIMES.filter(([k]) => c.stepTimes?.[k])
+      .map(([k, name]) => [c.stepTimes[k], name])
+      .sort((a, b) => new Date(a[0]) - new Date(b[0]));
+    $('conn-steps').replaceChildren(...steps.map(([at, name]) => {
+      const li = el('li', undefined, severity(name.replace(/ /g, '_').toUpperCase()));
+      li.append(el('time', dateTime(at)), ` ${name}`);
+      return li;
+    }));
+    $('conn-timeline').replaceChildren(...(res.events || []).map((ev) => {
       const li = el('li', undefined, severity(ev.outcome));
+      li.dataset.type = ev.type;
       li.append(el('time', time(ev.occurredAt)), ` ${label(ev.type) || ev.sourceEventType}`);
-      ol.append(li);
-    }
+      if (ev.outcome && !/UNSPECIFIED/.test(ev.outcome)) li.append(el('span', ` · ${label(ev.outcome)}`, 'since'));
+      if (ev.sourceEventType) li.append(el('span', ` (${ev.sourceEventType})`, 'since'));
+      return li;
+    }));
     $('conn-detail').hidden = false;
-    $('conn-detail-close').focus();
+    if (focus) $('conn-detail-close').focus();
   } catch (err) {
-    unavailable(err);
+    if (id === openId) failed(err);
   }
 }

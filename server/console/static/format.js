@@ -111,3 +111,21 @@ export function fillChecks(fieldset, values) {
 export function checked(fieldset) {
   return [...fieldset.querySelectorAll('input:checked')].map((b) => b.value);
 }
+
+// duration turns a JSON Duration (`93.5s`) into `1 min 34 s`, `2 h 5 min`,
+// `3 d 4 h`, or `0.4 s` under a second.
+export function duration(text) {
+  if (!text) return '';
+  const total = parseFloat(text);
+  if (total < 1) return `${total.toFixed(1)} s`;
+  const s = Math.round(total);
+  const parts = [[86400, 'd'], [3600, 'h'], [60, 'min'], [1, 's']]
+    .map(([unit, name]) => [Math.floor(s / unit), unit, name]);
+  const first = parts.findIndex(([n]) => n > 0);
+  const [n1, u1, name1] = parts[first];
+  const rest = s - n1 * u1;
+  const next = parts[first + 1];
+  if (!next) return `${n1} ${name1}`;
+  const n2 = Math.floor(rest / next[1]);
+  return n2 ? `${n1} ${name1} ${n2} ${next[2]}` : `${n1} ${name1}`;
+}
