@@ -5,7 +5,7 @@
 //
 // Seeds --journeys distinct 1upHealth users (one journey each: a search, a
 // selection, an authorization and for most a transfer) by pushing
-// AuditEvents in Bundles of 2,000, then times in headless Chromium at
+// AuditEvents in Bundles of 500 journeys, then times in headless Chromium at
 // 1280×800: from entering the key on #connections to the first page of the
 // list drawn (a usable list: rows that open on click or Enter), from
 // clicking Connections on an open console to the same, and from clicking
