@@ -36,6 +36,10 @@ type Dialect struct {
 	// per-journey lookups use the indexes even on a table just filled
 	// (before autovacuum analyzed it).
 	Analyze string
+	// Explain prefixes a query to get its plan, which comes in rows of
+	// ExplainColumns columns, the last one describing the step.
+	Explain        string
+	ExplainColumns int
 }
 
 // SQLite: BEGIN IMMEDIATE (the writer's _txlock) excludes other writers,
@@ -49,6 +53,8 @@ var SQLite = Dialect{
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
 	RecordMigration: `INSERT INTO schema_migrations (version, name, applied_at)
 		VALUES (?, ?, CAST(unixepoch('subsec') * 1000000000 AS INTEGER))`,
+	Explain:        "EXPLAIN QUERY PLAN ",
+	ExplainColumns: 4,
 }
 
 // PostgreSQL: an append locks the log_head row, migrations take an advisory
@@ -65,6 +71,8 @@ var PostgreSQL = Dialect{
 	RecordMigration: `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`,
 	Scrub:           scrubPG,
 	Analyze:         `ANALYZE events, journeys`,
+	Explain:         "EXPLAIN ",
+	ExplainColumns:  1,
 }
 
 // sql returns query with the dialect's placeholders.

@@ -102,7 +102,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 			break
 		}
 		if total == n { // a large prune: fresh statistics for the next chunks
-			if err := s.analyze(ctx); err != nil {
+			if err := s.Analyze(ctx); err != nil {
 				return total, s.wrap("prune", err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
@@ -41,11 +42,11 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]*conneventsv1.Connec
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	tail, args, err := eventsql.Select(q)
+	query, args, err := s.listSQL(q)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.read.Query(ctx, s.d.sql(selectFrom(q.WithRaw)+tail), args...)
+	rows, err := s.read.Query(ctx, query, args...)
 	if err != nil {
 		return nil, s.wrap("list", err)
 	}
@@ -59,6 +60,43 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]*conneventsv1.Connec
 		out = append(out, ev)
 	}
 	return out, s.wrap("list", rows.Err())
+}
+
+// listSQL is the statement of List(q) and its arguments.
+func (s *Store) listSQL(q store.Query) (string, []any, error) {
+	tail, args, err := eventsql.Select(q)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.d.sql(selectFrom(q.WithRaw) + tail), args, nil
+}
+
+// ExplainList returns the database's plan for List(q), one line per plan
+// row, so that tests can pin that no filter scans the whole log.
+func (s *Store) ExplainList(ctx context.Context, q store.Query) ([]string, error) {
+	query, args, err := s.listSQL(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.read.Query(ctx, s.d.Explain+query, args...)
+	if err != nil {
+		return nil, s.wrap("explain", err)
+	}
+	defer rows.Close()
+	cols := s.d.ExplainColumns
+	var plan []string
+	for rows.Next() {
+		vals := make([]any, cols)
+		ptrs := make([]any, cols)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, s.wrap("explain", err)
+		}
+		plan = append(plan, fmt.Sprint(vals[cols-1]))
+	}
+	return plan, s.wrap("explain", rows.Err())
 }
 
 // scanEvent reads one row of selectFrom(withRaw).

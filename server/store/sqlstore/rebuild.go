@@ -53,7 +53,7 @@ func (s *Store) RebuildJourneys(ctx context.Context, batch int) (int64, error) {
 	if batch <= 0 {
 		batch = defaultRebuildBatch
 	}
-	if err := s.analyze(ctx); err != nil {
+	if err := s.Analyze(ctx); err != nil {
 		return 0, s.wrap("rebuild journeys", err)
 	}
 	if err := s.backfill(ctx, batch*10); err != nil {
@@ -218,8 +218,9 @@ func (s *Store) readAfter(ctx context.Context, q Querier, after int64, limit int
 	return out, rows.Err()
 }
 
-// analyze runs the dialect's Analyze, if any.
-func (s *Store) analyze(ctx context.Context) error {
+// Analyze refreshes the database planner's statistics where the dialect
+// keeps them (PostgreSQL; a no-op on SQLite).
+func (s *Store) Analyze(ctx context.Context) error {
 	if s.d.Analyze == "" {
 		return nil
 	}

@@ -1,0 +1,53 @@
+package postgres
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/connevents/connevents/server/store/storetest"
+)
+
+// TestPlans: with statistics of a log of storetest.PlanEvents events, no
+// filter's plan reads the events table sequentially or walks its primary
+// key checking rows one by one (a probe of one sequence is fine; so is a
+// walk for a filter of common values only, which finds a page within a few
+// rows per match). Known gap: occurred_before alone is a range of the
+// occurred_at index as large as the log before the bound, which the planner
+// rightly finds dearer than a scan.
+func TestPlans(t *testing.T) {
+	s := openTemp(t)
+	analyze := func(t *testing.T) {
+		if err := s.Analyze(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.RunPlans(t, s, analyze, func(plan []string, f storetest.NamedFilter) bool {
+		return scansEvents(plan, f.Common)
+	}, "occurred_before")
+}
+
+// scansEvents reports whether an EXPLAIN plan scans events sequentially or
+// (unless common) by a range of its primary key.
+func scansEvents(plan []string, common bool) bool {
+	for i, line := range plan {
+		if strings.Contains(line, "Seq Scan on events") {
+			return true
+		}
+		if common || !strings.Contains(line, "using events_pkey on events") {
+			continue
+		}
+		probe := false
+		for _, detail := range plan[i+1:] {
+			if strings.Contains(detail, "->") {
+				break
+			}
+			if strings.Contains(detail, "Index Cond: (") && strings.Contains(detail, "sequence = ") {
+				probe = true
+			}
+		}
+		if !probe {
+			return true
+		}
+	}
+	return false
+}
