@@ -217,16 +217,28 @@ func (h *Hub) fromRing(after int64, limit int) ([]ringEntry, bool) {
 	return slices.Clone(h.ring[i:end]), true
 }
 
+// commitHinter is a store that can tell that another process committed
+// (the PostgreSQL backend, by LISTEN/NOTIFY).
+type commitHinter interface {
+	CommitHints(ctx context.Context) <-chan struct{}
+}
+
 // Watch reads the journey change head whenever JourneysChanged asks, and
-// both of the store's heads every PollInterval, so that commits made by
-// other processes wake the subscriptions too. It returns when ctx ends.
-// Journey subscriptions only learn of changes while it runs.
+// both of the store's heads every PollInterval and at once when the store
+// hints that another process committed, so that commits made by other
+// processes wake the subscriptions too. The hints only make that sooner:
+// polling stays, for hints lost. It returns when ctx ends. Journey
+// subscriptions only learn of changes while it runs.
 func (h *Hub) Watch(ctx context.Context) {
 	var tick <-chan time.Time
+	var hints <-chan struct{}
 	if h.opts.PollInterval > 0 {
 		t := time.NewTicker(h.opts.PollInterval)
 		defer t.Stop()
 		tick = t.C
+		if c, ok := h.store.(commitHinter); ok {
+			hints = c.CommitHints(ctx)
+		}
 	}
 	for {
 		select {
@@ -235,12 +247,20 @@ func (h *Hub) Watch(ctx context.Context) {
 		case <-h.kick:
 			h.readJourneyHead(ctx)
 		case <-tick:
-			if b, err := h.store.Bounds(ctx); err == nil {
-				h.events.advance(b.Head)
-			}
-			h.readJourneyHead(ctx)
+			h.readHeads(ctx)
+		case <-hints:
+			h.readHeads(ctx)
 		}
 	}
+}
+
+// readHeads reads both of the store's heads and wakes the subscriptions
+// they moved for.
+func (h *Hub) readHeads(ctx context.Context) {
+	if b, err := h.store.Bounds(ctx); err == nil {
+		h.events.advance(b.Head)
+	}
+	h.readJourneyHead(ctx)
 }
 
 func (h *Hub) readJourneyHead(ctx context.Context) {

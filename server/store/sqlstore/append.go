@@ -126,6 +126,9 @@ func (s *Store) appendTx(ctx context.Context, tx Tx, b *eventsql.Batch) ([]fresh
 		fresh = w.fresh
 	}
 	stmts = append(stmts, s.setHeads(h))
+	if s.d.NotifyCommit != "" {
+		stmts = append(stmts, Stmt{SQL: s.d.NotifyCommit})
+	}
 	if err := tx.ExecBatch(ctx, stmts); err != nil {
 		return nil, fmt.Errorf("insert: %w", err)
 	}

@@ -40,7 +40,15 @@ type Dialect struct {
 	// ExplainColumns columns, the last one describing the step.
 	Explain        string
 	ExplainColumns int
+	// NotifyCommit, when set, runs in every append transaction to tell
+	// other processes, at commit, that the log moved (a hint: they still
+	// poll the head).
+	NotifyCommit string
 }
+
+// CommitChannel is the PostgreSQL notification channel of NotifyCommit; the
+// payload is the schema of the store that committed.
+const CommitChannel = "connevents_commits"
 
 // SQLite: BEGIN IMMEDIATE (the writer's _txlock) excludes other writers,
 // rows go in multi-row VALUES of up to 64 rows (15 parameters a row stays
@@ -73,6 +81,7 @@ var PostgreSQL = Dialect{
 	Analyze:         `ANALYZE events, journeys`,
 	Explain:         "EXPLAIN ",
 	ExplainColumns:  1,
+	NotifyCommit:    `SELECT pg_notify('` + CommitChannel + `', current_schema())`,
 }
 
 // sql returns query with the dialect's placeholders.
