@@ -14,7 +14,10 @@ import (
 // occurred_at index is not in sequence order, and without statistics
 // SQLite prefers the order the page needs).
 func TestPlans(t *testing.T) {
-	storetest.RunPlans(t, openTemp(t), nil, func(plan []string, _ storetest.NamedFilter) bool {
+	storetest.RunPlans(t, openTemp(t), nil, func(plan []string, f storetest.NamedFilter) bool {
+		if !usesIdentifierIndex(plan, f) {
+			return true // walks an index whose range grows with the log
+		}
 		for _, line := range plan {
 			if strings.HasPrefix(line, "SCAN e") ||
 				strings.HasPrefix(line, "SEARCH e USING INTEGER PRIMARY KEY (rowid<") ||
@@ -24,4 +27,27 @@ func TestPlans(t *testing.T) {
 		}
 		return false
 	}, "occurred_after", "occurred_before")
+}
+
+// usesIdentifierIndex reports whether a filter with an identifier (patient,
+// org connection, journey) is read through that identifier's index, not
+// through an enum's or a time's, whose ranges grow with the log.
+func usesIdentifierIndex(plan []string, f storetest.NamedFilter) bool {
+	var index string
+	switch {
+	case f.Filter.GetConnectionId() != "":
+		index = "events_connection_id"
+	case f.Filter.GetOrgConnectionId() != "":
+		index = "events_org_connection_id"
+	case f.Filter.GetPatient() != "":
+		index = "events_external_id"
+	default:
+		return true
+	}
+	for _, line := range plan {
+		if strings.Contains(line, "INDEX "+index+" ") {
+			return true
+		}
+	}
+	return false
 }

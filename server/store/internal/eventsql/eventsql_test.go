@@ -85,7 +85,7 @@ func TestSelect(t *testing.T) {
 		{"bounds", store.Query{After: 1, Before: 9, Order: store.Ascending, Limit: 2},
 			" WHERE e.sequence > ? AND e.sequence < ? ORDER BY e.sequence ASC LIMIT ?", []any{int64(1), int64(9), int64(2)}},
 		{"patient", store.Query{Filter: &conneventsv1.EventFilter{Patient: "p", Sources: []conneventsv1.Source{2}}, Limit: 1},
-			" WHERE e.source IN (?) AND (e.external_id = ? OR e.oneup_user_id = ? OR e.fhir_patient_reference = ? OR e.external_state = ?) ORDER BY e.sequence DESC LIMIT ?",
+			" WHERE +e.source IN (?) AND (e.external_id = ? OR e.oneup_user_id = ? OR e.fhir_patient_reference = ? OR e.external_state = ?) ORDER BY e.sequence DESC LIMIT ?",
 			[]any{int32(2), "p", "p", "p", "p", int64(1)}},
 	}
 	for _, c := range cases {

@@ -61,10 +61,18 @@ func (w *where) filter(f *conneventsv1.EventFilter) {
 	if f == nil {
 		return
 	}
-	w.in("e.source", enumValues(f.GetSources()))
-	w.in("e.type", enumValues(f.GetTypes()))
-	w.in("e.stage", enumValues(f.GetStages()))
-	w.in("e.outcome", enumValues(f.GetOutcomes()))
+	// An identifier (patient, org connection, journey) matches few events:
+	// its index must drive the plan. A unary + keeps the planner (SQLite
+	// has no statistics to tell) from walking an enum's or a time's index
+	// instead, whose range grows with the log.
+	col := func(c string) string { return c }
+	if f.GetPatient() != "" || f.GetOrgConnectionId() != "" || f.GetConnectionId() != "" {
+		col = func(c string) string { return "+" + c }
+	}
+	w.in(col("e.source"), enumValues(f.GetSources()))
+	w.in(col("e.type"), enumValues(f.GetTypes()))
+	w.in(col("e.stage"), enumValues(f.GetStages()))
+	w.in(col("e.outcome"), enumValues(f.GetOutcomes()))
 	w.patient(f.GetPatient())
 	if v := f.GetOrgConnectionId(); v != "" {
 		w.add("e.org_connection_id = " + w.arg(v))
@@ -73,13 +81,13 @@ func (w *where) filter(f *conneventsv1.EventFilter) {
 		w.add("e.connection_id = " + w.arg(v))
 	}
 	if v := f.GetApiMode(); v != conneventsv1.ApiMode_API_MODE_UNSPECIFIED {
-		w.add("e.api_mode = " + w.arg(int32(v)))
+		w.add(col("e.api_mode") + " = " + w.arg(int32(v)))
 	}
 	if v := TimestampNanos(f.GetOccurredAfter()); v != nil {
-		w.add("e.occurred_at >= " + w.arg(*v))
+		w.add(col("e.occurred_at") + " >= " + w.arg(*v))
 	}
 	if v := TimestampNanos(f.GetOccurredBefore()); v != nil {
-		w.add("e.occurred_at < " + w.arg(*v))
+		w.add(col("e.occurred_at") + " < " + w.arg(*v))
 	}
 }
 
