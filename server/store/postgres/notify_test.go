@@ -5,13 +5,14 @@ import (
 	"time"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store/postgres/pgtest"
 	"github.com/connevents/connevents/server/store/storetest"
 )
 
 // TestCommitHints: an append by one store wakes the listener of another
 // store on the same schema; the listener's own connect wakes it once too.
 func TestCommitHints(t *testing.T) {
-	url := withSearchPath(t, testURL(), newSchema(t))
+	url := pgtest.Schema(t)
 	a, b := openURL(t, url), openURL(t, url)
 	hints := a.CommitHints(t.Context())
 	await := func(what string) {
