@@ -213,6 +213,21 @@ type Store interface {
 
 	// Close releases the store. Further calls return ErrClosed.
 	Close() error
+
+	// AppendAccessRecords durably stores records in one transaction, in
+	// order, each with a new ID above every ID stored before (the input ID
+	// is ignored). When it returns nil every record is durable; on error
+	// none is stored. Records are never changed once stored.
+	AppendAccessRecords(ctx context.Context, records []AccessRecord) error
+
+	// ListAccessRecords returns up to q.Limit access records that match q,
+	// newest (highest ID) first. Paging is by keyset: pass the ID of the
+	// last record seen as q.Before.
+	ListAccessRecords(ctx context.Context, q AccessQuery) ([]AccessRecord, error)
+
+	// PruneAccessRecords deletes the access records written before t and
+	// returns how many it deleted. It is the only way records go.
+	PruneAccessRecords(ctx context.Context, before time.Time) (int64, error)
 }
 
 // JourneyKey is a journey's place in ListJourneys order.
@@ -292,4 +307,47 @@ type JourneyChange struct {
 	// change: a journey changed again later is returned as it is now),
 	// or nil when the journey has since been deleted.
 	Journey *conneventsv1.ConnectionJourney
+}
+
+// AccessRecord is one entry of the access log: one read of personal data
+// (see server/access).
+type AccessRecord struct {
+	// ID is assigned by the store: increasing in the order records were
+	// stored, never reused.
+	ID int64
+	// Time is when the call was answered (or a subscription opened).
+	Time time.Time
+	// KeyName and Role are who called: the key's name and the role the
+	// call needed.
+	KeyName, Role string
+	// Method is the RPC's full gRPC method name; Route the HTTP route of a
+	// call made over HTTP ("" over gRPC).
+	Method, Route string
+	// Phase says whether this records a unary call or a subscription's
+	// open or end.
+	Phase conneventsv1.AccessPhase
+	// Filter is the request as JSON (it may name a patient).
+	Filter string
+	// Patient is the patient the filter names, "" if none: what
+	// AccessQuery.Patient matches.
+	Patient string
+	// Count is how many items the call returned or delivered.
+	Count int64
+	// Peer is the caller's network address.
+	Peer string
+	// Outcome is "OK" or the reason the call failed.
+	Outcome string
+}
+
+// AccessQuery selects access records for ListAccessRecords. Fields are
+// ANDed; a zero field matches everything.
+type AccessQuery struct {
+	// KeyName, Method and Patient match those fields exactly.
+	KeyName, Method, Patient string
+	// Start (inclusive) and End (exclusive) bound the records' Time.
+	Start, End time.Time
+	// Before keeps only records with ID < Before (0: no bound).
+	Before int64
+	// Limit is the most records returned; it must be > 0.
+	Limit int
 }

@@ -248,6 +248,63 @@ func (SourceState) EnumDescriptor() ([]byte, []int) {
 	return file_connevents_v1_service_proto_rawDescGZIP(), []int{3}
 }
 
+// AccessPhase is which part of a call an access record records.
+type AccessPhase int32
+
+const (
+	// Not used.
+	AccessPhase_ACCESS_PHASE_UNSPECIFIED AccessPhase = 0
+	// A unary call, recorded once it has its answer.
+	AccessPhase_ACCESS_PHASE_CALL AccessPhase = 1
+	// A subscription opening, recorded before its first item.
+	AccessPhase_ACCESS_PHASE_OPEN AccessPhase = 2
+	// A subscription ending, with the number of items it delivered.
+	AccessPhase_ACCESS_PHASE_END AccessPhase = 3
+)
+
+// Enum value maps for AccessPhase.
+var (
+	AccessPhase_name = map[int32]string{
+		0: "ACCESS_PHASE_UNSPECIFIED",
+		1: "ACCESS_PHASE_CALL",
+		2: "ACCESS_PHASE_OPEN",
+		3: "ACCESS_PHASE_END",
+	}
+	AccessPhase_value = map[string]int32{
+		"ACCESS_PHASE_UNSPECIFIED": 0,
+		"ACCESS_PHASE_CALL":        1,
+		"ACCESS_PHASE_OPEN":        2,
+		"ACCESS_PHASE_END":         3,
+	}
+)
+
+func (x AccessPhase) Enum() *AccessPhase {
+	p := new(AccessPhase)
+	*p = x
+	return p
+}
+
+func (x AccessPhase) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AccessPhase) Descriptor() protoreflect.EnumDescriptor {
+	return file_connevents_v1_service_proto_enumTypes[4].Descriptor()
+}
+
+func (AccessPhase) Type() protoreflect.EnumType {
+	return &file_connevents_v1_service_proto_enumTypes[4]
+}
+
+func (x AccessPhase) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AccessPhase.Descriptor instead.
+func (AccessPhase) EnumDescriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
 // EventFilter selects events. Values within one repeated field are ORed;
 // fields are ANDed; an empty field matches everything.
 type EventFilter struct {
@@ -2050,6 +2107,306 @@ func (x *GetFunnelResponse) GetFunnels() []*Funnel {
 	return nil
 }
 
+// AccessRecord is one entry of the access log: one read of personal data.
+type AccessRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record's number: increasing in the order records were written.
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When the call was answered (for ACCESS_PHASE_OPEN: when it opened).
+	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	// The name of the API key the call presented (`anonymous` on a server
+	// without keys).
+	KeyName string `protobuf:"bytes,3,opt,name=key_name,json=keyName,proto3" json:"key_name,omitempty"`
+	// The role the call needed.
+	Role string `protobuf:"bytes,4,opt,name=role,proto3" json:"role,omitempty"`
+	// The RPC's full gRPC method name, also for calls made over HTTP.
+	Method string `protobuf:"bytes,5,opt,name=method,proto3" json:"method,omitempty"`
+	// The HTTP route of a call made over HTTP (`GET /v1/events/{id}`); empty
+	// for a gRPC call.
+	Route string `protobuf:"bytes,6,opt,name=route,proto3" json:"route,omitempty"`
+	// Which part of the call this records.
+	Phase AccessPhase `protobuf:"varint,7,opt,name=phase,proto3,enum=connevents.v1.AccessPhase" json:"phase,omitempty"`
+	// The request as JSON, without its page token: the filter, id or window
+	// the call asked for. It may name a patient.
+	Filter string `protobuf:"bytes,8,opt,name=filter,proto3" json:"filter,omitempty"`
+	// How many items (events, journeys, funnel groups, records) the call
+	// returned; for a subscription's end, how many it delivered.
+	Count int64 `protobuf:"varint,9,opt,name=count,proto3" json:"count,omitempty"`
+	// The caller's network address.
+	Peer string `protobuf:"bytes,10,opt,name=peer,proto3" json:"peer,omitempty"`
+	// `OK`, or the reason the call failed (`NOT_FOUND`, …).
+	Outcome       string `protobuf:"bytes,11,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessRecord) Reset() {
+	*x = AccessRecord{}
+	mi := &file_connevents_v1_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessRecord) ProtoMessage() {}
+
+func (x *AccessRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessRecord.ProtoReflect.Descriptor instead.
+func (*AccessRecord) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *AccessRecord) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AccessRecord) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *AccessRecord) GetKeyName() string {
+	if x != nil {
+		return x.KeyName
+	}
+	return ""
+}
+
+func (x *AccessRecord) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *AccessRecord) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *AccessRecord) GetRoute() string {
+	if x != nil {
+		return x.Route
+	}
+	return ""
+}
+
+func (x *AccessRecord) GetPhase() AccessPhase {
+	if x != nil {
+		return x.Phase
+	}
+	return AccessPhase_ACCESS_PHASE_UNSPECIFIED
+}
+
+func (x *AccessRecord) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *AccessRecord) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *AccessRecord) GetPeer() string {
+	if x != nil {
+		return x.Peer
+	}
+	return ""
+}
+
+func (x *AccessRecord) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+// ListAccessRecordsRequest selects a page of access records. Fields are
+// ANDed; an empty field matches everything.
+type ListAccessRecordsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records of calls made with this key.
+	KeyName string `protobuf:"bytes,1,opt,name=key_name,json=keyName,proto3" json:"key_name,omitempty"`
+	// Records of this RPC: its full method name
+	// (`/connevents.v1.ConnectionEventService/GetEvent`) or its name
+	// (`GetEvent`).
+	Method string `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	// Records of calls whose filter names this patient.
+	Patient string `protobuf:"bytes,3,opt,name=patient,proto3" json:"patient,omitempty"`
+	// Records written at or after this time.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Records written strictly before this time.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// The largest number of records to return: 50 by default, values above
+	// 1000 are lowered to 1000, negative values are INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The `next_page_token` of the previous page; empty for the first page.
+	// The other fields must be the same as on the first page.
+	PageToken     string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccessRecordsRequest) Reset() {
+	*x = ListAccessRecordsRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccessRecordsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccessRecordsRequest) ProtoMessage() {}
+
+func (x *ListAccessRecordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccessRecordsRequest.ProtoReflect.Descriptor instead.
+func (*ListAccessRecordsRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListAccessRecordsRequest) GetKeyName() string {
+	if x != nil {
+		return x.KeyName
+	}
+	return ""
+}
+
+func (x *ListAccessRecordsRequest) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *ListAccessRecordsRequest) GetPatient() string {
+	if x != nil {
+		return x.Patient
+	}
+	return ""
+}
+
+func (x *ListAccessRecordsRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ListAccessRecordsRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *ListAccessRecordsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAccessRecordsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListAccessRecordsResponse is one page of access records, newest first.
+type ListAccessRecordsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The records.
+	AccessRecords []*AccessRecord `protobuf:"bytes,1,rep,name=access_records,json=accessRecords,proto3" json:"access_records,omitempty"`
+	// The token of the next page; empty when this is the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccessRecordsResponse) Reset() {
+	*x = ListAccessRecordsResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccessRecordsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccessRecordsResponse) ProtoMessage() {}
+
+func (x *ListAccessRecordsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccessRecordsResponse.ProtoReflect.Descriptor instead.
+func (*ListAccessRecordsResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListAccessRecordsResponse) GetAccessRecords() []*AccessRecord {
+	if x != nil {
+		return x.AccessRecords
+	}
+	return nil
+}
+
+func (x *ListAccessRecordsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_connevents_v1_service_proto protoreflect.FileDescriptor
 
 const file_connevents_v1_service_proto_rawDesc = "" +
@@ -2183,7 +2540,33 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\asources\x18\x04 \x03(\x0e2\x15.connevents.v1.SourceR\asources\x121\n" +
 	"\bapi_mode\x18\x05 \x01(\x0e2\x16.connevents.v1.ApiModeR\aapiMode\"D\n" +
 	"\x11GetFunnelResponse\x12/\n" +
-	"\afunnels\x18\x01 \x03(\v2\x15.connevents.v1.FunnelR\afunnels*R\n" +
+	"\afunnels\x18\x01 \x03(\v2\x15.connevents.v1.FunnelR\afunnels\"\xb9\x02\n" +
+	"\fAccessRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x19\n" +
+	"\bkey_name\x18\x03 \x01(\tR\akeyName\x12\x12\n" +
+	"\x04role\x18\x04 \x01(\tR\x04role\x12\x16\n" +
+	"\x06method\x18\x05 \x01(\tR\x06method\x12\x14\n" +
+	"\x05route\x18\x06 \x01(\tR\x05route\x120\n" +
+	"\x05phase\x18\a \x01(\x0e2\x1a.connevents.v1.AccessPhaseR\x05phase\x12\x16\n" +
+	"\x06filter\x18\b \x01(\tR\x06filter\x12\x14\n" +
+	"\x05count\x18\t \x01(\x03R\x05count\x12\x12\n" +
+	"\x04peer\x18\n" +
+	" \x01(\tR\x04peer\x12\x18\n" +
+	"\aoutcome\x18\v \x01(\tR\aoutcome\"\x95\x02\n" +
+	"\x18ListAccessRecordsRequest\x12\x19\n" +
+	"\bkey_name\x18\x01 \x01(\tR\akeyName\x12\x16\n" +
+	"\x06method\x18\x02 \x01(\tR\x06method\x12\x18\n" +
+	"\apatient\x18\x03 \x01(\tR\apatient\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1b\n" +
+	"\tpage_size\x18\x06 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\a \x01(\tR\tpageToken\"\x87\x01\n" +
+	"\x19ListAccessRecordsResponse\x12B\n" +
+	"\x0eaccess_records\x18\x01 \x03(\v2\x1b.connevents.v1.AccessRecordR\raccessRecords\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*R\n" +
 	"\tEventView\x12\x1a\n" +
 	"\x16EVENT_VIEW_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EVENT_VIEW_BASIC\x10\x01\x12\x13\n" +
@@ -2202,7 +2585,12 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x15SOURCE_STATE_DISABLED\x10\x01\x12\x13\n" +
 	"\x0fSOURCE_STATE_OK\x10\x02\x12\x16\n" +
 	"\x12SOURCE_STATE_ERROR\x10\x03\x12\x1d\n" +
-	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x042\xae\v\n" +
+	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x04*o\n" +
+	"\vAccessPhase\x12\x1c\n" +
+	"\x18ACCESS_PHASE_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11ACCESS_PHASE_CALL\x10\x01\x12\x15\n" +
+	"\x11ACCESS_PHASE_OPEN\x10\x02\x12\x14\n" +
+	"\x10ACCESS_PHASE_END\x10\x032\xb3\f\n" +
 	"\x16ConnectionEventService\x12d\n" +
 	"\bGetEvent\x12\x1e.connevents.v1.GetEventRequest\x1a\x1f.connevents.v1.GetEventResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/events/{id}\x12}\n" +
 	"\n" +
@@ -2217,7 +2605,8 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x0fListConnections\x12%.connevents.v1.ListConnectionsRequest\x1a&.connevents.v1.ListConnectionsResponse\"4\x82\xd3\xe4\x93\x02.Z\x1b:\x01*\"\x16/v1/connections:search\x12\x0f/v1/connections\x12b\n" +
 	"\tGetFunnel\x12\x1f.connevents.v1.GetFunnelRequest\x1a .connevents.v1.GetFunnelResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/funnel\x12\xb4\x01\n" +
-	"\x14SubscribeConnections\x12*.connevents.v1.SubscribeConnectionsRequest\x1a+.connevents.v1.SubscribeConnectionsResponse\"A\x82\xd3\xe4\x93\x02;Z\x1e:\x01*\"\x19/v1/connections:subscribe\x12\x19/v1/connections:subscribe0\x01BAZ?github.com/connevents/connevents/gen/connevents/v1;conneventsv1b\x06proto3"
+	"\x14SubscribeConnections\x12*.connevents.v1.SubscribeConnectionsRequest\x1a+.connevents.v1.SubscribeConnectionsResponse\"A\x82\xd3\xe4\x93\x02;Z\x1e:\x01*\"\x19/v1/connections:subscribe\x12\x19/v1/connections:subscribe0\x01\x12\x82\x01\n" +
+	"\x11ListAccessRecords\x12'.connevents.v1.ListAccessRecordsRequest\x1a(.connevents.v1.ListAccessRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/access-recordsBAZ?github.com/connevents/connevents/gen/connevents/v1;conneventsv1b\x06proto3"
 
 var (
 	file_connevents_v1_service_proto_rawDescOnce sync.Once
@@ -2231,125 +2620,136 @@ func file_connevents_v1_service_proto_rawDescGZIP() []byte {
 	return file_connevents_v1_service_proto_rawDescData
 }
 
-var file_connevents_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_connevents_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_connevents_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_connevents_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_connevents_v1_service_proto_goTypes = []any{
 	(EventView)(0),                         // 0: connevents.v1.EventView
 	(StartPosition)(0),                     // 1: connevents.v1.StartPosition
 	(IngestStatus)(0),                      // 2: connevents.v1.IngestStatus
 	(SourceState)(0),                       // 3: connevents.v1.SourceState
-	(*EventFilter)(nil),                    // 4: connevents.v1.EventFilter
-	(*GetEventRequest)(nil),                // 5: connevents.v1.GetEventRequest
-	(*GetEventResponse)(nil),               // 6: connevents.v1.GetEventResponse
-	(*ListEventsRequest)(nil),              // 7: connevents.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),             // 8: connevents.v1.ListEventsResponse
-	(*SubscribeEventsRequest)(nil),         // 9: connevents.v1.SubscribeEventsRequest
-	(*SubscribeEventsResponse)(nil),        // 10: connevents.v1.SubscribeEventsResponse
-	(*Checkpoint)(nil),                     // 11: connevents.v1.Checkpoint
-	(*IngestResult)(nil),                   // 12: connevents.v1.IngestResult
-	(*IngestFastenWebhookRequest)(nil),     // 13: connevents.v1.IngestFastenWebhookRequest
-	(*IngestFastenWebhookResponse)(nil),    // 14: connevents.v1.IngestFastenWebhookResponse
-	(*IngestOneUpAuditEventsRequest)(nil),  // 15: connevents.v1.IngestOneUpAuditEventsRequest
-	(*IngestOneUpAuditEventsResponse)(nil), // 16: connevents.v1.IngestOneUpAuditEventsResponse
-	(*SourceStatus)(nil),                   // 17: connevents.v1.SourceStatus
-	(*ListSourceStatusesRequest)(nil),      // 18: connevents.v1.ListSourceStatusesRequest
-	(*ListSourceStatusesResponse)(nil),     // 19: connevents.v1.ListSourceStatusesResponse
-	(*GetSourceStatusRequest)(nil),         // 20: connevents.v1.GetSourceStatusRequest
-	(*GetSourceStatusResponse)(nil),        // 21: connevents.v1.GetSourceStatusResponse
-	(*GetConnectionRequest)(nil),           // 22: connevents.v1.GetConnectionRequest
-	(*GetConnectionResponse)(nil),          // 23: connevents.v1.GetConnectionResponse
-	(*ListConnectionsRequest)(nil),         // 24: connevents.v1.ListConnectionsRequest
-	(*ListConnectionsResponse)(nil),        // 25: connevents.v1.ListConnectionsResponse
-	(*SubscribeConnectionsRequest)(nil),    // 26: connevents.v1.SubscribeConnectionsRequest
-	(*SubscribeConnectionsResponse)(nil),   // 27: connevents.v1.SubscribeConnectionsResponse
-	(*GetFunnelRequest)(nil),               // 28: connevents.v1.GetFunnelRequest
-	(*GetFunnelResponse)(nil),              // 29: connevents.v1.GetFunnelResponse
-	nil,                                    // 30: connevents.v1.SourceStatus.RejectionsByReasonEntry
-	(Source)(0),                            // 31: connevents.v1.Source
-	(EventType)(0),                         // 32: connevents.v1.EventType
-	(Stage)(0),                             // 33: connevents.v1.Stage
-	(Outcome)(0),                           // 34: connevents.v1.Outcome
-	(ApiMode)(0),                           // 35: connevents.v1.ApiMode
-	(*timestamppb.Timestamp)(nil),          // 36: google.protobuf.Timestamp
-	(*ConnectionEvent)(nil),                // 37: connevents.v1.ConnectionEvent
-	(*ConnectionJourney)(nil),              // 38: connevents.v1.ConnectionJourney
-	(*ConnectionFilter)(nil),               // 39: connevents.v1.ConnectionFilter
-	(FunnelGroupBy)(0),                     // 40: connevents.v1.FunnelGroupBy
-	(*Funnel)(nil),                         // 41: connevents.v1.Funnel
+	(AccessPhase)(0),                       // 4: connevents.v1.AccessPhase
+	(*EventFilter)(nil),                    // 5: connevents.v1.EventFilter
+	(*GetEventRequest)(nil),                // 6: connevents.v1.GetEventRequest
+	(*GetEventResponse)(nil),               // 7: connevents.v1.GetEventResponse
+	(*ListEventsRequest)(nil),              // 8: connevents.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),             // 9: connevents.v1.ListEventsResponse
+	(*SubscribeEventsRequest)(nil),         // 10: connevents.v1.SubscribeEventsRequest
+	(*SubscribeEventsResponse)(nil),        // 11: connevents.v1.SubscribeEventsResponse
+	(*Checkpoint)(nil),                     // 12: connevents.v1.Checkpoint
+	(*IngestResult)(nil),                   // 13: connevents.v1.IngestResult
+	(*IngestFastenWebhookRequest)(nil),     // 14: connevents.v1.IngestFastenWebhookRequest
+	(*IngestFastenWebhookResponse)(nil),    // 15: connevents.v1.IngestFastenWebhookResponse
+	(*IngestOneUpAuditEventsRequest)(nil),  // 16: connevents.v1.IngestOneUpAuditEventsRequest
+	(*IngestOneUpAuditEventsResponse)(nil), // 17: connevents.v1.IngestOneUpAuditEventsResponse
+	(*SourceStatus)(nil),                   // 18: connevents.v1.SourceStatus
+	(*ListSourceStatusesRequest)(nil),      // 19: connevents.v1.ListSourceStatusesRequest
+	(*ListSourceStatusesResponse)(nil),     // 20: connevents.v1.ListSourceStatusesResponse
+	(*GetSourceStatusRequest)(nil),         // 21: connevents.v1.GetSourceStatusRequest
+	(*GetSourceStatusResponse)(nil),        // 22: connevents.v1.GetSourceStatusResponse
+	(*GetConnectionRequest)(nil),           // 23: connevents.v1.GetConnectionRequest
+	(*GetConnectionResponse)(nil),          // 24: connevents.v1.GetConnectionResponse
+	(*ListConnectionsRequest)(nil),         // 25: connevents.v1.ListConnectionsRequest
+	(*ListConnectionsResponse)(nil),        // 26: connevents.v1.ListConnectionsResponse
+	(*SubscribeConnectionsRequest)(nil),    // 27: connevents.v1.SubscribeConnectionsRequest
+	(*SubscribeConnectionsResponse)(nil),   // 28: connevents.v1.SubscribeConnectionsResponse
+	(*GetFunnelRequest)(nil),               // 29: connevents.v1.GetFunnelRequest
+	(*GetFunnelResponse)(nil),              // 30: connevents.v1.GetFunnelResponse
+	(*AccessRecord)(nil),                   // 31: connevents.v1.AccessRecord
+	(*ListAccessRecordsRequest)(nil),       // 32: connevents.v1.ListAccessRecordsRequest
+	(*ListAccessRecordsResponse)(nil),      // 33: connevents.v1.ListAccessRecordsResponse
+	nil,                                    // 34: connevents.v1.SourceStatus.RejectionsByReasonEntry
+	(Source)(0),                            // 35: connevents.v1.Source
+	(EventType)(0),                         // 36: connevents.v1.EventType
+	(Stage)(0),                             // 37: connevents.v1.Stage
+	(Outcome)(0),                           // 38: connevents.v1.Outcome
+	(ApiMode)(0),                           // 39: connevents.v1.ApiMode
+	(*timestamppb.Timestamp)(nil),          // 40: google.protobuf.Timestamp
+	(*ConnectionEvent)(nil),                // 41: connevents.v1.ConnectionEvent
+	(*ConnectionJourney)(nil),              // 42: connevents.v1.ConnectionJourney
+	(*ConnectionFilter)(nil),               // 43: connevents.v1.ConnectionFilter
+	(FunnelGroupBy)(0),                     // 44: connevents.v1.FunnelGroupBy
+	(*Funnel)(nil),                         // 45: connevents.v1.Funnel
 }
 var file_connevents_v1_service_proto_depIdxs = []int32{
-	31, // 0: connevents.v1.EventFilter.sources:type_name -> connevents.v1.Source
-	32, // 1: connevents.v1.EventFilter.types:type_name -> connevents.v1.EventType
-	33, // 2: connevents.v1.EventFilter.stages:type_name -> connevents.v1.Stage
-	34, // 3: connevents.v1.EventFilter.outcomes:type_name -> connevents.v1.Outcome
-	35, // 4: connevents.v1.EventFilter.api_mode:type_name -> connevents.v1.ApiMode
-	36, // 5: connevents.v1.EventFilter.occurred_after:type_name -> google.protobuf.Timestamp
-	36, // 6: connevents.v1.EventFilter.occurred_before:type_name -> google.protobuf.Timestamp
+	35, // 0: connevents.v1.EventFilter.sources:type_name -> connevents.v1.Source
+	36, // 1: connevents.v1.EventFilter.types:type_name -> connevents.v1.EventType
+	37, // 2: connevents.v1.EventFilter.stages:type_name -> connevents.v1.Stage
+	38, // 3: connevents.v1.EventFilter.outcomes:type_name -> connevents.v1.Outcome
+	39, // 4: connevents.v1.EventFilter.api_mode:type_name -> connevents.v1.ApiMode
+	40, // 5: connevents.v1.EventFilter.occurred_after:type_name -> google.protobuf.Timestamp
+	40, // 6: connevents.v1.EventFilter.occurred_before:type_name -> google.protobuf.Timestamp
 	0,  // 7: connevents.v1.GetEventRequest.view:type_name -> connevents.v1.EventView
-	37, // 8: connevents.v1.GetEventResponse.event:type_name -> connevents.v1.ConnectionEvent
-	4,  // 9: connevents.v1.ListEventsRequest.filter:type_name -> connevents.v1.EventFilter
+	41, // 8: connevents.v1.GetEventResponse.event:type_name -> connevents.v1.ConnectionEvent
+	5,  // 9: connevents.v1.ListEventsRequest.filter:type_name -> connevents.v1.EventFilter
 	0,  // 10: connevents.v1.ListEventsRequest.view:type_name -> connevents.v1.EventView
-	37, // 11: connevents.v1.ListEventsResponse.events:type_name -> connevents.v1.ConnectionEvent
-	4,  // 12: connevents.v1.SubscribeEventsRequest.filter:type_name -> connevents.v1.EventFilter
+	41, // 11: connevents.v1.ListEventsResponse.events:type_name -> connevents.v1.ConnectionEvent
+	5,  // 12: connevents.v1.SubscribeEventsRequest.filter:type_name -> connevents.v1.EventFilter
 	1,  // 13: connevents.v1.SubscribeEventsRequest.start_position:type_name -> connevents.v1.StartPosition
-	36, // 14: connevents.v1.SubscribeEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	40, // 14: connevents.v1.SubscribeEventsRequest.start_time:type_name -> google.protobuf.Timestamp
 	0,  // 15: connevents.v1.SubscribeEventsRequest.view:type_name -> connevents.v1.EventView
-	37, // 16: connevents.v1.SubscribeEventsResponse.event:type_name -> connevents.v1.ConnectionEvent
-	11, // 17: connevents.v1.SubscribeEventsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
-	36, // 18: connevents.v1.Checkpoint.time:type_name -> google.protobuf.Timestamp
+	41, // 16: connevents.v1.SubscribeEventsResponse.event:type_name -> connevents.v1.ConnectionEvent
+	12, // 17: connevents.v1.SubscribeEventsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
+	40, // 18: connevents.v1.Checkpoint.time:type_name -> google.protobuf.Timestamp
 	2,  // 19: connevents.v1.IngestResult.status:type_name -> connevents.v1.IngestStatus
-	12, // 20: connevents.v1.IngestFastenWebhookResponse.result:type_name -> connevents.v1.IngestResult
-	12, // 21: connevents.v1.IngestOneUpAuditEventsResponse.results:type_name -> connevents.v1.IngestResult
-	31, // 22: connevents.v1.SourceStatus.source:type_name -> connevents.v1.Source
+	13, // 20: connevents.v1.IngestFastenWebhookResponse.result:type_name -> connevents.v1.IngestResult
+	13, // 21: connevents.v1.IngestOneUpAuditEventsResponse.results:type_name -> connevents.v1.IngestResult
+	35, // 22: connevents.v1.SourceStatus.source:type_name -> connevents.v1.Source
 	3,  // 23: connevents.v1.SourceStatus.state:type_name -> connevents.v1.SourceState
-	36, // 24: connevents.v1.SourceStatus.last_success_at:type_name -> google.protobuf.Timestamp
-	36, // 25: connevents.v1.SourceStatus.last_error_at:type_name -> google.protobuf.Timestamp
-	30, // 26: connevents.v1.SourceStatus.rejections_by_reason:type_name -> connevents.v1.SourceStatus.RejectionsByReasonEntry
-	36, // 27: connevents.v1.SourceStatus.checkpoint:type_name -> google.protobuf.Timestamp
-	17, // 28: connevents.v1.ListSourceStatusesResponse.statuses:type_name -> connevents.v1.SourceStatus
-	31, // 29: connevents.v1.GetSourceStatusRequest.source:type_name -> connevents.v1.Source
-	17, // 30: connevents.v1.GetSourceStatusResponse.status:type_name -> connevents.v1.SourceStatus
-	38, // 31: connevents.v1.GetConnectionResponse.connection:type_name -> connevents.v1.ConnectionJourney
-	37, // 32: connevents.v1.GetConnectionResponse.events:type_name -> connevents.v1.ConnectionEvent
-	39, // 33: connevents.v1.ListConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
-	38, // 34: connevents.v1.ListConnectionsResponse.connections:type_name -> connevents.v1.ConnectionJourney
-	39, // 35: connevents.v1.SubscribeConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
+	40, // 24: connevents.v1.SourceStatus.last_success_at:type_name -> google.protobuf.Timestamp
+	40, // 25: connevents.v1.SourceStatus.last_error_at:type_name -> google.protobuf.Timestamp
+	34, // 26: connevents.v1.SourceStatus.rejections_by_reason:type_name -> connevents.v1.SourceStatus.RejectionsByReasonEntry
+	40, // 27: connevents.v1.SourceStatus.checkpoint:type_name -> google.protobuf.Timestamp
+	18, // 28: connevents.v1.ListSourceStatusesResponse.statuses:type_name -> connevents.v1.SourceStatus
+	35, // 29: connevents.v1.GetSourceStatusRequest.source:type_name -> connevents.v1.Source
+	18, // 30: connevents.v1.GetSourceStatusResponse.status:type_name -> connevents.v1.SourceStatus
+	42, // 31: connevents.v1.GetConnectionResponse.connection:type_name -> connevents.v1.ConnectionJourney
+	41, // 32: connevents.v1.GetConnectionResponse.events:type_name -> connevents.v1.ConnectionEvent
+	43, // 33: connevents.v1.ListConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
+	42, // 34: connevents.v1.ListConnectionsResponse.connections:type_name -> connevents.v1.ConnectionJourney
+	43, // 35: connevents.v1.SubscribeConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
 	1,  // 36: connevents.v1.SubscribeConnectionsRequest.start_position:type_name -> connevents.v1.StartPosition
-	38, // 37: connevents.v1.SubscribeConnectionsResponse.connection:type_name -> connevents.v1.ConnectionJourney
-	11, // 38: connevents.v1.SubscribeConnectionsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
-	36, // 39: connevents.v1.GetFunnelRequest.start_time:type_name -> google.protobuf.Timestamp
-	36, // 40: connevents.v1.GetFunnelRequest.end_time:type_name -> google.protobuf.Timestamp
-	40, // 41: connevents.v1.GetFunnelRequest.group_by:type_name -> connevents.v1.FunnelGroupBy
-	31, // 42: connevents.v1.GetFunnelRequest.sources:type_name -> connevents.v1.Source
-	35, // 43: connevents.v1.GetFunnelRequest.api_mode:type_name -> connevents.v1.ApiMode
-	41, // 44: connevents.v1.GetFunnelResponse.funnels:type_name -> connevents.v1.Funnel
-	5,  // 45: connevents.v1.ConnectionEventService.GetEvent:input_type -> connevents.v1.GetEventRequest
-	7,  // 46: connevents.v1.ConnectionEventService.ListEvents:input_type -> connevents.v1.ListEventsRequest
-	9,  // 47: connevents.v1.ConnectionEventService.SubscribeEvents:input_type -> connevents.v1.SubscribeEventsRequest
-	13, // 48: connevents.v1.ConnectionEventService.IngestFastenWebhook:input_type -> connevents.v1.IngestFastenWebhookRequest
-	15, // 49: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:input_type -> connevents.v1.IngestOneUpAuditEventsRequest
-	18, // 50: connevents.v1.ConnectionEventService.ListSourceStatuses:input_type -> connevents.v1.ListSourceStatusesRequest
-	20, // 51: connevents.v1.ConnectionEventService.GetSourceStatus:input_type -> connevents.v1.GetSourceStatusRequest
-	22, // 52: connevents.v1.ConnectionEventService.GetConnection:input_type -> connevents.v1.GetConnectionRequest
-	24, // 53: connevents.v1.ConnectionEventService.ListConnections:input_type -> connevents.v1.ListConnectionsRequest
-	28, // 54: connevents.v1.ConnectionEventService.GetFunnel:input_type -> connevents.v1.GetFunnelRequest
-	26, // 55: connevents.v1.ConnectionEventService.SubscribeConnections:input_type -> connevents.v1.SubscribeConnectionsRequest
-	6,  // 56: connevents.v1.ConnectionEventService.GetEvent:output_type -> connevents.v1.GetEventResponse
-	8,  // 57: connevents.v1.ConnectionEventService.ListEvents:output_type -> connevents.v1.ListEventsResponse
-	10, // 58: connevents.v1.ConnectionEventService.SubscribeEvents:output_type -> connevents.v1.SubscribeEventsResponse
-	14, // 59: connevents.v1.ConnectionEventService.IngestFastenWebhook:output_type -> connevents.v1.IngestFastenWebhookResponse
-	16, // 60: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:output_type -> connevents.v1.IngestOneUpAuditEventsResponse
-	19, // 61: connevents.v1.ConnectionEventService.ListSourceStatuses:output_type -> connevents.v1.ListSourceStatusesResponse
-	21, // 62: connevents.v1.ConnectionEventService.GetSourceStatus:output_type -> connevents.v1.GetSourceStatusResponse
-	23, // 63: connevents.v1.ConnectionEventService.GetConnection:output_type -> connevents.v1.GetConnectionResponse
-	25, // 64: connevents.v1.ConnectionEventService.ListConnections:output_type -> connevents.v1.ListConnectionsResponse
-	29, // 65: connevents.v1.ConnectionEventService.GetFunnel:output_type -> connevents.v1.GetFunnelResponse
-	27, // 66: connevents.v1.ConnectionEventService.SubscribeConnections:output_type -> connevents.v1.SubscribeConnectionsResponse
-	56, // [56:67] is the sub-list for method output_type
-	45, // [45:56] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	42, // 37: connevents.v1.SubscribeConnectionsResponse.connection:type_name -> connevents.v1.ConnectionJourney
+	12, // 38: connevents.v1.SubscribeConnectionsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
+	40, // 39: connevents.v1.GetFunnelRequest.start_time:type_name -> google.protobuf.Timestamp
+	40, // 40: connevents.v1.GetFunnelRequest.end_time:type_name -> google.protobuf.Timestamp
+	44, // 41: connevents.v1.GetFunnelRequest.group_by:type_name -> connevents.v1.FunnelGroupBy
+	35, // 42: connevents.v1.GetFunnelRequest.sources:type_name -> connevents.v1.Source
+	39, // 43: connevents.v1.GetFunnelRequest.api_mode:type_name -> connevents.v1.ApiMode
+	45, // 44: connevents.v1.GetFunnelResponse.funnels:type_name -> connevents.v1.Funnel
+	40, // 45: connevents.v1.AccessRecord.time:type_name -> google.protobuf.Timestamp
+	4,  // 46: connevents.v1.AccessRecord.phase:type_name -> connevents.v1.AccessPhase
+	40, // 47: connevents.v1.ListAccessRecordsRequest.start_time:type_name -> google.protobuf.Timestamp
+	40, // 48: connevents.v1.ListAccessRecordsRequest.end_time:type_name -> google.protobuf.Timestamp
+	31, // 49: connevents.v1.ListAccessRecordsResponse.access_records:type_name -> connevents.v1.AccessRecord
+	6,  // 50: connevents.v1.ConnectionEventService.GetEvent:input_type -> connevents.v1.GetEventRequest
+	8,  // 51: connevents.v1.ConnectionEventService.ListEvents:input_type -> connevents.v1.ListEventsRequest
+	10, // 52: connevents.v1.ConnectionEventService.SubscribeEvents:input_type -> connevents.v1.SubscribeEventsRequest
+	14, // 53: connevents.v1.ConnectionEventService.IngestFastenWebhook:input_type -> connevents.v1.IngestFastenWebhookRequest
+	16, // 54: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:input_type -> connevents.v1.IngestOneUpAuditEventsRequest
+	19, // 55: connevents.v1.ConnectionEventService.ListSourceStatuses:input_type -> connevents.v1.ListSourceStatusesRequest
+	21, // 56: connevents.v1.ConnectionEventService.GetSourceStatus:input_type -> connevents.v1.GetSourceStatusRequest
+	23, // 57: connevents.v1.ConnectionEventService.GetConnection:input_type -> connevents.v1.GetConnectionRequest
+	25, // 58: connevents.v1.ConnectionEventService.ListConnections:input_type -> connevents.v1.ListConnectionsRequest
+	29, // 59: connevents.v1.ConnectionEventService.GetFunnel:input_type -> connevents.v1.GetFunnelRequest
+	27, // 60: connevents.v1.ConnectionEventService.SubscribeConnections:input_type -> connevents.v1.SubscribeConnectionsRequest
+	32, // 61: connevents.v1.ConnectionEventService.ListAccessRecords:input_type -> connevents.v1.ListAccessRecordsRequest
+	7,  // 62: connevents.v1.ConnectionEventService.GetEvent:output_type -> connevents.v1.GetEventResponse
+	9,  // 63: connevents.v1.ConnectionEventService.ListEvents:output_type -> connevents.v1.ListEventsResponse
+	11, // 64: connevents.v1.ConnectionEventService.SubscribeEvents:output_type -> connevents.v1.SubscribeEventsResponse
+	15, // 65: connevents.v1.ConnectionEventService.IngestFastenWebhook:output_type -> connevents.v1.IngestFastenWebhookResponse
+	17, // 66: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:output_type -> connevents.v1.IngestOneUpAuditEventsResponse
+	20, // 67: connevents.v1.ConnectionEventService.ListSourceStatuses:output_type -> connevents.v1.ListSourceStatusesResponse
+	22, // 68: connevents.v1.ConnectionEventService.GetSourceStatus:output_type -> connevents.v1.GetSourceStatusResponse
+	24, // 69: connevents.v1.ConnectionEventService.GetConnection:output_type -> connevents.v1.GetConnectionResponse
+	26, // 70: connevents.v1.ConnectionEventService.ListConnections:output_type -> connevents.v1.ListConnectionsResponse
+	30, // 71: connevents.v1.ConnectionEventService.GetFunnel:output_type -> connevents.v1.GetFunnelResponse
+	28, // 72: connevents.v1.ConnectionEventService.SubscribeConnections:output_type -> connevents.v1.SubscribeConnectionsResponse
+	33, // 73: connevents.v1.ConnectionEventService.ListAccessRecords:output_type -> connevents.v1.ListAccessRecordsResponse
+	62, // [62:74] is the sub-list for method output_type
+	50, // [50:62] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_connevents_v1_service_proto_init() }
@@ -2381,8 +2781,8 @@ func file_connevents_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_connevents_v1_service_proto_rawDesc), len(file_connevents_v1_service_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   27,
+			NumEnums:      5,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

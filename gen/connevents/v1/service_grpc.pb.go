@@ -30,6 +30,7 @@ const (
 	ConnectionEventService_ListConnections_FullMethodName        = "/connevents.v1.ConnectionEventService/ListConnections"
 	ConnectionEventService_GetFunnel_FullMethodName              = "/connevents.v1.ConnectionEventService/GetFunnel"
 	ConnectionEventService_SubscribeConnections_FullMethodName   = "/connevents.v1.ConnectionEventService/SubscribeConnections"
+	ConnectionEventService_ListAccessRecords_FullMethodName      = "/connevents.v1.ConnectionEventService/ListAccessRecords"
 )
 
 // ConnectionEventServiceClient is the client API for ConnectionEventService service.
@@ -108,6 +109,11 @@ type ConnectionEventServiceClient interface {
 	// `POST /v1/connections:subscribe` takes the same request as a JSON body,
 	// so that a filter naming a patient never appears in a URL.
 	SubscribeConnections(ctx context.Context, in *SubscribeConnectionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SubscribeConnectionsResponse], error)
+	// ListAccessRecords returns the access log, newest first: one record per
+	// call that returned personal data (two per subscription: at open and at
+	// end), with who made it, what it asked for and how much it got. Needs
+	// the admin role; reading the access log is itself recorded.
+	ListAccessRecords(ctx context.Context, in *ListAccessRecordsRequest, opts ...grpc.CallOption) (*ListAccessRecordsResponse, error)
 }
 
 type connectionEventServiceClient struct {
@@ -246,6 +252,16 @@ func (c *connectionEventServiceClient) SubscribeConnections(ctx context.Context,
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ConnectionEventService_SubscribeConnectionsClient = grpc.ServerStreamingClient[SubscribeConnectionsResponse]
 
+func (c *connectionEventServiceClient) ListAccessRecords(ctx context.Context, in *ListAccessRecordsRequest, opts ...grpc.CallOption) (*ListAccessRecordsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAccessRecordsResponse)
+	err := c.cc.Invoke(ctx, ConnectionEventService_ListAccessRecords_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConnectionEventServiceServer is the server API for ConnectionEventService service.
 // All implementations must embed UnimplementedConnectionEventServiceServer
 // for forward compatibility.
@@ -322,6 +338,11 @@ type ConnectionEventServiceServer interface {
 	// `POST /v1/connections:subscribe` takes the same request as a JSON body,
 	// so that a filter naming a patient never appears in a URL.
 	SubscribeConnections(*SubscribeConnectionsRequest, grpc.ServerStreamingServer[SubscribeConnectionsResponse]) error
+	// ListAccessRecords returns the access log, newest first: one record per
+	// call that returned personal data (two per subscription: at open and at
+	// end), with who made it, what it asked for and how much it got. Needs
+	// the admin role; reading the access log is itself recorded.
+	ListAccessRecords(context.Context, *ListAccessRecordsRequest) (*ListAccessRecordsResponse, error)
 	mustEmbedUnimplementedConnectionEventServiceServer()
 }
 
@@ -364,6 +385,9 @@ func (UnimplementedConnectionEventServiceServer) GetFunnel(context.Context, *Get
 }
 func (UnimplementedConnectionEventServiceServer) SubscribeConnections(*SubscribeConnectionsRequest, grpc.ServerStreamingServer[SubscribeConnectionsResponse]) error {
 	return status.Error(codes.Unimplemented, "method SubscribeConnections not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) ListAccessRecords(context.Context, *ListAccessRecordsRequest) (*ListAccessRecordsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAccessRecords not implemented")
 }
 func (UnimplementedConnectionEventServiceServer) mustEmbedUnimplementedConnectionEventServiceServer() {
 }
@@ -571,6 +595,24 @@ func _ConnectionEventService_SubscribeConnections_Handler(srv interface{}, strea
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ConnectionEventService_SubscribeConnectionsServer = grpc.ServerStreamingServer[SubscribeConnectionsResponse]
 
+func _ConnectionEventService_ListAccessRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAccessRecordsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionEventServiceServer).ListAccessRecords(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionEventService_ListAccessRecords_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionEventServiceServer).ListAccessRecords(ctx, req.(*ListAccessRecordsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConnectionEventService_ServiceDesc is the grpc.ServiceDesc for ConnectionEventService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -613,6 +655,10 @@ var ConnectionEventService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetFunnel",
 			Handler:    _ConnectionEventService_GetFunnel_Handler,
+		},
+		{
+			MethodName: "ListAccessRecords",
+			Handler:    _ConnectionEventService_ListAccessRecords_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -44,6 +44,7 @@ func RunAll(t *testing.T, newStore NewStore) {
 		{"Closed", testClosed},
 	}
 	cases = append(cases, journeyCases...)
+	cases = append(cases, accessCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
