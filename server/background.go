@@ -102,3 +102,24 @@ func (s *Server) pruner(ctx context.Context) {
 		}
 	}
 }
+
+// accessPruner deletes access records older than --access-log-retention,
+// hourly (or more often for short retentions).
+func (s *Server) accessPruner(ctx context.Context) {
+	retention := s.cfg.AccessLogRetention
+	t := time.NewTicker(min(time.Hour, max(retention/10, time.Second)))
+	defer t.Stop()
+	for {
+		n, err := s.store.PruneAccessRecords(ctx, time.Now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			s.logger.Error("pruning old access records", "err", err)
+		} else if n > 0 {
+			s.logger.Info("pruned old access records", "records", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -39,6 +39,9 @@ type Config struct {
 	// StallAfter is how long an in-progress journey may go without
 	// progress in each phase before it is STALLED (`--stall-after`).
 	StallAfter journey.Thresholds
+	// AccessLogRetention: access records older than this are deleted
+	// (0 keeps every record).
+	AccessLogRetention time.Duration
 }
 
 // OneUpConfig configures the 1upHealth poller; it runs when both
@@ -63,14 +66,15 @@ func (c OneUpConfig) Enabled() bool {
 // server/oneup.
 func DefaultConfig() Config {
 	return Config{
-		GRPCAddr:          "127.0.0.1:9090",
-		HTTPAddr:          "127.0.0.1:8080",
-		Database:          "sqlite:connevents.db",
-		ShutdownTimeout:   10 * time.Second,
-		LogLevel:          "info",
-		HeartbeatInterval: stream.DefaultHeartbeat,
-		MaxSubscriptions:  stream.DefaultMaxSubscriptions,
-		StallAfter:        journey.DefaultThresholds(),
+		GRPCAddr:           "127.0.0.1:9090",
+		HTTPAddr:           "127.0.0.1:8080",
+		Database:           "sqlite:connevents.db",
+		ShutdownTimeout:    10 * time.Second,
+		LogLevel:           "info",
+		HeartbeatInterval:  stream.DefaultHeartbeat,
+		MaxSubscriptions:   stream.DefaultMaxSubscriptions,
+		StallAfter:         journey.DefaultThresholds(),
+		AccessLogRetention: DefaultAccessLogRetention,
 		OneUp: OneUpConfig{
 			BaseURL:      oneup.DefaultBaseURL,
 			PollInterval: oneup.DefaultInterval,
@@ -99,6 +103,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "most concurrent subscriptions")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "delete events received longer ago than this (0 keeps every event)")
 	fs.Var(ThresholdsFlag{&c.StallAfter}, "stall-after", "how long a journey may make no progress before it is STALLED, per phase: comma-separated phase=duration (phases discovery, authorized, transfer; 0 never stalls), e.g. authorized=2h,transfer=24h")
+	fs.DurationVar(&c.AccessLogRetention, "access-log-retention", c.AccessLogRetention, "delete access records older than this (0 keeps every record)")
 }
 
 func (c *OneUpConfig) registerFlags(fs *flag.FlagSet) {
@@ -165,6 +170,9 @@ func (c Config) Validate() error {
 	if c.Retention < 0 || (c.Retention > 0 && c.Retention < MinRetention) {
 		errs = append(errs, fmt.Errorf("--retention must be 0 (keep everything) or at least %s: a pruned event delivered again (a Fasten retry, a 1upHealth re-read) would be stored again", MinRetention))
 	}
+	if c.AccessLogRetention < 0 {
+		errs = append(errs, errors.New("--access-log-retention must not be negative"))
+	}
 	if c.OneUp.PollInterval < 0 {
 		errs = append(errs, errors.New("--oneup-poll-interval must not be negative"))
 	}
@@ -207,6 +215,11 @@ func durationFlag(d time.Duration) string {
 	}
 	return s
 }
+
+// DefaultAccessLogRetention is six years (2,191 days: 52584h), the
+// retention HIPAA asks of its required documentation (45 CFR
+// 164.316(b)(2)).
+const DefaultAccessLogRetention = 2191 * 24 * time.Hour
 
 // MinRetention is the shortest --retention: longer than Fasten's retries
 // (about a day) and any 1upHealth poll overlap.

@@ -66,12 +66,17 @@ func (s *Server) publicTransport() []grpc.ServerOption {
 	}
 }
 
-// newGRPCServer returns a gRPC server with auth and every service: the
-// API, health and reflection.
-func (s *Server) newGRPCServer(tlsConf *tls.Config, extra ...grpc.ServerOption) *grpc.Server {
+// newGRPCServer returns a gRPC server with auth, the access log and every
+// service: the API, health and reflection.
+func (s *Server) newGRPCServer(tlsConf *tls.Config, ao api.AccessOptions, extra ...grpc.ServerOption) *grpc.Server {
+	unary, streams := []grpc.UnaryServerInterceptor{api.UnaryAuth(s.keys)}, []grpc.StreamServerInterceptor{api.StreamAuth(s.keys)}
+	if s.access != nil {
+		unary = append(unary, api.UnaryAccess(s.access, ao))
+		streams = append(streams, api.StreamAccess(s.access, ao))
+	}
 	opts := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(api.UnaryAuth(s.keys)),
-		grpc.ChainStreamInterceptor(api.StreamAuth(s.keys)),
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(streams...),
 		grpc.MaxRecvMsgSize(maxMessage),
 		stream.ServerOption(),
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/gateway"
 	"github.com/connevents/connevents/server/reason"
 )
@@ -16,7 +17,11 @@ func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 	if err := s.dialInMemory(); err != nil {
 		return err
 	}
-	handler, err := gateway.New(ctx, gateway.Deps{Conn: s.gwConn, Service: s.service, Keys: s.keys, Ready: s.ready, Logger: s.logger})
+	d := gateway.Deps{Conn: s.gwConn, Service: s.service, Keys: s.keys, Ready: s.ready, Logger: s.logger}
+	if s.access != nil {
+		d.Access = api.UnaryAccess(s.access, api.AccessOptions{})
+	}
+	handler, err := gateway.New(ctx, d)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/connevents/connevents/server/access"
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/auth"
 	"github.com/connevents/connevents/server/ingest"
@@ -39,6 +40,7 @@ type Server struct {
 	cfg         Config
 	logger      *slog.Logger
 	wrapStore   func(store.Store) store.Store // see WithStoreWrapper
+	noAccessLog bool                          // see WithoutAccessLog
 	grpcMaxIdle time.Duration                 // see WithGRPCMaxConnectionIdle
 
 	// The service's components.
@@ -49,6 +51,8 @@ type Server struct {
 	hub       *stream.Hub
 	ingester  *ingest.Ingester
 	service   *api.Service
+	access    api.Recorder // the access log (nil: off, see WithoutAccessLog)
+	accessLog *access.Log
 
 	// The transports.
 	grpcLis, httpLis net.Listener
@@ -123,10 +127,17 @@ func (s *Server) build(ctx context.Context) error {
 		Store: s.store, Ingester: s.ingester, Streams: s.hub, Board: s.board, Logger: s.logger,
 		Verifier: verifier, SkipFastenVerification: s.cfg.FastenInsecureNoVerify,
 	})
+	if !s.noAccessLog {
+		s.accessLog = access.New(s.store, access.WithLogger(s.logger))
+		s.access = s.accessLog
+	}
 	// What runs in the background while serving.
 	s.background = append(s.background, s.hub.Watch, s.watchHealth, stallLoop(s.store, s.hub.JourneysChanged, s.logger))
 	if s.cfg.Retention > 0 {
 		s.background = append(s.background, s.pruner)
+	}
+	if s.cfg.AccessLogRetention > 0 {
+		s.background = append(s.background, s.accessPruner)
 	}
 	if err := s.addOneUpPoller(); err != nil {
 		return err
@@ -136,10 +147,11 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	s.health = newHealth()
-	s.grpc = s.newGRPCServer(tlsConf, s.publicTransport()...)
+	s.grpc = s.newGRPCServer(tlsConf, api.AccessOptions{}, s.publicTransport()...)
 	// The gateway's own server: same services and interceptors, on an
-	// in-memory listener, without TLS (nothing leaves the process).
-	s.inner = s.newGRPCServer(nil)
+	// in-memory listener, without TLS (nothing leaves the process); its
+	// calls carry the HTTP route and peer for the access log.
+	s.inner = s.newGRPCServer(nil, api.AccessOptions{FromGateway: true})
 	return s.buildHTTP(ctx, tlsConf != nil)
 }
 
@@ -151,6 +163,13 @@ type Option func(*Server)
 // Tests use it to inject storage faults into an otherwise real server.
 func WithStoreWrapper(wrap func(store.Store) store.Store) Option {
 	return func(s *Server) { s.wrapStore = wrap }
+}
+
+// WithoutAccessLog serves reads without recording them in the access log.
+// Only for benchmarks that measure what the access log costs: `connevents
+// serve` always records.
+func WithoutAccessLog() Option {
+	return func(s *Server) { s.noAccessLog = true }
 }
 
 // WithGRPCMaxConnectionIdle changes how long the public gRPC server keeps

@@ -60,13 +60,16 @@ func (s *Server) release() {
 
 // closeComponents releases the components, in dependency order: the
 // gateway's connection, the ingester (which commits what it queued), the
-// store.
+// access log (likewise), the store.
 func (s *Server) closeComponents() {
 	if s.gwConn != nil {
 		s.gwConn.Close()
 	}
 	if s.ingester != nil {
 		s.ingester.Close()
+	}
+	if s.accessLog != nil {
+		s.accessLog.Close() // commits the records of the last reads
 	}
 	if s.store == nil {
 		return

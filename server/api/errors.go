@@ -75,9 +75,10 @@ var answers = map[reason.Reason]answer{
 	reason.SubscriberTooSlow:    {codes.ResourceExhausted, http.StatusTooManyRequests},
 	reason.TooManySubscriptions: {codes.ResourceExhausted, http.StatusTooManyRequests},
 
-	reason.StorageUnavailable: {codes.Unavailable, http.StatusServiceUnavailable},
-	reason.ShuttingDown:       {codes.Unavailable, http.StatusServiceUnavailable},
-	reason.Internal:           {codes.Internal, http.StatusInternalServerError},
+	reason.StorageUnavailable:   {codes.Unavailable, http.StatusServiceUnavailable},
+	reason.ShuttingDown:         {codes.Unavailable, http.StatusServiceUnavailable},
+	reason.AccessLogUnavailable: {codes.Unavailable, http.StatusServiceUnavailable},
+	reason.Internal:             {codes.Internal, http.StatusInternalServerError},
 }
 
 // Errors the lower layers leave to api to name.

@@ -75,6 +75,7 @@ var table = map[string]Rule{
 	conneventsv1.ConnectionEventService_SubscribeConnections_FullMethodName:   NeedsRead,
 	conneventsv1.ConnectionEventService_IngestFastenWebhook_FullMethodName:    NeedsIngest,
 	conneventsv1.ConnectionEventService_IngestOneUpAuditEvents_FullMethodName: NeedsIngest,
+	conneventsv1.ConnectionEventService_ListAccessRecords_FullMethodName:      NeedsAdmin,
 
 	// Load balancers and orchestrators check health without a key.
 	healthpb.Health_Check_FullMethodName: Open,

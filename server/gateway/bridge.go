@@ -5,6 +5,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/api"
 )
 
 // newMuxes returns the two grpc-gateway bridges. Unary calls (Get, List,
@@ -15,7 +16,12 @@ import (
 // the gRPC connection.
 func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, err error) {
 	unary = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(requireKey(d.Keys)))...)
-	if err := conneventsv1.RegisterConnectionEventServiceHandlerServer(ctx, unary, d.Service); err != nil {
+	// In-process calls meet no gRPC interceptor: the access log's runs here.
+	var svc conneventsv1.ConnectionEventServiceServer = d.Service
+	if d.Access != nil {
+		svc = api.Intercepted(d.Service, d.Access)
+	}
+	if err := conneventsv1.RegisterConnectionEventServiceHandlerServer(ctx, unary, svc); err != nil {
 		return nil, nil, err
 	}
 	// The gRPC server checks streams again; checking here too answers the

@@ -29,7 +29,10 @@ type Deps struct {
 	Conn *grpc.ClientConn
 	// Service is called in-process by the vendor-native routes.
 	Service *api.Service
-	Keys    *auth.Keys
+	// Access is the access log's unary interceptor (api.UnaryAccess), run
+	// on the unary calls made in-process.
+	Access grpc.UnaryServerInterceptor
+	Keys   *auth.Keys
 	// Ready reports whether the service can serve (store reachable, not
 	// shutting down).
 	Ready  func(ctx context.Context) error

@@ -10,18 +10,26 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/auth"
 )
 
 // rpcRoutes maps each HTTP binding of the service's RPCs, as grpc-gateway
 // names the matched pattern ("GET /v1/events/{id=*}"), to the RPC's full
-// method name, read from the google.api.http options of the proto.
+// method name and the route as the proto writes it ("GET /v1/events/{id}"),
+// read from the google.api.http options of the proto.
 var rpcRoutes = bindings(conneventsv1.File_connevents_v1_service_proto.Services())
 
-func bindings(services protoreflect.ServiceDescriptors) map[string]string {
-	out := map[string]string{}
+// rpcRoute is one binding of an RPC.
+type rpcRoute struct {
+	method string // full gRPC method name
+	route  string // "GET /v1/events/{id}"
+}
+
+func bindings(services protoreflect.ServiceDescriptors) map[string]rpcRoute {
+	out := map[string]rpcRoute{}
 	forEachBinding(services, func(verb, path, method string) {
-		out[verb+" "+matchedPattern(path)] = method
+		out[verb+" "+matchedPattern(path)] = rpcRoute{method, verb + " " + path}
 	})
 	return out
 }
@@ -72,19 +80,28 @@ func matchedPattern(path string) string {
 // for gRPC calls: it runs only on matched routes, finds the route's RPC and
 // decides with that RPC's rule, and passes the Caller on in the context.
 // A route it cannot name is refused (METHOD_NOT_PERMITTED).
+//
+// It also names the route and the peer for the access log: in the context
+// for the calls served in-process, and in headers (which become metadata
+// the in-memory gRPC server trusts) for the streams forwarded to it; any
+// such header the client sent is replaced.
 func requireKey(keys *auth.Keys) runtime.Middleware {
 	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
-			method := ""
+			var rr rpcRoute
 			if pat, ok := runtime.HTTPPattern(r.Context()); ok {
-				method = rpcRoutes[r.Method+" "+pat.String()]
+				rr = rpcRoutes[r.Method+" "+pat.String()]
 			}
-			caller, err := keys.CheckHTTP(r, method)
+			caller, err := keys.CheckHTTP(r, rr.method)
 			if err != nil {
 				writeError(w, err)
 				return
 			}
-			next(w, r.WithContext(auth.NewContext(r.Context(), caller)), params)
+			ctx := api.WithHTTPCall(auth.NewContext(r.Context(), caller), rr.route, r.RemoteAddr)
+			r = r.WithContext(ctx)
+			r.Header.Set(api.GatewayHeaders.Route, rr.route)
+			r.Header.Set(api.GatewayHeaders.Peer, r.RemoteAddr)
+			next(w, r, params)
 		}
 	}
 }

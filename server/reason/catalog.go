@@ -151,6 +151,10 @@ const (
 	StorageUnavailable Reason = "STORAGE_UNAVAILABLE"
 	// ShuttingDown: the server is stopping and takes no more events.
 	ShuttingDown Reason = "SHUTTING_DOWN"
+	// AccessLogUnavailable: a read of personal data could not be recorded
+	// in the access log, so it was refused (an unrecorded read is worse
+	// than a refused one).
+	AccessLogUnavailable Reason = "ACCESS_LOG_UNAVAILABLE"
 	// Internal: the server failed in a way it does not expect (a bug): a
 	// response it could not encode, a refusal without a reason.
 	Internal Reason = "INTERNAL"
@@ -168,6 +172,6 @@ func All() []Reason {
 		InvalidRequest, IDRequired, NotFound, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
 		ConnectionIDInvalid, FilterInvalid, WindowInvalid,
 		CursorInvalid, CursorExpired, CursorOtherDatabase, CursorAheadOfLog, SubscriberTooSlow, TooManySubscriptions,
-		StorageUnavailable, ShuttingDown, Internal,
+		StorageUnavailable, ShuttingDown, AccessLogUnavailable, Internal,
 	}
 }
