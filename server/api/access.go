@@ -2,16 +2,21 @@ package api
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"time"
+	"unicode"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/auth"
@@ -120,7 +125,7 @@ func StreamAccess(rec Recorder, o AccessOptions) grpc.StreamServerInterceptor {
 		if !AccessLogged[info.FullMethod] {
 			return next(srv, ss)
 		}
-		s := &accessStream{ServerStream: ss, a: a, method: info.FullMethod}
+		s := &accessStream{ServerStream: ss, a: a, method: info.FullMethod, items: itemFields(info.FullMethod)}
 		err := next(srv, s)
 		if !s.opened {
 			return err // refused before it opened, or its open record failed
@@ -143,6 +148,7 @@ type accessStream struct {
 	method string
 	opened bool
 	end    store.AccessRecord // the open record, to be completed
+	items  map[protowire.Number]bool
 	sent   int64
 }
 
@@ -163,10 +169,63 @@ func (s *accessStream) RecvMsg(m any) error {
 
 func (s *accessStream) SendMsg(m any) error {
 	err := s.ServerStream.SendMsg(m)
-	if c, ok := m.(interface{ GetCheckpoint() *conneventsv1.Checkpoint }); err == nil && ok && c.GetCheckpoint() == nil {
+	if err == nil && isItem(m, s.items) {
 		s.sent++
 	}
 	return err
+}
+
+// itemFields are the numbers of the fields of method's stream responses
+// that carry an item (an event, a journey): every message field but
+// `checkpoint`.
+func itemFields(method string) map[protowire.Number]bool {
+	service, name, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(service + "." + name))
+	md, ok := d.(protoreflect.MethodDescriptor)
+	if err != nil || !ok {
+		return nil
+	}
+	out := map[protowire.Number]bool{}
+	fields := md.Output().Fields()
+	for i := range fields.Len() {
+		if f := fields.Get(i); f.Message() != nil && f.Name() != "checkpoint" {
+			out[f.Number()] = true
+		}
+	}
+	return out
+}
+
+// isItem reports whether a stream response, a message or its encoding
+// (server/stream sends items encoded once for every subscriber), sets one
+// of the item fields.
+func isItem(m any, items map[protowire.Number]bool) bool {
+	if pm, ok := m.(proto.Message); ok {
+		found := false
+		pm.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+			found = items[fd.Number()]
+			return !found
+		})
+		return found
+	}
+	rv := reflect.ValueOf(m)
+	if rv.Kind() != reflect.Slice || rv.Type().Elem().Kind() != reflect.Uint8 {
+		return false
+	}
+	for b := rv.Bytes(); len(b) > 0; {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return false
+		}
+		if items[num] {
+			return true
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b[n:])
+		if m < 0 {
+			return false
+		}
+		b = b[n+m:]
+	}
+	return false
 }
 
 // record is the record of a call to method with req, without its outcome
@@ -284,7 +343,20 @@ func outcomeOf(err error) string {
 	if r := ReasonOf(err); r != "" {
 		return string(r)
 	}
-	return status.Code(err).String()
+	return codeName(status.Code(err))
+}
+
+// codeName is a code as the gRPC specification writes it: "NOT_FOUND"
+// (grpc-go's String is "NotFound").
+func codeName(c codes.Code) string {
+	var b strings.Builder
+	for i, r := range c.String() {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
 }
 
 // Intercepted returns svc with its unary RPCs run through ic, for the

@@ -78,3 +78,14 @@ func newFaultRig(t *testing.T) *faultRig {
 func (r *faultRig) webhook(ctx context.Context, key string) (ack, error) {
 	return sendFasten(ctx, http.DefaultClient, r.baseURL, key)
 }
+
+// AppendAccessRecords fails like Append on a full disk.
+func (f *faultyStore) AppendAccessRecords(ctx context.Context, records []store.AccessRecord) error {
+	f.mu.Lock()
+	fail := f.fail
+	f.mu.Unlock()
+	if fail {
+		return fmt.Errorf("sqlite: append access records: %w", syscall.ENOSPC)
+	}
+	return f.Store.AppendAccessRecords(ctx, records)
+}

@@ -43,6 +43,7 @@ var wantRPC = map[string]auth.Rule{
 	"/connevents.v1.ConnectionEventService/SubscribeConnections":   auth.NeedsRead,
 	"/connevents.v1.ConnectionEventService/IngestFastenWebhook":    auth.NeedsIngest,
 	"/connevents.v1.ConnectionEventService/IngestOneUpAuditEvents": auth.NeedsIngest,
+	"/connevents.v1.ConnectionEventService/ListAccessRecords":      auth.NeedsAdmin,
 
 	"/grpc.health.v1.Health/Check": auth.Open,
 	"/grpc.health.v1.Health/Watch": auth.Open,

@@ -90,7 +90,7 @@ func testAccessRoundTrip(t *testing.T, newStore NewStore) {
 	want.Filter = `{"filter":{"patient":"ключ ✓ \"q\""}}`
 	want.Patient = "ключ ✓ \"q\""
 	want.Phase = conneventsv1.AccessPhase_ACCESS_PHASE_END
-	want.Outcome = "NOT_FOUND"
+	want.Outcome = "failed: any text"
 	want.Time = accessEpoch.Add(123456789 * time.Nanosecond)
 	if err := s.AppendAccessRecords(t.Context(), []store.AccessRecord{want}); err != nil {
 		t.Fatalf("AppendAccessRecords: %v", err)
