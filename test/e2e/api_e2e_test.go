@@ -30,7 +30,7 @@ func withKey(ctx context.Context, key string) context.Context {
 
 // seed delivers n signed Fasten events of alternating types and returns
 // their connevents ids in delivery order.
-func seed(t *testing.T, s *testserver.Server, n int) []string {
+func seed(t testing.TB, s *testserver.Server, n int) []string {
 	t.Helper()
 	types := []string{fasten.TypeConnectionSuccess, fasten.TypeEHIExportFailed, fasten.TypeWebhookTest}
 	var ids []string

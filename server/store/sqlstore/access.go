@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,25 +13,33 @@ import (
 
 var errAccessLimit = errors.New("store: access query limit must be > 0")
 
-const insertAccessRecord = `INSERT INTO access_records
-	(at, key_name, role, method, route, phase, request, patient, items, peer, outcome)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// accessRowsPerStmt is how many records one INSERT carries (11
+// parameters a row stays far below every database's limit): statements
+// are parsed once per chunk, not once per record.
+const accessRowsPerStmt = 64
+
+const insertAccessRecords = `INSERT INTO access_records
+	(at, key_name, role, method, route, phase, request, patient, items, peer, outcome) VALUES `
+
+const accessRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AppendAccessRecords stores records in one transaction. See store.Store.
 func (s *Store) AppendAccessRecords(ctx context.Context, records []store.AccessRecord) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	if len(records) == 0 {
-		return nil
+	var stmts []Stmt
+	for chunk := range slices.Chunk(records, accessRowsPerStmt) {
+		args := make([]any, 0, 11*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r.Time.UnixNano(), r.KeyName, r.Role, r.Method, r.Route, int32(r.Phase),
+				r.Filter, nullable(r.Patient), r.Count, r.Peer, r.Outcome)
+		}
+		q := insertAccessRecords + strings.Repeat(accessRow+", ", len(chunk)-1) + accessRow
+		stmts = append(stmts, Stmt{SQL: s.d.sql(q), Args: args})
 	}
-	q := s.d.sql(insertAccessRecord)
-	stmts := make([]Stmt, len(records))
-	for i, r := range records {
-		stmts[i] = Stmt{SQL: q, Args: []any{
-			r.Time.UnixNano(), r.KeyName, r.Role, r.Method, r.Route, int32(r.Phase),
-			r.Filter, nullable(r.Patient), r.Count, r.Peer, r.Outcome,
-		}}
+	if len(stmts) == 0 {
+		return nil
 	}
 	return s.wrap("append access records", s.write.InTx(ctx, func(tx Tx) error {
 		return tx.ExecBatch(ctx, stmts)

@@ -133,6 +133,18 @@ func testAccessAppendOnly(t *testing.T, newStore NewStore) {
 	if !reflect.DeepEqual(after[1:], first) {
 		t.Error("appending changed the records stored before")
 	}
+	// A batch larger than any one statement a backend may use.
+	big := make([]store.AccessRecord, 150)
+	for i := range big {
+		big[i] = accessRecord(1000 + i)
+	}
+	if err := s.AppendAccessRecords(t.Context(), big); err != nil {
+		t.Fatalf("AppendAccessRecords(150): %v", err)
+	}
+	all := mustListAccess(t, s, store.AccessQuery{Limit: 1000})
+	if len(all) != len(after)+len(big) || !sameRecord(all[0], big[len(big)-1]) || !sameRecord(all[len(big)-1], big[0]) {
+		t.Errorf("after a batch of 150: %d records, want %d in order", len(all), len(after)+len(big))
+	}
 }
 
 func testAccessFilters(t *testing.T, newStore NewStore) {
