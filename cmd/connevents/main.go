@@ -7,6 +7,7 @@
 //	connevents keys new       print a new API key and its keys-file line
 //	connevents tail           subscribe and print events (or journey changes) as they arrive
 //	connevents journeys rebuild  recompute every connection journey from the log
+//	connevents access-log     print the access log (who read which patient's data)
 //	connevents demo           the service with a fake 1upHealth API and scripted events
 //	connevents version        print the version
 //
@@ -43,6 +44,7 @@ func commands() []command {
 		{"keys new", "print a new API key (line 1) and its --api-keys-file line (line 2)", keysNew},
 		{"tail", "subscribe and print events (--connections: journey changes) as they arrive", tail},
 		{"journeys rebuild", "recompute every connection journey from the event log (online) and say how many changed", journeysRebuild},
+		{"access-log", "print the access log of reads of personal data, newest first (admin key)", accessLog},
 		{"demo", "run the service with a fake 1upHealth API and scripted events from both sources", demo},
 		{"version", "print the version (also --version)", versionCmd},
 	}
