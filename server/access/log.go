@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
@@ -11,6 +12,9 @@ import (
 
 // DefaultMaxBatch is the most records one transaction commits.
 const DefaultMaxBatch = 256
+
+// commitTimeout bounds one commit: a store that hangs fails the batch.
+const commitTimeout = 30 * time.Second
 
 // ErrUnavailable is every failure to record: the read must be refused.
 var ErrUnavailable = reason.New(reason.AccessLogUnavailable, "this read could not be recorded in the access log, so it was refused; retry later")
@@ -67,6 +71,11 @@ func New(s Appender, opts ...Option) *Log {
 // could not be stored (the store failed, the Log is closed, or ctx ended
 // first: the record may then still be stored, but the read is refused).
 func (l *Log) Record(ctx context.Context, r store.AccessRecord) error {
+	select {
+	case <-l.quit:
+		return ErrUnavailable
+	default:
+	}
 	p := &pending{rec: r, done: make(chan error, 1)}
 	select {
 	case l.queue <- p:
@@ -78,6 +87,13 @@ func (l *Log) Record(ctx context.Context, r store.AccessRecord) error {
 	select {
 	case err := <-p.done:
 		return err
+	case <-l.done: // closed after the writer's last commit
+		select {
+		case err := <-p.done:
+			return err
+		default:
+			return ErrUnavailable
+		}
 	case <-ctx.Done():
 		return ErrUnavailable
 	}
@@ -139,7 +155,9 @@ func (l *Log) commit(batch []*pending) {
 	}
 	// Not the readers' contexts: a batch serves many, and a reader that
 	// went away is refused anyway.
-	err := l.store.AppendAccessRecords(context.Background(), recs)
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	err := l.store.AppendAccessRecords(ctx, recs)
 	if err != nil {
 		l.logger.Error("the access log cannot record reads; they are refused", "records", len(recs), "err", err)
 		err = ErrUnavailable

@@ -95,18 +95,50 @@ func TestAccessLog(t *testing.T) {
 	call(wantRecord{svcPrefix + "SubscribeEvents", "GET /v1/events:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_OPEN, 0, "OK", "START_POSITION_EARLIEST"})
 	call(wantRecord{svcPrefix + "SubscribeEvents", "GET /v1/events:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_END, 3, "CANCELED", "START_POSITION_EARLIEST"})
 
+	// The journeys: list, get, funnel, and a REST subscription replayed to
+	// its first checkpoint.
+	conns, err := s.Client.ListConnections(ctx, &conneventsv1.ListConnectionsRequest{})
+	if err != nil || len(conns.GetConnections()) == 0 {
+		t.Fatalf("ListConnections: %v, %v", conns, err)
+	}
+	call(wantRecord{svcPrefix + "ListConnections", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, int64(len(conns.GetConnections())), "OK", "{}"})
+	conn, err := s.Client.GetConnection(ctx, &conneventsv1.GetConnectionRequest{Id: conns.GetConnections()[0].GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(wantRecord{svcPrefix + "GetConnection", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1 + int64(len(conn.GetEvents())), "OK", conns.GetConnections()[0].GetId()})
+	r, body := get(t, s.BaseURL+"/v1/funnel?startTime="+time.Now().Add(-24*time.Hour).UTC().Format(time.RFC3339)+"&groupBy=FUNNEL_GROUP_BY_SOURCE", readSecret)
+	var funnel struct{ Funnels []any }
+	if err := json.Unmarshal(body, &funnel); err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("REST funnel: %s %s", r.Status, body)
+	}
+	call(wantRecord{svcPrefix + "GetFunnel", "GET /v1/funnel", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, int64(len(funnel.Funnels)), "OK", "FUNNEL_GROUP_BY_SOURCE"})
+	changes := restReplay(t, s, "/v1/connections:subscribe")
+	call(wantRecord{svcPrefix + "SubscribeConnections", "GET /v1/connections:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_OPEN, 0, "OK", "START_POSITION_EARLIEST"})
+	call(wantRecord{svcPrefix + "SubscribeConnections", "GET /v1/connections:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_END, changes, "CANCELED", "START_POSITION_EARLIEST"})
+
 	// Calls that return no personal data are not recorded.
 	if _, err := s.Client.ListSourceStatuses(ctx, &conneventsv1.ListSourceStatusesRequest{}); err != nil {
 		t.Fatal(err)
 	}
 
+	// Newest first; a subscription's end may be recorded after later calls
+	// (the server sees the client go a little later), so records are
+	// matched to calls in any order.
 	got := waitAccessRecords(t, s, len(want))
-	for i, w := range want {
-		r := got[len(got)-1-i] // newest first
-		if r.GetMethod() != w.method || r.GetRoute() != w.route || r.GetPhase() != w.phase || r.GetCount() != w.count ||
-			r.GetOutcome() != w.outcome || !strings.Contains(r.GetFilter(), w.filterHas) ||
-			r.GetKeyName() != "read" || r.GetRole() != "read" || !strings.HasPrefix(r.GetPeer(), "127.0.0.1:") || r.GetTime() == nil {
-			t.Errorf("record %d = %v, want %+v by key read", i, r, w)
+	used := make([]bool, len(got))
+	for _, w := range want {
+		found := false
+		for i, r := range got {
+			if !used[i] && r.GetMethod() == w.method && r.GetRoute() == w.route && r.GetPhase() == w.phase && r.GetCount() == w.count &&
+				r.GetOutcome() == w.outcome && strings.Contains(r.GetFilter(), w.filterHas) &&
+				r.GetKeyName() == "read" && r.GetRole() == "read" && strings.HasPrefix(r.GetPeer(), "127.0.0.1:") && r.GetTime() != nil {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("no record %+v by key read among:%s", w, recordsText(got))
 		}
 	}
 
@@ -125,7 +157,7 @@ func TestAccessLog(t *testing.T) {
 	if err != nil || len(rest.GetAccessRecords()) != 1 || rest.GetNextPageToken() != "" {
 		t.Errorf("second page of SubscribeEvents records: %v, %v", rest, err)
 	}
-	r, body := get(t, s.BaseURL+"/v1/access-records?keyName=admin", adminSecret)
+	r, body = get(t, s.BaseURL+"/v1/access-records?keyName=admin", adminSecret)
 	var page struct{ AccessRecords []map[string]any }
 	// The earlier reads of the log: the polls of waitAccessRecords, then 3.
 	if err := json.Unmarshal(body, &page); err != nil || r.StatusCode != http.StatusOK || len(page.AccessRecords) < 4 {
@@ -165,6 +197,39 @@ func restSubscribe(t *testing.T, s *testserver.Server, n int) {
 	}
 }
 
+// restReplay reads an NDJSON subscription from the start of the retained
+// log up to the first checkpoint after an item (the end of the replay:
+// nothing changes meanwhile), closes it and returns how many items (not
+// checkpoints) it read.
+func restReplay(t *testing.T, s *testserver.Server, path string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.BaseURL+path+"?startPosition=START_POSITION_EARLIEST", nil)
+	req.Header.Set("Authorization", "Bearer "+readSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var items int64
+	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
+		var line struct{ Result map[string]any }
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil || line.Result == nil {
+			t.Fatalf("stream line %s: %v", sc.Text(), err)
+		}
+		if line.Result["checkpoint"] != nil && items > 0 {
+			return items
+		}
+		if line.Result["checkpoint"] != nil {
+			continue
+		}
+		items++
+	}
+	t.Fatal("the stream ended before a checkpoint")
+	return 0
+}
+
 // waitAccessRecords returns the records of the read key once there are n
 // (a subscription's end is recorded after the client has gone), newest
 // first.
@@ -180,14 +245,18 @@ func waitAccessRecords(t *testing.T, s *testserver.Server, n int) []*conneventsv
 		got := page.GetAccessRecords()
 		if len(got) >= n || time.Now().After(deadline) {
 			if len(got) != n {
-				var b strings.Builder
-				for _, r := range got {
-					fmt.Fprintf(&b, "\n  %v", r)
-				}
-				t.Fatalf("%d records of the read key, want %d:%s", len(got), n, b.String())
+				t.Fatalf("%d records of the read key, want %d:%s", len(got), n, recordsText(got))
 			}
 			return got
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func recordsText(recs []*conneventsv1.AccessRecord) string {
+	var b strings.Builder
+	for _, r := range recs {
+		fmt.Fprintf(&b, "\n  %v", r)
+	}
+	return b.String()
 }
