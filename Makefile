@@ -69,9 +69,14 @@ build: ## build every package and both binaries (bin/connevents, bin/connevents-
 	cd bench && CGO_ENABLED=0 go build -o ../bin/connevents-bench ./cmd/connevents-bench
 
 .PHONY: test
-test: ## run every test of every module with the race detector (needs PostgreSQL at 127.0.0.1:5432), then the browser tests
+test: ## run every test of every module with the race detector (needs PostgreSQL at 127.0.0.1:5432), the soak without it, then the browser tests
 	@set -e; for m in $(CODE_MODULES); do echo "go test ($$m)"; (cd $$m && $(GO_TEST)); done
+	$(MAKE) soak
 	$(MAKE) browser-test
+
+.PHONY: soak
+soak: ## the durability soak without the race detector, so that its RSS bound applies (CONNEVENTS_SOAK sets its length)
+	go test -count=1 -run '^TestSoak$$' ./test/durability/
 
 CHROMIUM ?= /usr/bin/chromium
 

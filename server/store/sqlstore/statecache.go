@@ -7,7 +7,7 @@ import (
 )
 
 // stateCacheSize is how many decoded journey states a Store keeps.
-const stateCacheSize = 10000
+const stateCacheSize = 2000
 
 // stateCache keeps the decoded states of recently written journeys, so
 // that an append to an active journey need not decode its stored state
