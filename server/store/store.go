@@ -228,6 +228,10 @@ type Store interface {
 	// PruneAccessRecords deletes the access records written before t and
 	// returns how many it deleted. It is the only way records go.
 	PruneAccessRecords(ctx context.Context, before time.Time) (int64, error)
+
+	// DeadLetters keeps authentic deliveries that could not be normalized
+	// (see deadletters.go).
+	DeadLetters
 }
 
 // JourneyKey is a journey's place in ListJourneys order.

@@ -42,6 +42,7 @@ func RunAll(t *testing.T, newStore NewStore) {
 		{"Checkpoints", testCheckpoints},
 		{"DatabaseID", testDatabaseID},
 		{"Closed", testClosed},
+		{"DeadLetters", testDeadLetters},
 	}
 	cases = append(cases, journeyCases...)
 	cases = append(cases, accessCases...)
