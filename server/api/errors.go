@@ -57,6 +57,9 @@ var answers = map[reason.Reason]answer{
 	reason.TextNotStorable: {codes.InvalidArgument, http.StatusBadRequest},
 	reason.IDNotUTF8:       {codes.InvalidArgument, http.StatusBadRequest},
 
+	reason.DeadLetterNotFound:        {codes.NotFound, http.StatusNotFound},
+	reason.DeadLetterStillUnreadable: {codes.FailedPrecondition, http.StatusBadRequest},
+
 	reason.InvalidRequest:      {codes.InvalidArgument, http.StatusBadRequest},
 	reason.IDRequired:          {codes.InvalidArgument, http.StatusBadRequest},
 	reason.NotFound:            {codes.NotFound, http.StatusNotFound},

@@ -91,6 +91,15 @@ const (
 	IDNotUTF8 Reason = "ID_NOT_UTF8"
 )
 
+// Dead letters (the admin API).
+const (
+	// DeadLetterNotFound: no dead letter has the id.
+	DeadLetterNotFound Reason = "DEAD_LETTER_NOT_FOUND"
+	// DeadLetterStillUnreadable: a retried dead letter still cannot be
+	// normalized; it is kept, with the new reason in the metadata.
+	DeadLetterStillUnreadable Reason = "DEAD_LETTER_STILL_UNREADABLE"
+)
+
 // Arguments of the read RPCs.
 const (
 	// InvalidRequest: a request the HTTP gateway could not turn into an RPC
@@ -169,6 +178,7 @@ func All() []Reason {
 		MalformedJSON, MissingID, MissingType, DataNotObject, InvalidDate,
 		MalformedBundle, MalformedEntry, NotAnAuditEvent, MissingRecorded, InvalidRecorded,
 		TextNotStorable, IDNotUTF8,
+		DeadLetterNotFound, DeadLetterStillUnreadable,
 		InvalidRequest, IDRequired, NotFound, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
 		ConnectionIDInvalid, FilterInvalid, WindowInvalid,
 		CursorInvalid, CursorExpired, CursorOtherDatabase, CursorAheadOfLog, SubscriberTooSlow, TooManySubscriptions,

@@ -141,6 +141,10 @@ const (
 	IngestStatus_INGEST_STATUS_DUPLICATE IngestStatus = 2
 	// The item was not stored; `reason` says why.
 	IngestStatus_INGEST_STATUS_REJECTED IngestStatus = 3
+	// The item is authentic but could not be normalized: it was kept as a
+	// dead letter (`dead_letter_id`) for an operator to retry or discard, and
+	// `reason` says why. Sending it again does not help.
+	IngestStatus_INGEST_STATUS_DEAD_LETTERED IngestStatus = 4
 )
 
 // Enum value maps for IngestStatus.
@@ -150,12 +154,14 @@ var (
 		1: "INGEST_STATUS_STORED",
 		2: "INGEST_STATUS_DUPLICATE",
 		3: "INGEST_STATUS_REJECTED",
+		4: "INGEST_STATUS_DEAD_LETTERED",
 	}
 	IngestStatus_value = map[string]int32{
-		"INGEST_STATUS_UNSPECIFIED": 0,
-		"INGEST_STATUS_STORED":      1,
-		"INGEST_STATUS_DUPLICATE":   2,
-		"INGEST_STATUS_REJECTED":    3,
+		"INGEST_STATUS_UNSPECIFIED":   0,
+		"INGEST_STATUS_STORED":        1,
+		"INGEST_STATUS_DUPLICATE":     2,
+		"INGEST_STATUS_REJECTED":      3,
+		"INGEST_STATUS_DEAD_LETTERED": 4,
 	}
 )
 
@@ -201,6 +207,10 @@ const (
 	// The source is misconfigured (for example rejected credentials); an
 	// operator must act.
 	SourceState_SOURCE_STATE_CONFIG_ERROR SourceState = 4
+	// Nothing arrived from the source for longer than the server expects
+	// (`--fasten-expect-every`, `--oneup-expect-every`); `degraded_reason`
+	// says how long. It turns OK again with the next event.
+	SourceState_SOURCE_STATE_DEGRADED SourceState = 5
 )
 
 // Enum value maps for SourceState.
@@ -211,6 +221,7 @@ var (
 		2: "SOURCE_STATE_OK",
 		3: "SOURCE_STATE_ERROR",
 		4: "SOURCE_STATE_CONFIG_ERROR",
+		5: "SOURCE_STATE_DEGRADED",
 	}
 	SourceState_value = map[string]int32{
 		"SOURCE_STATE_UNSPECIFIED":  0,
@@ -218,6 +229,7 @@ var (
 		"SOURCE_STATE_OK":           2,
 		"SOURCE_STATE_ERROR":        3,
 		"SOURCE_STATE_CONFIG_ERROR": 4,
+		"SOURCE_STATE_DEGRADED":     5,
 	}
 )
 
@@ -957,7 +969,9 @@ type IngestResult struct {
 	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	// A human-readable explanation of the rejection. Never contains payload
 	// data.
-	Message       string `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
+	Message string `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
+	// The id of the dead letter the item was kept as (DEAD_LETTERED only).
+	DeadLetterId  string `protobuf:"bytes,7,opt,name=dead_letter_id,json=deadLetterId,proto3" json:"dead_letter_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1030,6 +1044,13 @@ func (x *IngestResult) GetReason() string {
 func (x *IngestResult) GetMessage() string {
 	if x != nil {
 		return x.Message
+	}
+	return ""
+}
+
+func (x *IngestResult) GetDeadLetterId() string {
+	if x != nil {
+		return x.DeadLetterId
 	}
 	return ""
 }
@@ -1277,9 +1298,13 @@ type SourceStatus struct {
 	RejectionsByReason map[string]int64 `protobuf:"bytes,8,rep,name=rejections_by_reason,json=rejectionsByReason,proto3" json:"rejections_by_reason,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	// How far the poller has read: the `date` lower bound of its next poll
 	// (1upHealth only).
-	Checkpoint    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Checkpoint *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// Why the source is DEGRADED; empty otherwise.
+	DegradedReason string `protobuf:"bytes,10,opt,name=degraded_reason,json=degradedReason,proto3" json:"degraded_reason,omitempty"`
+	// Dead letters kept by reason since the server started.
+	DeadLettersByReason map[string]int64 `protobuf:"bytes,11,rep,name=dead_letters_by_reason,json=deadLettersByReason,proto3" json:"dead_letters_by_reason,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *SourceStatus) Reset() {
@@ -1371,6 +1396,20 @@ func (x *SourceStatus) GetRejectionsByReason() map[string]int64 {
 func (x *SourceStatus) GetCheckpoint() *timestamppb.Timestamp {
 	if x != nil {
 		return x.Checkpoint
+	}
+	return nil
+}
+
+func (x *SourceStatus) GetDegradedReason() string {
+	if x != nil {
+		return x.DegradedReason
+	}
+	return ""
+}
+
+func (x *SourceStatus) GetDeadLettersByReason() map[string]int64 {
+	if x != nil {
+		return x.DeadLettersByReason
 	}
 	return nil
 }
@@ -2407,6 +2446,496 @@ func (x *ListAccessRecordsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// DeadLetter is an authentic delivery or item that could not be normalized,
+// kept byte for byte until an operator retries or discards it.
+type DeadLetter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connevents id of the dead letter.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Where it came from.
+	Source Source `protobuf:"varint,2,opt,name=source,proto3,enum=connevents.v1.Source" json:"source,omitempty"`
+	// Why it could not be normalized, as an upper-snake-case reason such as
+	// `MISSING_ID`.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// A human-readable explanation. Never contains payload data.
+	Message string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	// When the server received it.
+	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	// How many times it was retried without success.
+	Retries int32 `protobuf:"varint,6,opt,name=retries,proto3" json:"retries,omitempty"`
+	// The bytes as received (a Fasten body, a 1upHealth resource); only
+	// GetDeadLetter returns them.
+	Raw           []byte `protobuf:"bytes,7,opt,name=raw,proto3" json:"raw,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeadLetter) Reset() {
+	*x = DeadLetter{}
+	mi := &file_connevents_v1_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeadLetter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeadLetter) ProtoMessage() {}
+
+func (x *DeadLetter) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeadLetter.ProtoReflect.Descriptor instead.
+func (*DeadLetter) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DeadLetter) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetSource() Source {
+	if x != nil {
+		return x.Source
+	}
+	return Source_SOURCE_UNSPECIFIED
+}
+
+func (x *DeadLetter) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+func (x *DeadLetter) GetRetries() int32 {
+	if x != nil {
+		return x.Retries
+	}
+	return 0
+}
+
+func (x *DeadLetter) GetRaw() []byte {
+	if x != nil {
+		return x.Raw
+	}
+	return nil
+}
+
+// ListDeadLettersRequest selects a page of dead letters.
+type ListDeadLettersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only dead letters from this source; all when unset.
+	Source Source `protobuf:"varint,1,opt,name=source,proto3,enum=connevents.v1.Source" json:"source,omitempty"`
+	// The largest number to return: 50 by default, values above 1000 are
+	// lowered to 1000, negative values are INVALID_ARGUMENT.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The `next_page_token` of the previous page; empty for the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeadLettersRequest) Reset() {
+	*x = ListDeadLettersRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeadLettersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeadLettersRequest) ProtoMessage() {}
+
+func (x *ListDeadLettersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeadLettersRequest.ProtoReflect.Descriptor instead.
+func (*ListDeadLettersRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListDeadLettersRequest) GetSource() Source {
+	if x != nil {
+		return x.Source
+	}
+	return Source_SOURCE_UNSPECIFIED
+}
+
+func (x *ListDeadLettersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDeadLettersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListDeadLettersResponse is one page of dead letters, newest first.
+type ListDeadLettersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The dead letters, without `raw`.
+	DeadLetters []*DeadLetter `protobuf:"bytes,1,rep,name=dead_letters,json=deadLetters,proto3" json:"dead_letters,omitempty"`
+	// The token of the next page; empty when this is the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeadLettersResponse) Reset() {
+	*x = ListDeadLettersResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeadLettersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeadLettersResponse) ProtoMessage() {}
+
+func (x *ListDeadLettersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeadLettersResponse.ProtoReflect.Descriptor instead.
+func (*ListDeadLettersResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListDeadLettersResponse) GetDeadLetters() []*DeadLetter {
+	if x != nil {
+		return x.DeadLetters
+	}
+	return nil
+}
+
+func (x *ListDeadLettersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetDeadLetterRequest names a dead letter.
+type GetDeadLetterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connevents id of the dead letter.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDeadLetterRequest) Reset() {
+	*x = GetDeadLetterRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDeadLetterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDeadLetterRequest) ProtoMessage() {}
+
+func (x *GetDeadLetterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDeadLetterRequest.ProtoReflect.Descriptor instead.
+func (*GetDeadLetterRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetDeadLetterRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetDeadLetterResponse holds the dead letter, with its raw bytes.
+type GetDeadLetterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The dead letter.
+	DeadLetter    *DeadLetter `protobuf:"bytes,1,opt,name=dead_letter,json=deadLetter,proto3" json:"dead_letter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDeadLetterResponse) Reset() {
+	*x = GetDeadLetterResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDeadLetterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDeadLetterResponse) ProtoMessage() {}
+
+func (x *GetDeadLetterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDeadLetterResponse.ProtoReflect.Descriptor instead.
+func (*GetDeadLetterResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetDeadLetterResponse) GetDeadLetter() *DeadLetter {
+	if x != nil {
+		return x.DeadLetter
+	}
+	return nil
+}
+
+// RetryDeadLetterRequest names a dead letter to normalize again.
+type RetryDeadLetterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connevents id of the dead letter.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryDeadLetterRequest) Reset() {
+	*x = RetryDeadLetterRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryDeadLetterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryDeadLetterRequest) ProtoMessage() {}
+
+func (x *RetryDeadLetterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryDeadLetterRequest.ProtoReflect.Descriptor instead.
+func (*RetryDeadLetterRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *RetryDeadLetterRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// RetryDeadLetterResponse says what was stored.
+type RetryDeadLetterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The result: STORED, or DUPLICATE when the event was already in the log.
+	Result        *IngestResult `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryDeadLetterResponse) Reset() {
+	*x = RetryDeadLetterResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryDeadLetterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryDeadLetterResponse) ProtoMessage() {}
+
+func (x *RetryDeadLetterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryDeadLetterResponse.ProtoReflect.Descriptor instead.
+func (*RetryDeadLetterResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *RetryDeadLetterResponse) GetResult() *IngestResult {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+// DiscardDeadLetterRequest names a dead letter to delete.
+type DiscardDeadLetterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The connevents id of the dead letter.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiscardDeadLetterRequest) Reset() {
+	*x = DiscardDeadLetterRequest{}
+	mi := &file_connevents_v1_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiscardDeadLetterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiscardDeadLetterRequest) ProtoMessage() {}
+
+func (x *DiscardDeadLetterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiscardDeadLetterRequest.ProtoReflect.Descriptor instead.
+func (*DiscardDeadLetterRequest) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *DiscardDeadLetterRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DiscardDeadLetterResponse is empty.
+type DiscardDeadLetterResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiscardDeadLetterResponse) Reset() {
+	*x = DiscardDeadLetterResponse{}
+	mi := &file_connevents_v1_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiscardDeadLetterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiscardDeadLetterResponse) ProtoMessage() {}
+
+func (x *DiscardDeadLetterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connevents_v1_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiscardDeadLetterResponse.ProtoReflect.Descriptor instead.
+func (*DiscardDeadLetterResponse) Descriptor() ([]byte, []int) {
+	return file_connevents_v1_service_proto_rawDescGZIP(), []int{37}
+}
+
 var File_connevents_v1_service_proto protoreflect.FileDescriptor
 
 const file_connevents_v1_service_proto_rawDesc = "" +
@@ -2456,14 +2985,15 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x04item\"<\n" +
 	"\n" +
 	"Checkpoint\x12.\n" +
-	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xd4\x01\n" +
+	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xfa\x01\n" +
 	"\fIngestResult\x123\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1b.connevents.v1.IngestStatusR\x06status\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x03R\bsequence\x12&\n" +
 	"\x0fsource_event_id\x18\x04 \x01(\tR\rsourceEventId\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x18\n" +
-	"\amessage\x18\x06 \x01(\tR\amessage\"\xaf\x01\n" +
+	"\amessage\x18\x06 \x01(\tR\amessage\x12$\n" +
+	"\x0edead_letter_id\x18\a \x01(\tR\fdeadLetterId\"\xaf\x01\n" +
 	"\x1aIngestFastenWebhookRequest\x12\x18\n" +
 	"\apayload\x18\x01 \x01(\fR\apayload\x12\x1d\n" +
 	"\n" +
@@ -2476,7 +3006,7 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\"W\n" +
 	"\x1eIngestOneUpAuditEventsResponse\x125\n" +
-	"\aresults\x18\x01 \x03(\v2\x1b.connevents.v1.IngestResultR\aresults\"\xc5\x04\n" +
+	"\aresults\x18\x01 \x03(\v2\x1b.connevents.v1.IngestResultR\aresults\"\xa1\x06\n" +
 	"\fSourceStatus\x12-\n" +
 	"\x06source\x18\x01 \x01(\x0e2\x15.connevents.v1.SourceR\x06source\x120\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1a.connevents.v1.SourceStateR\x05state\x12B\n" +
@@ -2491,8 +3021,14 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x14rejections_by_reason\x18\b \x03(\v23.connevents.v1.SourceStatus.RejectionsByReasonEntryR\x12rejectionsByReason\x12:\n" +
 	"\n" +
 	"checkpoint\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"checkpoint\x1aE\n" +
+	"checkpoint\x12'\n" +
+	"\x0fdegraded_reason\x18\n" +
+	" \x01(\tR\x0edegradedReason\x12i\n" +
+	"\x16dead_letters_by_reason\x18\v \x03(\v24.connevents.v1.SourceStatus.DeadLettersByReasonEntryR\x13deadLettersByReason\x1aE\n" +
 	"\x17RejectionsByReasonEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\x1aF\n" +
+	"\x18DeadLettersByReasonEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x1b\n" +
 	"\x19ListSourceStatusesRequest\"U\n" +
@@ -2566,7 +3102,37 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"page_token\x18\a \x01(\tR\tpageToken\"\x87\x01\n" +
 	"\x19ListAccessRecordsResponse\x12B\n" +
 	"\x0eaccess_records\x18\x01 \x03(\v2\x1b.connevents.v1.AccessRecordR\raccessRecords\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*R\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe6\x01\n" +
+	"\n" +
+	"DeadLetter\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12-\n" +
+	"\x06source\x18\x02 \x01(\x0e2\x15.connevents.v1.SourceR\x06source\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\x12;\n" +
+	"\vreceived_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\x12\x18\n" +
+	"\aretries\x18\x06 \x01(\x05R\aretries\x12\x10\n" +
+	"\x03raw\x18\a \x01(\fR\x03raw\"\x83\x01\n" +
+	"\x16ListDeadLettersRequest\x12-\n" +
+	"\x06source\x18\x01 \x01(\x0e2\x15.connevents.v1.SourceR\x06source\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x7f\n" +
+	"\x17ListDeadLettersResponse\x12<\n" +
+	"\fdead_letters\x18\x01 \x03(\v2\x19.connevents.v1.DeadLetterR\vdeadLetters\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"&\n" +
+	"\x14GetDeadLetterRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"S\n" +
+	"\x15GetDeadLetterResponse\x12:\n" +
+	"\vdead_letter\x18\x01 \x01(\v2\x19.connevents.v1.DeadLetterR\n" +
+	"deadLetter\"(\n" +
+	"\x16RetryDeadLetterRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"N\n" +
+	"\x17RetryDeadLetterResponse\x123\n" +
+	"\x06result\x18\x01 \x01(\v2\x1b.connevents.v1.IngestResultR\x06result\"*\n" +
+	"\x18DiscardDeadLetterRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x1b\n" +
+	"\x19DiscardDeadLetterResponse*R\n" +
 	"\tEventView\x12\x1a\n" +
 	"\x16EVENT_VIEW_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EVENT_VIEW_BASIC\x10\x01\x12\x13\n" +
@@ -2574,23 +3140,25 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\rStartPosition\x12\x1e\n" +
 	"\x1aSTART_POSITION_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15START_POSITION_LATEST\x10\x01\x12\x1b\n" +
-	"\x17START_POSITION_EARLIEST\x10\x02*\x80\x01\n" +
+	"\x17START_POSITION_EARLIEST\x10\x02*\xa1\x01\n" +
 	"\fIngestStatus\x12\x1d\n" +
 	"\x19INGEST_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14INGEST_STATUS_STORED\x10\x01\x12\x1b\n" +
 	"\x17INGEST_STATUS_DUPLICATE\x10\x02\x12\x1a\n" +
-	"\x16INGEST_STATUS_REJECTED\x10\x03*\x92\x01\n" +
+	"\x16INGEST_STATUS_REJECTED\x10\x03\x12\x1f\n" +
+	"\x1bINGEST_STATUS_DEAD_LETTERED\x10\x04*\xad\x01\n" +
 	"\vSourceState\x12\x1c\n" +
 	"\x18SOURCE_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15SOURCE_STATE_DISABLED\x10\x01\x12\x13\n" +
 	"\x0fSOURCE_STATE_OK\x10\x02\x12\x16\n" +
 	"\x12SOURCE_STATE_ERROR\x10\x03\x12\x1d\n" +
-	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x04*o\n" +
+	"\x19SOURCE_STATE_CONFIG_ERROR\x10\x04\x12\x19\n" +
+	"\x15SOURCE_STATE_DEGRADED\x10\x05*o\n" +
 	"\vAccessPhase\x12\x1c\n" +
 	"\x18ACCESS_PHASE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ACCESS_PHASE_CALL\x10\x01\x12\x15\n" +
 	"\x11ACCESS_PHASE_OPEN\x10\x02\x12\x14\n" +
-	"\x10ACCESS_PHASE_END\x10\x032\xb3\f\n" +
+	"\x10ACCESS_PHASE_END\x10\x032\xbd\x10\n" +
 	"\x16ConnectionEventService\x12d\n" +
 	"\bGetEvent\x12\x1e.connevents.v1.GetEventRequest\x1a\x1f.connevents.v1.GetEventResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/events/{id}\x12}\n" +
 	"\n" +
@@ -2606,7 +3174,11 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\tGetFunnel\x12\x1f.connevents.v1.GetFunnelRequest\x1a .connevents.v1.GetFunnelResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/funnel\x12\xb4\x01\n" +
 	"\x14SubscribeConnections\x12*.connevents.v1.SubscribeConnectionsRequest\x1a+.connevents.v1.SubscribeConnectionsResponse\"A\x82\xd3\xe4\x93\x02;Z\x1e:\x01*\"\x19/v1/connections:subscribe\x12\x19/v1/connections:subscribe0\x01\x12\x82\x01\n" +
-	"\x11ListAccessRecords\x12'.connevents.v1.ListAccessRecordsRequest\x1a(.connevents.v1.ListAccessRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/access-recordsBAZ?github.com/connevents/connevents/gen/connevents/v1;conneventsv1b\x06proto3"
+	"\x11ListAccessRecords\x12'.connevents.v1.ListAccessRecordsRequest\x1a(.connevents.v1.ListAccessRecordsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/access-records\x12z\n" +
+	"\x0fListDeadLetters\x12%.connevents.v1.ListDeadLettersRequest\x1a&.connevents.v1.ListDeadLettersResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/dead-letters\x12y\n" +
+	"\rGetDeadLetter\x12#.connevents.v1.GetDeadLetterRequest\x1a$.connevents.v1.GetDeadLetterResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/dead-letters/{id}\x12\x88\x01\n" +
+	"\x0fRetryDeadLetter\x12%.connevents.v1.RetryDeadLetterRequest\x1a&.connevents.v1.RetryDeadLetterResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/dead-letters/{id}:retry\x12\x85\x01\n" +
+	"\x11DiscardDeadLetter\x12'.connevents.v1.DiscardDeadLetterRequest\x1a(.connevents.v1.DiscardDeadLetterResponse\"\x1d\x82\xd3\xe4\x93\x02\x17*\x15/v1/dead-letters/{id}BAZ?github.com/connevents/connevents/gen/connevents/v1;conneventsv1b\x06proto3"
 
 var (
 	file_connevents_v1_service_proto_rawDescOnce sync.Once
@@ -2621,7 +3193,7 @@ func file_connevents_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_connevents_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_connevents_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_connevents_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_connevents_v1_service_proto_goTypes = []any{
 	(EventView)(0),                         // 0: connevents.v1.EventView
 	(StartPosition)(0),                     // 1: connevents.v1.StartPosition
@@ -2657,99 +3229,124 @@ var file_connevents_v1_service_proto_goTypes = []any{
 	(*AccessRecord)(nil),                   // 31: connevents.v1.AccessRecord
 	(*ListAccessRecordsRequest)(nil),       // 32: connevents.v1.ListAccessRecordsRequest
 	(*ListAccessRecordsResponse)(nil),      // 33: connevents.v1.ListAccessRecordsResponse
-	nil,                                    // 34: connevents.v1.SourceStatus.RejectionsByReasonEntry
-	(Source)(0),                            // 35: connevents.v1.Source
-	(EventType)(0),                         // 36: connevents.v1.EventType
-	(Stage)(0),                             // 37: connevents.v1.Stage
-	(Outcome)(0),                           // 38: connevents.v1.Outcome
-	(ApiMode)(0),                           // 39: connevents.v1.ApiMode
-	(*timestamppb.Timestamp)(nil),          // 40: google.protobuf.Timestamp
-	(*ConnectionEvent)(nil),                // 41: connevents.v1.ConnectionEvent
-	(*ConnectionJourney)(nil),              // 42: connevents.v1.ConnectionJourney
-	(*ConnectionFilter)(nil),               // 43: connevents.v1.ConnectionFilter
-	(FunnelGroupBy)(0),                     // 44: connevents.v1.FunnelGroupBy
-	(*Funnel)(nil),                         // 45: connevents.v1.Funnel
+	(*DeadLetter)(nil),                     // 34: connevents.v1.DeadLetter
+	(*ListDeadLettersRequest)(nil),         // 35: connevents.v1.ListDeadLettersRequest
+	(*ListDeadLettersResponse)(nil),        // 36: connevents.v1.ListDeadLettersResponse
+	(*GetDeadLetterRequest)(nil),           // 37: connevents.v1.GetDeadLetterRequest
+	(*GetDeadLetterResponse)(nil),          // 38: connevents.v1.GetDeadLetterResponse
+	(*RetryDeadLetterRequest)(nil),         // 39: connevents.v1.RetryDeadLetterRequest
+	(*RetryDeadLetterResponse)(nil),        // 40: connevents.v1.RetryDeadLetterResponse
+	(*DiscardDeadLetterRequest)(nil),       // 41: connevents.v1.DiscardDeadLetterRequest
+	(*DiscardDeadLetterResponse)(nil),      // 42: connevents.v1.DiscardDeadLetterResponse
+	nil,                                    // 43: connevents.v1.SourceStatus.RejectionsByReasonEntry
+	nil,                                    // 44: connevents.v1.SourceStatus.DeadLettersByReasonEntry
+	(Source)(0),                            // 45: connevents.v1.Source
+	(EventType)(0),                         // 46: connevents.v1.EventType
+	(Stage)(0),                             // 47: connevents.v1.Stage
+	(Outcome)(0),                           // 48: connevents.v1.Outcome
+	(ApiMode)(0),                           // 49: connevents.v1.ApiMode
+	(*timestamppb.Timestamp)(nil),          // 50: google.protobuf.Timestamp
+	(*ConnectionEvent)(nil),                // 51: connevents.v1.ConnectionEvent
+	(*ConnectionJourney)(nil),              // 52: connevents.v1.ConnectionJourney
+	(*ConnectionFilter)(nil),               // 53: connevents.v1.ConnectionFilter
+	(FunnelGroupBy)(0),                     // 54: connevents.v1.FunnelGroupBy
+	(*Funnel)(nil),                         // 55: connevents.v1.Funnel
 }
 var file_connevents_v1_service_proto_depIdxs = []int32{
-	35, // 0: connevents.v1.EventFilter.sources:type_name -> connevents.v1.Source
-	36, // 1: connevents.v1.EventFilter.types:type_name -> connevents.v1.EventType
-	37, // 2: connevents.v1.EventFilter.stages:type_name -> connevents.v1.Stage
-	38, // 3: connevents.v1.EventFilter.outcomes:type_name -> connevents.v1.Outcome
-	39, // 4: connevents.v1.EventFilter.api_mode:type_name -> connevents.v1.ApiMode
-	40, // 5: connevents.v1.EventFilter.occurred_after:type_name -> google.protobuf.Timestamp
-	40, // 6: connevents.v1.EventFilter.occurred_before:type_name -> google.protobuf.Timestamp
+	45, // 0: connevents.v1.EventFilter.sources:type_name -> connevents.v1.Source
+	46, // 1: connevents.v1.EventFilter.types:type_name -> connevents.v1.EventType
+	47, // 2: connevents.v1.EventFilter.stages:type_name -> connevents.v1.Stage
+	48, // 3: connevents.v1.EventFilter.outcomes:type_name -> connevents.v1.Outcome
+	49, // 4: connevents.v1.EventFilter.api_mode:type_name -> connevents.v1.ApiMode
+	50, // 5: connevents.v1.EventFilter.occurred_after:type_name -> google.protobuf.Timestamp
+	50, // 6: connevents.v1.EventFilter.occurred_before:type_name -> google.protobuf.Timestamp
 	0,  // 7: connevents.v1.GetEventRequest.view:type_name -> connevents.v1.EventView
-	41, // 8: connevents.v1.GetEventResponse.event:type_name -> connevents.v1.ConnectionEvent
+	51, // 8: connevents.v1.GetEventResponse.event:type_name -> connevents.v1.ConnectionEvent
 	5,  // 9: connevents.v1.ListEventsRequest.filter:type_name -> connevents.v1.EventFilter
 	0,  // 10: connevents.v1.ListEventsRequest.view:type_name -> connevents.v1.EventView
-	41, // 11: connevents.v1.ListEventsResponse.events:type_name -> connevents.v1.ConnectionEvent
+	51, // 11: connevents.v1.ListEventsResponse.events:type_name -> connevents.v1.ConnectionEvent
 	5,  // 12: connevents.v1.SubscribeEventsRequest.filter:type_name -> connevents.v1.EventFilter
 	1,  // 13: connevents.v1.SubscribeEventsRequest.start_position:type_name -> connevents.v1.StartPosition
-	40, // 14: connevents.v1.SubscribeEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	50, // 14: connevents.v1.SubscribeEventsRequest.start_time:type_name -> google.protobuf.Timestamp
 	0,  // 15: connevents.v1.SubscribeEventsRequest.view:type_name -> connevents.v1.EventView
-	41, // 16: connevents.v1.SubscribeEventsResponse.event:type_name -> connevents.v1.ConnectionEvent
+	51, // 16: connevents.v1.SubscribeEventsResponse.event:type_name -> connevents.v1.ConnectionEvent
 	12, // 17: connevents.v1.SubscribeEventsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
-	40, // 18: connevents.v1.Checkpoint.time:type_name -> google.protobuf.Timestamp
+	50, // 18: connevents.v1.Checkpoint.time:type_name -> google.protobuf.Timestamp
 	2,  // 19: connevents.v1.IngestResult.status:type_name -> connevents.v1.IngestStatus
 	13, // 20: connevents.v1.IngestFastenWebhookResponse.result:type_name -> connevents.v1.IngestResult
 	13, // 21: connevents.v1.IngestOneUpAuditEventsResponse.results:type_name -> connevents.v1.IngestResult
-	35, // 22: connevents.v1.SourceStatus.source:type_name -> connevents.v1.Source
+	45, // 22: connevents.v1.SourceStatus.source:type_name -> connevents.v1.Source
 	3,  // 23: connevents.v1.SourceStatus.state:type_name -> connevents.v1.SourceState
-	40, // 24: connevents.v1.SourceStatus.last_success_at:type_name -> google.protobuf.Timestamp
-	40, // 25: connevents.v1.SourceStatus.last_error_at:type_name -> google.protobuf.Timestamp
-	34, // 26: connevents.v1.SourceStatus.rejections_by_reason:type_name -> connevents.v1.SourceStatus.RejectionsByReasonEntry
-	40, // 27: connevents.v1.SourceStatus.checkpoint:type_name -> google.protobuf.Timestamp
-	18, // 28: connevents.v1.ListSourceStatusesResponse.statuses:type_name -> connevents.v1.SourceStatus
-	35, // 29: connevents.v1.GetSourceStatusRequest.source:type_name -> connevents.v1.Source
-	18, // 30: connevents.v1.GetSourceStatusResponse.status:type_name -> connevents.v1.SourceStatus
-	42, // 31: connevents.v1.GetConnectionResponse.connection:type_name -> connevents.v1.ConnectionJourney
-	41, // 32: connevents.v1.GetConnectionResponse.events:type_name -> connevents.v1.ConnectionEvent
-	43, // 33: connevents.v1.ListConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
-	42, // 34: connevents.v1.ListConnectionsResponse.connections:type_name -> connevents.v1.ConnectionJourney
-	43, // 35: connevents.v1.SubscribeConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
-	1,  // 36: connevents.v1.SubscribeConnectionsRequest.start_position:type_name -> connevents.v1.StartPosition
-	42, // 37: connevents.v1.SubscribeConnectionsResponse.connection:type_name -> connevents.v1.ConnectionJourney
-	12, // 38: connevents.v1.SubscribeConnectionsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
-	40, // 39: connevents.v1.GetFunnelRequest.start_time:type_name -> google.protobuf.Timestamp
-	40, // 40: connevents.v1.GetFunnelRequest.end_time:type_name -> google.protobuf.Timestamp
-	44, // 41: connevents.v1.GetFunnelRequest.group_by:type_name -> connevents.v1.FunnelGroupBy
-	35, // 42: connevents.v1.GetFunnelRequest.sources:type_name -> connevents.v1.Source
-	39, // 43: connevents.v1.GetFunnelRequest.api_mode:type_name -> connevents.v1.ApiMode
-	45, // 44: connevents.v1.GetFunnelResponse.funnels:type_name -> connevents.v1.Funnel
-	40, // 45: connevents.v1.AccessRecord.time:type_name -> google.protobuf.Timestamp
-	4,  // 46: connevents.v1.AccessRecord.phase:type_name -> connevents.v1.AccessPhase
-	40, // 47: connevents.v1.ListAccessRecordsRequest.start_time:type_name -> google.protobuf.Timestamp
-	40, // 48: connevents.v1.ListAccessRecordsRequest.end_time:type_name -> google.protobuf.Timestamp
-	31, // 49: connevents.v1.ListAccessRecordsResponse.access_records:type_name -> connevents.v1.AccessRecord
-	6,  // 50: connevents.v1.ConnectionEventService.GetEvent:input_type -> connevents.v1.GetEventRequest
-	8,  // 51: connevents.v1.ConnectionEventService.ListEvents:input_type -> connevents.v1.ListEventsRequest
-	10, // 52: connevents.v1.ConnectionEventService.SubscribeEvents:input_type -> connevents.v1.SubscribeEventsRequest
-	14, // 53: connevents.v1.ConnectionEventService.IngestFastenWebhook:input_type -> connevents.v1.IngestFastenWebhookRequest
-	16, // 54: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:input_type -> connevents.v1.IngestOneUpAuditEventsRequest
-	19, // 55: connevents.v1.ConnectionEventService.ListSourceStatuses:input_type -> connevents.v1.ListSourceStatusesRequest
-	21, // 56: connevents.v1.ConnectionEventService.GetSourceStatus:input_type -> connevents.v1.GetSourceStatusRequest
-	23, // 57: connevents.v1.ConnectionEventService.GetConnection:input_type -> connevents.v1.GetConnectionRequest
-	25, // 58: connevents.v1.ConnectionEventService.ListConnections:input_type -> connevents.v1.ListConnectionsRequest
-	29, // 59: connevents.v1.ConnectionEventService.GetFunnel:input_type -> connevents.v1.GetFunnelRequest
-	27, // 60: connevents.v1.ConnectionEventService.SubscribeConnections:input_type -> connevents.v1.SubscribeConnectionsRequest
-	32, // 61: connevents.v1.ConnectionEventService.ListAccessRecords:input_type -> connevents.v1.ListAccessRecordsRequest
-	7,  // 62: connevents.v1.ConnectionEventService.GetEvent:output_type -> connevents.v1.GetEventResponse
-	9,  // 63: connevents.v1.ConnectionEventService.ListEvents:output_type -> connevents.v1.ListEventsResponse
-	11, // 64: connevents.v1.ConnectionEventService.SubscribeEvents:output_type -> connevents.v1.SubscribeEventsResponse
-	15, // 65: connevents.v1.ConnectionEventService.IngestFastenWebhook:output_type -> connevents.v1.IngestFastenWebhookResponse
-	17, // 66: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:output_type -> connevents.v1.IngestOneUpAuditEventsResponse
-	20, // 67: connevents.v1.ConnectionEventService.ListSourceStatuses:output_type -> connevents.v1.ListSourceStatusesResponse
-	22, // 68: connevents.v1.ConnectionEventService.GetSourceStatus:output_type -> connevents.v1.GetSourceStatusResponse
-	24, // 69: connevents.v1.ConnectionEventService.GetConnection:output_type -> connevents.v1.GetConnectionResponse
-	26, // 70: connevents.v1.ConnectionEventService.ListConnections:output_type -> connevents.v1.ListConnectionsResponse
-	30, // 71: connevents.v1.ConnectionEventService.GetFunnel:output_type -> connevents.v1.GetFunnelResponse
-	28, // 72: connevents.v1.ConnectionEventService.SubscribeConnections:output_type -> connevents.v1.SubscribeConnectionsResponse
-	33, // 73: connevents.v1.ConnectionEventService.ListAccessRecords:output_type -> connevents.v1.ListAccessRecordsResponse
-	62, // [62:74] is the sub-list for method output_type
-	50, // [50:62] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	50, // 24: connevents.v1.SourceStatus.last_success_at:type_name -> google.protobuf.Timestamp
+	50, // 25: connevents.v1.SourceStatus.last_error_at:type_name -> google.protobuf.Timestamp
+	43, // 26: connevents.v1.SourceStatus.rejections_by_reason:type_name -> connevents.v1.SourceStatus.RejectionsByReasonEntry
+	50, // 27: connevents.v1.SourceStatus.checkpoint:type_name -> google.protobuf.Timestamp
+	44, // 28: connevents.v1.SourceStatus.dead_letters_by_reason:type_name -> connevents.v1.SourceStatus.DeadLettersByReasonEntry
+	18, // 29: connevents.v1.ListSourceStatusesResponse.statuses:type_name -> connevents.v1.SourceStatus
+	45, // 30: connevents.v1.GetSourceStatusRequest.source:type_name -> connevents.v1.Source
+	18, // 31: connevents.v1.GetSourceStatusResponse.status:type_name -> connevents.v1.SourceStatus
+	52, // 32: connevents.v1.GetConnectionResponse.connection:type_name -> connevents.v1.ConnectionJourney
+	51, // 33: connevents.v1.GetConnectionResponse.events:type_name -> connevents.v1.ConnectionEvent
+	53, // 34: connevents.v1.ListConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
+	52, // 35: connevents.v1.ListConnectionsResponse.connections:type_name -> connevents.v1.ConnectionJourney
+	53, // 36: connevents.v1.SubscribeConnectionsRequest.filter:type_name -> connevents.v1.ConnectionFilter
+	1,  // 37: connevents.v1.SubscribeConnectionsRequest.start_position:type_name -> connevents.v1.StartPosition
+	52, // 38: connevents.v1.SubscribeConnectionsResponse.connection:type_name -> connevents.v1.ConnectionJourney
+	12, // 39: connevents.v1.SubscribeConnectionsResponse.checkpoint:type_name -> connevents.v1.Checkpoint
+	50, // 40: connevents.v1.GetFunnelRequest.start_time:type_name -> google.protobuf.Timestamp
+	50, // 41: connevents.v1.GetFunnelRequest.end_time:type_name -> google.protobuf.Timestamp
+	54, // 42: connevents.v1.GetFunnelRequest.group_by:type_name -> connevents.v1.FunnelGroupBy
+	45, // 43: connevents.v1.GetFunnelRequest.sources:type_name -> connevents.v1.Source
+	49, // 44: connevents.v1.GetFunnelRequest.api_mode:type_name -> connevents.v1.ApiMode
+	55, // 45: connevents.v1.GetFunnelResponse.funnels:type_name -> connevents.v1.Funnel
+	50, // 46: connevents.v1.AccessRecord.time:type_name -> google.protobuf.Timestamp
+	4,  // 47: connevents.v1.AccessRecord.phase:type_name -> connevents.v1.AccessPhase
+	50, // 48: connevents.v1.ListAccessRecordsRequest.start_time:type_name -> google.protobuf.Timestamp
+	50, // 49: connevents.v1.ListAccessRecordsRequest.end_time:type_name -> google.protobuf.Timestamp
+	31, // 50: connevents.v1.ListAccessRecordsResponse.access_records:type_name -> connevents.v1.AccessRecord
+	45, // 51: connevents.v1.DeadLetter.source:type_name -> connevents.v1.Source
+	50, // 52: connevents.v1.DeadLetter.received_at:type_name -> google.protobuf.Timestamp
+	45, // 53: connevents.v1.ListDeadLettersRequest.source:type_name -> connevents.v1.Source
+	34, // 54: connevents.v1.ListDeadLettersResponse.dead_letters:type_name -> connevents.v1.DeadLetter
+	34, // 55: connevents.v1.GetDeadLetterResponse.dead_letter:type_name -> connevents.v1.DeadLetter
+	13, // 56: connevents.v1.RetryDeadLetterResponse.result:type_name -> connevents.v1.IngestResult
+	6,  // 57: connevents.v1.ConnectionEventService.GetEvent:input_type -> connevents.v1.GetEventRequest
+	8,  // 58: connevents.v1.ConnectionEventService.ListEvents:input_type -> connevents.v1.ListEventsRequest
+	10, // 59: connevents.v1.ConnectionEventService.SubscribeEvents:input_type -> connevents.v1.SubscribeEventsRequest
+	14, // 60: connevents.v1.ConnectionEventService.IngestFastenWebhook:input_type -> connevents.v1.IngestFastenWebhookRequest
+	16, // 61: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:input_type -> connevents.v1.IngestOneUpAuditEventsRequest
+	19, // 62: connevents.v1.ConnectionEventService.ListSourceStatuses:input_type -> connevents.v1.ListSourceStatusesRequest
+	21, // 63: connevents.v1.ConnectionEventService.GetSourceStatus:input_type -> connevents.v1.GetSourceStatusRequest
+	23, // 64: connevents.v1.ConnectionEventService.GetConnection:input_type -> connevents.v1.GetConnectionRequest
+	25, // 65: connevents.v1.ConnectionEventService.ListConnections:input_type -> connevents.v1.ListConnectionsRequest
+	29, // 66: connevents.v1.ConnectionEventService.GetFunnel:input_type -> connevents.v1.GetFunnelRequest
+	27, // 67: connevents.v1.ConnectionEventService.SubscribeConnections:input_type -> connevents.v1.SubscribeConnectionsRequest
+	32, // 68: connevents.v1.ConnectionEventService.ListAccessRecords:input_type -> connevents.v1.ListAccessRecordsRequest
+	35, // 69: connevents.v1.ConnectionEventService.ListDeadLetters:input_type -> connevents.v1.ListDeadLettersRequest
+	37, // 70: connevents.v1.ConnectionEventService.GetDeadLetter:input_type -> connevents.v1.GetDeadLetterRequest
+	39, // 71: connevents.v1.ConnectionEventService.RetryDeadLetter:input_type -> connevents.v1.RetryDeadLetterRequest
+	41, // 72: connevents.v1.ConnectionEventService.DiscardDeadLetter:input_type -> connevents.v1.DiscardDeadLetterRequest
+	7,  // 73: connevents.v1.ConnectionEventService.GetEvent:output_type -> connevents.v1.GetEventResponse
+	9,  // 74: connevents.v1.ConnectionEventService.ListEvents:output_type -> connevents.v1.ListEventsResponse
+	11, // 75: connevents.v1.ConnectionEventService.SubscribeEvents:output_type -> connevents.v1.SubscribeEventsResponse
+	15, // 76: connevents.v1.ConnectionEventService.IngestFastenWebhook:output_type -> connevents.v1.IngestFastenWebhookResponse
+	17, // 77: connevents.v1.ConnectionEventService.IngestOneUpAuditEvents:output_type -> connevents.v1.IngestOneUpAuditEventsResponse
+	20, // 78: connevents.v1.ConnectionEventService.ListSourceStatuses:output_type -> connevents.v1.ListSourceStatusesResponse
+	22, // 79: connevents.v1.ConnectionEventService.GetSourceStatus:output_type -> connevents.v1.GetSourceStatusResponse
+	24, // 80: connevents.v1.ConnectionEventService.GetConnection:output_type -> connevents.v1.GetConnectionResponse
+	26, // 81: connevents.v1.ConnectionEventService.ListConnections:output_type -> connevents.v1.ListConnectionsResponse
+	30, // 82: connevents.v1.ConnectionEventService.GetFunnel:output_type -> connevents.v1.GetFunnelResponse
+	28, // 83: connevents.v1.ConnectionEventService.SubscribeConnections:output_type -> connevents.v1.SubscribeConnectionsResponse
+	33, // 84: connevents.v1.ConnectionEventService.ListAccessRecords:output_type -> connevents.v1.ListAccessRecordsResponse
+	36, // 85: connevents.v1.ConnectionEventService.ListDeadLetters:output_type -> connevents.v1.ListDeadLettersResponse
+	38, // 86: connevents.v1.ConnectionEventService.GetDeadLetter:output_type -> connevents.v1.GetDeadLetterResponse
+	40, // 87: connevents.v1.ConnectionEventService.RetryDeadLetter:output_type -> connevents.v1.RetryDeadLetterResponse
+	42, // 88: connevents.v1.ConnectionEventService.DiscardDeadLetter:output_type -> connevents.v1.DiscardDeadLetterResponse
+	73, // [73:89] is the sub-list for method output_type
+	57, // [57:73] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_connevents_v1_service_proto_init() }
@@ -2782,7 +3379,7 @@ func file_connevents_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_connevents_v1_service_proto_rawDesc), len(file_connevents_v1_service_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   30,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,10 @@ const (
 	ConnectionEventService_GetFunnel_FullMethodName              = "/connevents.v1.ConnectionEventService/GetFunnel"
 	ConnectionEventService_SubscribeConnections_FullMethodName   = "/connevents.v1.ConnectionEventService/SubscribeConnections"
 	ConnectionEventService_ListAccessRecords_FullMethodName      = "/connevents.v1.ConnectionEventService/ListAccessRecords"
+	ConnectionEventService_ListDeadLetters_FullMethodName        = "/connevents.v1.ConnectionEventService/ListDeadLetters"
+	ConnectionEventService_GetDeadLetter_FullMethodName          = "/connevents.v1.ConnectionEventService/GetDeadLetter"
+	ConnectionEventService_RetryDeadLetter_FullMethodName        = "/connevents.v1.ConnectionEventService/RetryDeadLetter"
+	ConnectionEventService_DiscardDeadLetter_FullMethodName      = "/connevents.v1.ConnectionEventService/DiscardDeadLetter"
 )
 
 // ConnectionEventServiceClient is the client API for ConnectionEventService service.
@@ -114,6 +118,22 @@ type ConnectionEventServiceClient interface {
 	// end), with who made it, what it asked for and how much it got. Needs
 	// the admin role; reading the access log is itself recorded.
 	ListAccessRecords(ctx context.Context, in *ListAccessRecordsRequest, opts ...grpc.CallOption) (*ListAccessRecordsResponse, error)
+	// ListDeadLetters returns the dead letters (authentic deliveries and
+	// items that could not be normalized), newest first, without their raw
+	// bytes. Admin only.
+	ListDeadLetters(ctx context.Context, in *ListDeadLettersRequest, opts ...grpc.CallOption) (*ListDeadLettersResponse, error)
+	// GetDeadLetter returns one dead letter with its raw bytes.
+	// NOT_FOUND if there is no such dead letter. Admin only.
+	GetDeadLetter(ctx context.Context, in *GetDeadLetterRequest, opts ...grpc.CallOption) (*GetDeadLetterResponse, error)
+	// RetryDeadLetter normalizes a dead letter again with the server's
+	// current code. On success the event enters the log through the one
+	// ingest path (a duplicate if it is already stored) and the dead letter
+	// is removed; otherwise it stays, with the new reason, and the answer is
+	// FAILED_PRECONDITION. Admin only.
+	RetryDeadLetter(ctx context.Context, in *RetryDeadLetterRequest, opts ...grpc.CallOption) (*RetryDeadLetterResponse, error)
+	// DiscardDeadLetter deletes a dead letter for good.
+	// NOT_FOUND if there is no such dead letter. Admin only.
+	DiscardDeadLetter(ctx context.Context, in *DiscardDeadLetterRequest, opts ...grpc.CallOption) (*DiscardDeadLetterResponse, error)
 }
 
 type connectionEventServiceClient struct {
@@ -262,6 +282,46 @@ func (c *connectionEventServiceClient) ListAccessRecords(ctx context.Context, in
 	return out, nil
 }
 
+func (c *connectionEventServiceClient) ListDeadLetters(ctx context.Context, in *ListDeadLettersRequest, opts ...grpc.CallOption) (*ListDeadLettersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDeadLettersResponse)
+	err := c.cc.Invoke(ctx, ConnectionEventService_ListDeadLetters_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionEventServiceClient) GetDeadLetter(ctx context.Context, in *GetDeadLetterRequest, opts ...grpc.CallOption) (*GetDeadLetterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetDeadLetterResponse)
+	err := c.cc.Invoke(ctx, ConnectionEventService_GetDeadLetter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionEventServiceClient) RetryDeadLetter(ctx context.Context, in *RetryDeadLetterRequest, opts ...grpc.CallOption) (*RetryDeadLetterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetryDeadLetterResponse)
+	err := c.cc.Invoke(ctx, ConnectionEventService_RetryDeadLetter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectionEventServiceClient) DiscardDeadLetter(ctx context.Context, in *DiscardDeadLetterRequest, opts ...grpc.CallOption) (*DiscardDeadLetterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DiscardDeadLetterResponse)
+	err := c.cc.Invoke(ctx, ConnectionEventService_DiscardDeadLetter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConnectionEventServiceServer is the server API for ConnectionEventService service.
 // All implementations must embed UnimplementedConnectionEventServiceServer
 // for forward compatibility.
@@ -343,6 +403,22 @@ type ConnectionEventServiceServer interface {
 	// end), with who made it, what it asked for and how much it got. Needs
 	// the admin role; reading the access log is itself recorded.
 	ListAccessRecords(context.Context, *ListAccessRecordsRequest) (*ListAccessRecordsResponse, error)
+	// ListDeadLetters returns the dead letters (authentic deliveries and
+	// items that could not be normalized), newest first, without their raw
+	// bytes. Admin only.
+	ListDeadLetters(context.Context, *ListDeadLettersRequest) (*ListDeadLettersResponse, error)
+	// GetDeadLetter returns one dead letter with its raw bytes.
+	// NOT_FOUND if there is no such dead letter. Admin only.
+	GetDeadLetter(context.Context, *GetDeadLetterRequest) (*GetDeadLetterResponse, error)
+	// RetryDeadLetter normalizes a dead letter again with the server's
+	// current code. On success the event enters the log through the one
+	// ingest path (a duplicate if it is already stored) and the dead letter
+	// is removed; otherwise it stays, with the new reason, and the answer is
+	// FAILED_PRECONDITION. Admin only.
+	RetryDeadLetter(context.Context, *RetryDeadLetterRequest) (*RetryDeadLetterResponse, error)
+	// DiscardDeadLetter deletes a dead letter for good.
+	// NOT_FOUND if there is no such dead letter. Admin only.
+	DiscardDeadLetter(context.Context, *DiscardDeadLetterRequest) (*DiscardDeadLetterResponse, error)
 	mustEmbedUnimplementedConnectionEventServiceServer()
 }
 
@@ -388,6 +464,18 @@ func (UnimplementedConnectionEventServiceServer) SubscribeConnections(*Subscribe
 }
 func (UnimplementedConnectionEventServiceServer) ListAccessRecords(context.Context, *ListAccessRecordsRequest) (*ListAccessRecordsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAccessRecords not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) ListDeadLetters(context.Context, *ListDeadLettersRequest) (*ListDeadLettersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDeadLetters not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) GetDeadLetter(context.Context, *GetDeadLetterRequest) (*GetDeadLetterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDeadLetter not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) RetryDeadLetter(context.Context, *RetryDeadLetterRequest) (*RetryDeadLetterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetryDeadLetter not implemented")
+}
+func (UnimplementedConnectionEventServiceServer) DiscardDeadLetter(context.Context, *DiscardDeadLetterRequest) (*DiscardDeadLetterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DiscardDeadLetter not implemented")
 }
 func (UnimplementedConnectionEventServiceServer) mustEmbedUnimplementedConnectionEventServiceServer() {
 }
@@ -613,6 +701,78 @@ func _ConnectionEventService_ListAccessRecords_Handler(srv interface{}, ctx cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectionEventService_ListDeadLetters_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDeadLettersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionEventServiceServer).ListDeadLetters(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionEventService_ListDeadLetters_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionEventServiceServer).ListDeadLetters(ctx, req.(*ListDeadLettersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionEventService_GetDeadLetter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDeadLetterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionEventServiceServer).GetDeadLetter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionEventService_GetDeadLetter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionEventServiceServer).GetDeadLetter(ctx, req.(*GetDeadLetterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionEventService_RetryDeadLetter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetryDeadLetterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionEventServiceServer).RetryDeadLetter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionEventService_RetryDeadLetter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionEventServiceServer).RetryDeadLetter(ctx, req.(*RetryDeadLetterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectionEventService_DiscardDeadLetter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DiscardDeadLetterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectionEventServiceServer).DiscardDeadLetter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectionEventService_DiscardDeadLetter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectionEventServiceServer).DiscardDeadLetter(ctx, req.(*DiscardDeadLetterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConnectionEventService_ServiceDesc is the grpc.ServiceDesc for ConnectionEventService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -659,6 +819,22 @@ var ConnectionEventService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAccessRecords",
 			Handler:    _ConnectionEventService_ListAccessRecords_Handler,
+		},
+		{
+			MethodName: "ListDeadLetters",
+			Handler:    _ConnectionEventService_ListDeadLetters_Handler,
+		},
+		{
+			MethodName: "GetDeadLetter",
+			Handler:    _ConnectionEventService_GetDeadLetter_Handler,
+		},
+		{
+			MethodName: "RetryDeadLetter",
+			Handler:    _ConnectionEventService_RetryDeadLetter_Handler,
+		},
+		{
+			MethodName: "DiscardDeadLetter",
+			Handler:    _ConnectionEventService_DiscardDeadLetter_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
