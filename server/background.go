@@ -6,6 +6,8 @@ import (
 	"time"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 )
 
 // startBackground starts the loops of s.background: the hub's watch for
@@ -81,6 +83,71 @@ func (s *Server) storeHealth(ctx context.Context) error {
 // fail.
 const healthProbeKey = "health.write-probe"
 
+// watchLog reports the log's bounds in the metrics every logInterval (the
+// ingester reports the head at each commit; this also sees other replicas'
+// commits and the pruner's cuts).
+//
+// Journeys by status (connevents_journeys) are not reported yet: the store
+// has no journey count on this branch. When store.Store gains one, set
+// them here with s.metrics.SetJourneys.
+func (s *Server) watchLog(ctx context.Context) {
+	t := time.NewTicker(logInterval)
+	defer t.Stop()
+	for {
+		if b, err := s.store.Bounds(ctx); err == nil {
+			s.metrics.SetLogHead(b.Head)
+			s.metrics.SetLogOldest(b.Oldest)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+const logInterval = 15 * time.Second
+
+// expectSources has the board expect events from every source with an
+// --…-expect-every, and reports whether there is one.
+func (s *Server) expectSources() bool {
+	now := time.Now()
+	on := false
+	for _, e := range []struct {
+		src  conneventsv1.Source
+		d    time.Duration
+		flag string
+	}{
+		{conneventsv1.Source_SOURCE_FASTEN, s.cfg.FastenExpectEvery, "--fasten-expect-every"},
+		{conneventsv1.Source_SOURCE_ONEUP, s.cfg.OneUp.ExpectEvery, "--oneup-expect-every"},
+	} {
+		if e.d > 0 {
+			s.board.ExpectEvery(e.src, e.d, e.flag, now)
+			on = true
+		}
+	}
+	return on
+}
+
+// watchSilence marks sources that sent nothing for longer than expected
+// as DEGRADED; they recover by themselves with their next event.
+func (s *Server) watchSilence(ctx context.Context) {
+	shortest := s.cfg.FastenExpectEvery
+	if d := s.cfg.OneUp.ExpectEvery; d > 0 && (shortest == 0 || d < shortest) {
+		shortest = d
+	}
+	t := time.NewTicker(min(max(shortest/10, 100*time.Millisecond), time.Minute))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			s.board.CheckSilence(now)
+		}
+	}
+}
+
 // pruner deletes events older than --retention, hourly (or more often for
 // short retentions).
 func (s *Server) pruner(ctx context.Context) {
@@ -94,6 +161,9 @@ func (s *Server) pruner(ctx context.Context) {
 		} else if n > 0 {
 			s.logger.Info("pruned old events", "events", n)
 			s.hub.JourneysChanged() // their journeys were folded again or deleted
+			if b, err := s.store.Bounds(ctx); err == nil {
+				s.metrics.SetLogOldest(b.Oldest)
+			}
 		}
 		select {
 		case <-ctx.Done():

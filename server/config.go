@@ -12,6 +12,7 @@ import (
 	"github.com/connevents/connevents/server/journey"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/stream"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // Config is everything `connevents serve` can be told. Fill it with
@@ -26,9 +27,14 @@ type Config struct {
 	TLSCert, TLSKey string
 	ShutdownTimeout time.Duration
 	LogLevel        string
+	// MetricsAddr serves GET /metrics; empty disables it.
+	MetricsAddr string
 
 	FastenWebhookSecrets   []string
 	FastenInsecureNoVerify bool
+	// FastenExpectEvery marks Fasten DEGRADED when no delivery arrived for
+	// that long; 0 disables.
+	FastenExpectEvery time.Duration
 
 	OneUp OneUpConfig
 
@@ -53,6 +59,9 @@ type OneUpConfig struct {
 	PollInterval time.Duration
 	Subtypes     []string
 	Since        string
+	// ExpectEvery marks 1upHealth DEGRADED when no event arrived for that
+	// long; 0 disables.
+	ExpectEvery time.Duration
 }
 
 // Enabled reports whether the poller should run.
@@ -71,6 +80,7 @@ func DefaultConfig() Config {
 		Database:           "sqlite:connevents.db",
 		ShutdownTimeout:    10 * time.Second,
 		LogLevel:           "info",
+		MetricsAddr:        telemetry.DefaultMetricsAddr,
 		HeartbeatInterval:  stream.DefaultHeartbeat,
 		MaxSubscriptions:   stream.DefaultMaxSubscriptions,
 		StallAfter:         journey.DefaultThresholds(),
@@ -96,8 +106,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM) for both listeners")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long open requests and streams get to finish on shutdown")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "Prometheus GET /metrics listen address (empty disables it)")
 	fs.Var(listFlag{&c.FastenWebhookSecrets}, "fasten-webhook-secrets", "comma-separated Fasten signing secrets (whsec_…)")
 	fs.BoolVar(&c.FastenInsecureNoVerify, "fasten-insecure-no-verify", c.FastenInsecureNoVerify, "accept unsigned Fasten webhooks (local development only)")
+	fs.DurationVar(&c.FastenExpectEvery, "fasten-expect-every", c.FastenExpectEvery, "mark Fasten DEGRADED when no delivery arrives for this long (0 disables)")
 	c.OneUp.registerFlags(fs)
 	fs.DurationVar(&c.HeartbeatInterval, "heartbeat-interval", c.HeartbeatInterval, "checkpoint interval on quiet subscriptions")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "most concurrent subscriptions")
@@ -112,6 +124,7 @@ func (c *OneUpConfig) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "oneup-base-url", c.BaseURL, "1upHealth API base URL")
 	fs.DurationVar(&c.PollInterval, "oneup-poll-interval", c.PollInterval, "1upHealth poll interval (0 disables polling)")
 	fs.Var(listFlag{&c.Subtypes}, "oneup-subtypes", "comma-separated AuditEvent subtypes to pull (default: all nine)")
+	fs.DurationVar(&c.ExpectEvery, "oneup-expect-every", c.ExpectEvery, "mark 1upHealth DEGRADED when no event arrives for this long (0 disables)")
 	fs.StringVar(&c.Since, "oneup-since", c.Since, "lower bound of 1upHealth polls: RFC 3339 time or a duration back from now such as 720h (default: the first poll starts "+durationFlag(oneup.DefaultSinceAge)+" back, later ones at the checkpoint)")
 }
 
@@ -172,6 +185,9 @@ func (c Config) Validate() error {
 	}
 	if c.AccessLogRetention < 0 {
 		errs = append(errs, errors.New("--access-log-retention must not be negative"))
+	}
+	if c.FastenExpectEvery < 0 || c.OneUp.ExpectEvery < 0 {
+		errs = append(errs, errors.New("--fasten-expect-every and --oneup-expect-every must not be negative"))
 	}
 	if c.OneUp.PollInterval < 0 {
 		errs = append(errs, errors.New("--oneup-poll-interval must not be negative"))

@@ -20,6 +20,7 @@ import (
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/gateway"
 	"github.com/connevents/connevents/server/stream"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // maxMessage is the largest gRPC message either way: a 1upHealth push of
@@ -67,9 +68,12 @@ func (s *Server) publicTransport() []grpc.ServerOption {
 }
 
 // newGRPCServer returns a gRPC server with auth, the access log and every
-// service: the API, health and reflection.
-func (s *Server) newGRPCServer(tlsConf *tls.Config, ao api.AccessOptions, extra ...grpc.ServerOption) *grpc.Server {
-	unary, streams := []grpc.UnaryServerInterceptor{api.UnaryAuth(s.keys)}, []grpc.StreamServerInterceptor{api.StreamAuth(s.keys)}
+// service: the API, health and reflection, and extra options. Every RPC is
+// traced; with m, it is counted in the grpc_server_* series too (every
+// method from zero).
+func (s *Server) newGRPCServer(tlsConf *tls.Config, ao api.AccessOptions, m *telemetry.Metrics, extra ...grpc.ServerOption) *grpc.Server {
+	unary := []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor(), api.UnaryAuth(s.keys)}
+	streams := []grpc.StreamServerInterceptor{m.StreamServerInterceptor(), api.StreamAuth(s.keys)}
 	if s.access != nil {
 		unary = append(unary, api.UnaryAccess(s.access, ao))
 		streams = append(streams, api.StreamAccess(s.access, ao))
@@ -77,6 +81,7 @@ func (s *Server) newGRPCServer(tlsConf *tls.Config, ao api.AccessOptions, extra 
 	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(streams...),
+		telemetry.GRPCServerStatsHandler(),
 		grpc.MaxRecvMsgSize(maxMessage),
 		stream.ServerOption(),
 	}
@@ -88,6 +93,7 @@ func (s *Server) newGRPCServer(tlsConf *tls.Config, ao api.AccessOptions, extra 
 	conneventsv1.RegisterConnectionEventServiceServer(g, s.service)
 	healthpb.RegisterHealthServer(g, s.health)
 	reflection.Register(g)
+	m.InitializeGRPC(g)
 	return g
 }
 
@@ -99,6 +105,7 @@ func (s *Server) dialInMemory() error {
 	conn, err := grpc.NewClient("passthrough:///connevents-in-memory",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return s.inMemory.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		telemetry.GRPCClientStatsHandler(),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage)),
 	)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // loadTLS returns the listeners' TLS configuration, or nil for plaintext.
@@ -18,7 +20,7 @@ func loadTLS(cfg Config) (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
-// listen opens both listeners. The HTTP one terminates TLS itself; the
+// listen opens the gRPC, HTTP and metrics listeners. The HTTP one terminates TLS itself; the
 // gRPC server does its own (grpc.go).
 func (s *Server) listen(tlsConf *tls.Config) error {
 	var err error
@@ -31,5 +33,8 @@ func (s *Server) listen(tlsConf *tls.Config) error {
 	if tlsConf != nil {
 		s.httpLis = tls.NewListener(s.httpLis, tlsConf)
 	}
-	return nil
+	// Metrics stay plaintext and unauthenticated on their own listener,
+	// as Prometheus scrapes them.
+	s.metricsSrv, err = telemetry.ListenMetrics(s.cfg.MetricsAddr, s.metrics)
+	return err
 }

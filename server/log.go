@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/connevents/connevents/server/telemetry"
 )
 
-// NewLogger returns the service's JSON logger at the named level.
+// NewLogger returns the service's JSON logger at the named level. A record
+// logged with a context that holds a span carries its trace_id and span_id.
 //
 // What the service logs is an allow-list: event ids, types, sources, counts,
 // durations, reasons and addresses. Patient identifiers, names, e-mail
@@ -17,7 +20,7 @@ func NewLogger(w io.Writer, level string) (*slog.Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))), nil
 }
 
 func parseLogLevel(s string) (slog.Level, error) {

@@ -42,7 +42,7 @@ func (s *Server) addOneUpPoller() error {
 	if err != nil {
 		return err
 	}
-	ocfg.Status = s.board
+	ocfg.Status, ocfg.DeadLetters, ocfg.Metrics = s.board, s.keeper, s.metrics
 	poller, err := oneup.NewPoller(ocfg, s.ingester, s.store)
 	if err != nil {
 		return err

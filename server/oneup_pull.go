@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/connevents/connevents/server/deadletter"
 	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/store"
@@ -48,6 +49,7 @@ func PullOneUp(ctx context.Context, pull OneUpPull) (oneup.PollResult, error) {
 	defer st.Close()
 	in := ingest.New(st, ingest.WithLogger(cfg.Logger))
 	defer in.Close()
+	cfg.DeadLetters = deadletter.NewKeeper(st, nil, cfg.Logger)
 	var cps oneup.Checkpoints = st
 	if pull.CheckpointKey == "" {
 		cps = &memCheckpoints{}

@@ -27,11 +27,13 @@ import (
 	"github.com/connevents/connevents/server/access"
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/auth"
+	"github.com/connevents/connevents/server/deadletter"
 	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/status"
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/sqlstore"
 	"github.com/connevents/connevents/server/stream"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // Server is a built, listening connevents. It is the one owner of every
@@ -44,12 +46,14 @@ type Server struct {
 	grpcMaxIdle time.Duration                 // see WithGRPCMaxConnectionIdle
 
 	// The service's components.
+	metrics   *telemetry.Metrics
 	store     store.Store
 	storeKind string // "sqlite" or "postgres"
 	board     *status.Board
 	keys      *auth.Keys
 	hub       *stream.Hub
 	ingester  *ingest.Ingester
+	keeper    *deadletter.Keeper
 	service   *api.Service
 	access    api.Recorder // the access log (nil: off, see WithoutAccessLog)
 	accessLog *access.Log
@@ -62,6 +66,7 @@ type Server struct {
 	inner            *grpc.Server // in-memory, for the gateway
 	http             *http.Server
 	health           *health.Server
+	metricsSrv       *telemetry.MetricsServer // nil when --metrics-addr is empty
 
 	// What runs while serving.
 	background []func(context.Context) // hub watch, pollers, pruner, health
@@ -90,7 +95,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, logger: logger, board: status.NewBoard(), keys: keys}
+	metrics := telemetry.NewMetrics()
+	s := &Server{cfg: cfg, logger: logger, metrics: metrics, board: status.NewBoard(status.WithMetrics(metrics)), keys: keys}
 	for _, o := range opts {
 		o(s)
 	}
@@ -118,13 +124,15 @@ func (s *Server) build(ctx context.Context) error {
 	if s.hub, err = s.newHub(ctx); err != nil {
 		return err
 	}
-	s.ingester = ingest.New(s.store, ingest.WithNotifier(s.hub), ingest.WithRecorder(s.board), ingest.WithLogger(s.logger))
+	s.keeper = deadletter.NewKeeper(s.store, s.board, s.logger)
+	s.ingester = ingest.New(s.store, ingest.WithNotifier(s.hub), ingest.WithRecorder(s.board),
+		ingest.WithLogger(s.logger), ingest.WithMetrics(s.metrics))
 	verifier, err := s.fastenVerifier()
 	if err != nil {
 		return err
 	}
 	s.service = api.New(api.Deps{
-		Store: s.store, Ingester: s.ingester, Streams: s.hub, Board: s.board, Logger: s.logger,
+		Store: s.store, Ingester: s.ingester, Streams: s.hub, Board: s.board, Logger: s.logger, Keeper: s.keeper,
 		Verifier: verifier, SkipFastenVerification: s.cfg.FastenInsecureNoVerify,
 	})
 	if !s.noAccessLog {
@@ -132,7 +140,10 @@ func (s *Server) build(ctx context.Context) error {
 		s.access = s.accessLog
 	}
 	// What runs in the background while serving.
-	s.background = append(s.background, s.hub.Watch, s.watchHealth, stallLoop(s.store, s.hub.JourneysChanged, s.logger))
+	s.background = append(s.background, s.hub.Watch, s.watchHealth, s.watchLog, stallLoop(s.store, s.hub.JourneysChanged, s.logger))
+	if s.expectSources() {
+		s.background = append(s.background, s.watchSilence)
+	}
 	if s.cfg.Retention > 0 {
 		s.background = append(s.background, s.pruner)
 	}
@@ -147,11 +158,13 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	s.health = newHealth()
-	s.grpc = s.newGRPCServer(tlsConf, api.AccessOptions{}, s.publicTransport()...)
+	s.grpc = s.newGRPCServer(tlsConf, api.AccessOptions{}, s.metrics, s.publicTransport()...)
 	// The gateway's own server: same services and interceptors, on an
 	// in-memory listener, without TLS (nothing leaves the process); its
-	// calls carry the HTTP route and peer for the access log.
-	s.inner = s.newGRPCServer(nil, api.AccessOptions{FromGateway: true})
+	// calls carry the HTTP route and peer for the access log. It is not
+	// counted in the grpc_server_* series (the HTTP series count what comes
+	// through the gateway).
+	s.inner = s.newGRPCServer(nil, api.AccessOptions{FromGateway: true}, nil)
 	return s.buildHTTP(ctx, tlsConf != nil)
 }
 
@@ -184,16 +197,24 @@ func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
 // HTTPAddr is the address the HTTP listener is bound to.
 func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
 
+// MetricsAddr is the address the metrics listener is bound to, "" when
+// --metrics-addr is empty.
+func (s *Server) MetricsAddr() string { return s.metricsSrv.Addr() }
+
 // Serve serves until ctx ends, then shuts down gracefully: health turns
-// NOT_SERVING, open RPCs and streams get --shutdown-timeout to finish, the
-// HTTP server drains, queued events are committed and the store closes.
+// NOT_SERVING, subscriptions end at once (UNAVAILABLE, SHUTTING_DOWN, after
+// what they already queued), other open RPCs get --shutdown-timeout to
+// finish, the HTTP server drains, queued events are committed and the
+// store closes.
 func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
 	go func() { errc <- s.serveInMemory() }()
 	go func() { errc <- ignoreClosed(s.http.Serve(s.httpLis)) }()
+	go func() { errc <- s.metricsSrv.Serve() }()
 	s.startBackground(ctx)
-	s.logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "console", s.consoleURL(), "database", s.storeKind, "auth", !s.keys.Open())
+	s.logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "metrics", s.MetricsAddr(),
+		"console", s.consoleURL(), "database", s.storeKind, "auth", !s.keys.Open())
 
 	var err error
 	select {
@@ -211,6 +232,7 @@ func (s *Server) newHub(ctx context.Context) (*stream.Hub, error) {
 		MaxSubscriptions: s.cfg.MaxSubscriptions,
 		PollInterval:     externalCommitPoll(s.storeKind),
 		Logger:           s.logger,
+		Metrics:          s.metrics,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading the log head: %w", err)

@@ -10,14 +10,18 @@ import (
 )
 
 // shutdown stops everything within one deadline, --shutdown-timeout from
-// now: health turns NOT_SERVING, both gRPC servers and then the HTTP
+// now: health turns NOT_SERVING, subscriptions end at once (their clients
+// resume elsewhere from their cursor), both gRPC servers and then the HTTP
 // server drain (or are cut off at the deadline), the background loops
-// end, queued events are committed and the store closes.
+// end, queued events are committed, the store closes and, last, the
+// metrics listener.
 func (s *Server) shutdown() {
-	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
-	deadline := time.Now().Add(s.cfg.ShutdownTimeout)
+	start := time.Now()
+	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String(), "subscriptions", s.hub.Active())
+	deadline := start.Add(s.cfg.ShutdownTimeout)
 	s.draining.Store(true) // /healthz: NOT_SERVING
 	s.health.Shutdown()    // gRPC health: NOT_SERVING
+	s.hub.Close()          // streams would otherwise hold the drain until the deadline
 	var wg sync.WaitGroup
 	for _, g := range []*grpc.Server{s.grpc, s.inner} {
 		wg.Add(1)
@@ -31,7 +35,10 @@ func (s *Server) shutdown() {
 	}
 	s.stopBackground()
 	s.closeComponents()
-	s.logger.Info("stopped")
+	if err := s.metricsSrv.Shutdown(ctx); err != nil {
+		s.logger.Error("stopping the metrics listener", "err", err)
+	}
+	s.logger.Info("stopped", "took", time.Since(start).String())
 }
 
 // stopGRPC stops gracefully, but no longer than timeout: open streams would
@@ -55,6 +62,7 @@ func (s *Server) release() {
 			l.Close()
 		}
 	}
+	_ = s.metricsSrv.Shutdown(context.Background())
 	s.closeComponents()
 }
 

@@ -3,68 +3,104 @@ package api
 import (
 	"context"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/deadletter"
 	"github.com/connevents/connevents/server/fasten"
-	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
 )
 
+// tracer makes the doors' verify and normalize spans. Their attributes are
+// sources, types, counts and reasons: never payload data.
+var tracer = otel.Tracer("github.com/connevents/connevents/server/api")
+
+const fastenSrc = conneventsv1.Source_SOURCE_FASTEN
+
 // IngestFastenWebhook verifies, normalizes and stores one Fasten delivery.
 // The HTTP webhook route calls it in-process too, so both doors share every
-// rule.
+// rule. A delivery that is not authentic is refused and nothing of it is
+// kept; an authentic one that cannot be normalized is kept as a dead letter
+// and acknowledged (retrying it cannot help, and failing would get the
+// endpoint disabled).
 func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.IngestFastenWebhookRequest) (*conneventsv1.IngestFastenWebhookResponse, error) {
-	ev, err := s.acceptFasten(req)
-	if err != nil {
-		s.board.Rejected(conneventsv1.Source_SOURCE_FASTEN, reason.Of(err))
-		s.logger.Info("fasten delivery rejected", "reason", reason.Of(err))
+	if err := s.verifyFasten(ctx, req); err != nil {
+		s.board.Rejected(fastenSrc, reason.Of(err))
+		s.logger.InfoContext(ctx, "fasten delivery rejected", "reason", reason.Of(err))
 		return nil, s.toStatus(err)
+	}
+	ev, err := normalize(ctx, fastenSrc, req.GetPayload())
+	if err != nil {
+		d, err := s.keeper.Keep(ctx, fastenSrc, req.GetPayload(), err)
+		if err != nil {
+			return nil, s.toStatus(err)
+		}
+		return &conneventsv1.IngestFastenWebhookResponse{Result: deadLetterResult(d)}, nil
 	}
 	appended, err := s.ingester.Ingest(ctx, []*conneventsv1.ConnectionEvent{ev})
 	if err != nil {
 		return nil, s.toStatus(err)
 	}
 	res := ingestResult(appended[0])
-	s.board.Succeeded(conneventsv1.Source_SOURCE_FASTEN, s.now())
-	s.logger.Info("fasten delivery accepted", "event_id", res.GetEventId(), "type", ev.GetSourceEventType(), "status", res.GetStatus().String())
+	s.board.Succeeded(fastenSrc, s.now())
+	s.logger.InfoContext(ctx, "fasten delivery accepted", "event_id", res.GetEventId(), "type", ev.GetSourceEventType(), "status", res.GetStatus().String())
 	return &conneventsv1.IngestFastenWebhookResponse{Result: res}, nil
 }
 
-func (s *Service) acceptFasten(req *conneventsv1.IngestFastenWebhookRequest) (*conneventsv1.ConnectionEvent, error) {
+// verifyFasten checks the size and, unless verification is off, the
+// signature of a delivery.
+func (s *Service) verifyFasten(ctx context.Context, req *conneventsv1.IngestFastenWebhookRequest) error {
+	_, span := tracer.Start(ctx, "fasten.verify", trace.WithAttributes(attribute.Int("bytes", len(req.GetPayload()))))
+	defer span.End()
+	err := s.checkFasten(req)
+	if err != nil {
+		span.SetAttributes(attribute.String("reason", string(reason.Of(err))))
+	}
+	return err
+}
+
+func (s *Service) checkFasten(req *conneventsv1.IngestFastenWebhookRequest) error {
 	// The HTTP route stops larger bodies while reading them (413); a relay's
 	// arrive whole, so the same limit is checked here.
 	if len(req.GetPayload()) > fasten.MaxBodyBytes {
-		return nil, reason.New(reason.BodyTooLarge, "the delivery body is larger than 256 KiB")
+		return reason.New(reason.BodyTooLarge, "the delivery body is larger than 256 KiB")
 	}
-	if !s.noVerify {
-		h := fasten.Headers{ID: req.GetWebhookId(), Timestamp: req.GetWebhookTimestamp(), Signature: req.GetWebhookSignature()}
-		if err := s.verifier.Verify(h, req.GetPayload(), s.now()); err != nil {
-			return nil, err
-		}
+	if s.noVerify {
+		return nil
 	}
-	ev, err := fasten.Normalize(req.GetPayload())
+	h := fasten.Headers{ID: req.GetWebhookId(), Timestamp: req.GetWebhookTimestamp(), Signature: req.GetWebhookSignature()}
+	return s.verifier.Verify(h, req.GetPayload(), s.now())
+}
+
+// normalize is deadletter.Normalize in a span.
+func normalize(ctx context.Context, src conneventsv1.Source, raw []byte) (*conneventsv1.ConnectionEvent, error) {
+	_, span := tracer.Start(ctx, "normalize", trace.WithAttributes(attribute.String("source", src.String())))
+	defer span.End()
+	ev, err := deadletter.Normalize(src, raw)
 	if err != nil {
+		span.SetAttributes(attribute.String("reason", string(reason.Of(err))))
 		return nil, err
 	}
-	// Ingest checks this too; here it counts as the delivery's rejection.
-	if err := ingest.Storable(ev); err != nil {
-		return nil, err
-	}
+	span.SetAttributes(attribute.String("event_type", ev.GetType().String()))
 	return ev, nil
 }
 
 // IngestOneUpAuditEvents stores every good AuditEvent of a payload and
 // answers each item. Whole-payload errors (not JSON, unsupported media type)
-// are INVALID_ARGUMENT; item errors are REJECTED results.
+// are INVALID_ARGUMENT; an item that cannot be normalized is kept as a dead
+// letter and answered DEAD_LETTERED.
 func (s *Service) IngestOneUpAuditEvents(ctx context.Context, req *conneventsv1.IngestOneUpAuditEventsRequest) (*conneventsv1.IngestOneUpAuditEventsResponse, error) {
 	if len(req.GetPayload()) > oneup.MaxPushBytes {
-		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reason.BodyTooLarge)
+		s.board.Rejected(oneupSrc, reason.BodyTooLarge)
 		return nil, s.toStatus(reason.New(reason.BodyTooLarge, "the payload is larger than 10 MiB"))
 	}
-	items, err := oneup.Parse(req.GetContentType(), req.GetPayload())
+	items, err := parseOneUp(ctx, req)
 	if err != nil {
-		s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reason.Of(err))
+		s.board.Rejected(oneupSrc, reason.Of(err))
 		return nil, s.toStatus(err)
 	}
 	results := make([]*conneventsv1.IngestResult, len(items))
@@ -72,8 +108,11 @@ func (s *Service) IngestOneUpAuditEvents(ctx context.Context, req *conneventsv1.
 	var goodIdx []int
 	for i, it := range items {
 		if it.Err != nil {
-			results[i] = rejectedResult(it.Err)
-			s.board.Rejected(conneventsv1.Source_SOURCE_ONEUP, reason.Of(it.Err))
+			d, err := s.keeper.Keep(ctx, oneupSrc, it.Raw, it.Err)
+			if err != nil {
+				return nil, s.toStatus(err)
+			}
+			results[i] = deadLetterResult(d)
 			continue
 		}
 		good = append(good, it.Event)
@@ -86,8 +125,30 @@ func (s *Service) IngestOneUpAuditEvents(ctx context.Context, req *conneventsv1.
 	for j, a := range appended {
 		results[goodIdx[j]] = ingestResult(a)
 	}
-	s.logger.Info("oneup audit events pushed", "items", len(items), "accepted", len(good))
+	s.logger.InfoContext(ctx, "oneup audit events pushed", "items", len(items), "accepted", len(good))
 	return &conneventsv1.IngestOneUpAuditEventsResponse{Results: results}, nil
+}
+
+const oneupSrc = conneventsv1.Source_SOURCE_ONEUP
+
+// parseOneUp splits and normalizes a push, in a span (oneup.Parse applies
+// ingest.Storable to every item, so an item no store can hold fails alone).
+func parseOneUp(ctx context.Context, req *conneventsv1.IngestOneUpAuditEventsRequest) ([]oneup.Item, error) {
+	_, span := tracer.Start(ctx, "normalize", trace.WithAttributes(attribute.String("source", oneupSrc.String())))
+	defer span.End()
+	items, err := oneup.Parse(req.GetContentType(), req.GetPayload())
+	if err != nil {
+		span.SetAttributes(attribute.String("reason", string(reason.Of(err))))
+		return nil, err
+	}
+	bad := 0
+	for _, it := range items {
+		if it.Err != nil {
+			bad++
+		}
+	}
+	span.SetAttributes(attribute.Int("items", len(items)), attribute.Int("unreadable", bad))
+	return items, nil
 }
 
 func ingestResult(a store.Appended) *conneventsv1.IngestResult {
@@ -103,10 +164,11 @@ func ingestResult(a store.Appended) *conneventsv1.IngestResult {
 	}
 }
 
-func rejectedResult(err error) *conneventsv1.IngestResult {
-	res := &conneventsv1.IngestResult{Status: conneventsv1.IngestStatus_INGEST_STATUS_REJECTED, Reason: string(reason.Of(err))}
-	if r, ok := err.(*reason.Error); ok {
-		res.Message = r.Message
+func deadLetterResult(d *conneventsv1.DeadLetter) *conneventsv1.IngestResult {
+	return &conneventsv1.IngestResult{
+		Status:       conneventsv1.IngestStatus_INGEST_STATUS_DEAD_LETTERED,
+		Reason:       d.GetReason(),
+		Message:      d.GetMessage(),
+		DeadLetterId: d.GetId(),
 	}
-	return res
 }

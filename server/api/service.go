@@ -6,6 +6,7 @@ import (
 	"time"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/deadletter"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/status"
 	"github.com/connevents/connevents/server/store"
@@ -31,6 +32,7 @@ type Service struct {
 	ingester Ingester
 	streams  Subscriber
 	board    *status.Board
+	keeper   *deadletter.Keeper
 	verifier *fasten.Verifier
 	noVerify bool
 	logger   *slog.Logger
@@ -46,6 +48,9 @@ type Deps struct {
 	// rejections and Fasten's last success there, and reads it for
 	// ListSourceStatuses and GetSourceStatus.
 	Board *status.Board
+	// Keeper keeps what the doors cannot normalize; nil: one over Store
+	// that counts on Board.
+	Keeper *deadletter.Keeper
 	// Verifier checks Fasten signatures.
 	Verifier *fasten.Verifier
 	// SkipFastenVerification accepts unsigned Fasten deliveries
@@ -63,8 +68,14 @@ func New(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Board == nil {
+		d.Board = status.NewBoard()
+	}
+	if d.Keeper == nil {
+		d.Keeper = deadletter.NewKeeper(d.Store, d.Board, d.Logger)
+	}
 	return &Service{
-		store: d.Store, ingester: d.Ingester, streams: d.Streams, board: d.Board,
+		store: d.Store, ingester: d.Ingester, streams: d.Streams, board: d.Board, keeper: d.Keeper,
 		verifier: d.Verifier, noVerify: d.SkipFastenVerification, logger: d.Logger, now: d.Now,
 	}
 }

@@ -2,10 +2,15 @@ package gateway
 
 import (
 	"context"
+	"net/http"
+
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/metadata"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/stream"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // newMuxes returns the two grpc-gateway bridges. Unary calls (Get, List,
@@ -15,7 +20,7 @@ import (
 // gateway answers 501), so SubscribeEvents and SubscribeConnections keep
 // the gRPC connection.
 func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, err error) {
-	unary = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(requireKey(d.Keys)))...)
+	unary = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys)))...)
 	// In-process calls meet no gRPC interceptor: the access log's runs here.
 	var svc conneventsv1.ConnectionEventServiceServer = d.Service
 	if d.Access != nil {
@@ -26,7 +31,9 @@ func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, er
 	}
 	// The gRPC server checks streams again; checking here too answers the
 	// HTTP caller before a stream is opened.
-	streams = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(requireKey(d.Keys)))...)
+	streams = runtime.NewServeMux(append(muxOptions(),
+		runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys)),
+		runtime.WithMetadata(streamTransport))...)
 	if err := conneventsv1.RegisterConnectionEventServiceHandler(ctx, streams, d.Conn); err != nil {
 		return nil, nil, err
 	}
@@ -40,4 +47,15 @@ func muxOptions() []runtime.ServeMuxOption {
 		runtime.WithMarshalerOption(MIMEEventStream, sse{jsonMarshaler()}),
 		runtime.WithErrorHandler(errorHandler),
 	}
+}
+
+// streamTransport tells the subscription which transport it is served on
+// (server/stream counts subscriptions by it): NDJSON or Server-Sent Events,
+// as subscribe chose from Accept.
+func streamTransport(_ context.Context, r *http.Request) metadata.MD {
+	t := telemetry.TransportNDJSON
+	if r.Header.Get("Accept") == MIMEEventStream {
+		t = telemetry.TransportSSE
+	}
+	return metadata.Pairs(stream.TransportMetadata, string(t))
 }

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
 )
@@ -31,6 +35,7 @@ func (in *Ingester) commitLoop() {
 func (in *Ingester) gather(first *request) []*request {
 	batch := []*request{first}
 	n := len(first.events)
+	defer func() { in.metrics.SetIngestQueueDepth(int(in.queued.Add(-int64(n)))) }()
 	for n < in.maxBatch {
 		select {
 		case r := <-in.queue:
@@ -57,14 +62,28 @@ func (in *Ingester) drain() {
 
 func (in *Ingester) commit(batch []*request) {
 	var events []*conneventsv1.ConnectionEvent
+	links := make([]trace.Link, 0, len(batch))
 	for _, r := range batch {
 		events = append(events, r.events...)
+		if r.span.IsValid() {
+			links = append(links, trace.Link{SpanContext: r.span})
+		}
 	}
 	// The commit must not be cut short by one caller going away: others
 	// wait for the same transaction. A stuck store still ends.
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
+	// The shared commit is a trace of its own, linked to each request's.
+	ctx, span := tracer.Start(ctx, "ingest.commit", trace.WithNewRoot(), trace.WithLinks(links...),
+		trace.WithAttributes(attribute.Int("events", len(events)), attribute.Int("requests", len(batch))))
+	defer span.End()
+	start := time.Now()
 	appended, err := in.store.Append(ctx, events)
+	if err == nil {
+		in.metrics.Committed(len(events), time.Since(start))
+	} else {
+		span.SetStatus(codes.Error, "commit failed")
+	}
 	if err != nil && len(batch) > 1 && !errors.Is(err, store.ErrClosed) && ctx.Err() == nil {
 		// Whatever failed may be one request's event: it must not fail the
 		// others that shared its transaction, so each is committed on its
@@ -106,13 +125,16 @@ func (in *Ingester) publish(appended []store.Appended) {
 		}
 		if a.Duplicate {
 			c.dup++
+			in.metrics.EventDuplicate(a.Event.GetSource(), a.Event.GetType())
 			continue
 		}
 		c.stored++
+		in.metrics.EventStored(a.Event.GetSource(), a.Event.GetType())
 		fresh = append(fresh, a.Event)
 	}
 	if len(fresh) > 0 {
 		in.notifier.Committed(fresh)
+		in.metrics.SetLogHead(fresh[len(fresh)-1].GetSequence())
 	}
 	now := in.now()
 	for src, c := range counts {

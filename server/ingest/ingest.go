@@ -8,12 +8,20 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/telemetry"
 )
+
+// tracer makes the queue and commit spans (the global provider, which
+// telemetry.SetupTracing installs; a no-op without it).
+var tracer = otel.Tracer("github.com/connevents/connevents/server/ingest")
 
 // ErrClosed is returned by Ingest after Close.
 var ErrClosed = reason.New(reason.ShuttingDown, "the server is shutting down; retry")
@@ -35,12 +43,14 @@ type Ingester struct {
 	notifier Notifier
 	recorder Recorder
 	logger   *slog.Logger
+	metrics  *telemetry.Metrics
 	now      func() time.Time
 	maxBatch int
 
-	queue chan *request
-	stop  chan struct{}
-	done  chan struct{}
+	queue  chan *request
+	queued atomic.Int64 // events waiting in queue
+	stop   chan struct{}
+	done   chan struct{}
 
 	// writesFailing is set when a commit fails with a store error, and
 	// cleared by the next one that succeeds (see WritesFailing).
@@ -54,7 +64,8 @@ type Ingester struct {
 
 type request struct {
 	events []*conneventsv1.ConnectionEvent
-	reply  chan reply // buffered: the committer never waits for a caller
+	reply  chan reply        // buffered: the committer never waits for a caller
+	span   trace.SpanContext // the caller's queue span, linked from the commit
 }
 
 type reply struct {
@@ -73,6 +84,9 @@ func WithRecorder(r Recorder) Option { return func(in *Ingester) { in.recorder =
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(in *Ingester) { in.logger = l } }
+
+// WithMetrics has the ingester count what it stores and commits in m.
+func WithMetrics(m *telemetry.Metrics) Option { return func(in *Ingester) { in.metrics = m } }
 
 // WithClock sets the clock that stamps received_at.
 func WithClock(now func() time.Time) Option { return func(in *Ingester) { in.now = now } }
@@ -116,16 +130,32 @@ func (in *Ingester) Ingest(ctx context.Context, events []*conneventsv1.Connectio
 	if err := in.stamp(events); err != nil {
 		return nil, err
 	}
-	req := &request{events: events, reply: make(chan reply, 1)}
+	// The queue span lasts until the commit answers; the commit's own span
+	// links to it (one commit serves many requests, each its own trace).
+	ctx, span := tracer.Start(ctx, "ingest.queue", trace.WithAttributes(attribute.Int("events", len(events))))
+	defer span.End()
+	req := &request{events: events, reply: make(chan reply, 1), span: span.SpanContext()}
 	if err := in.enqueue(ctx, req); err != nil {
+		span.SetAttributes(attribute.String("reason", string(reasonOf(err))))
 		return nil, err
 	}
 	select {
 	case r := <-req.reply:
+		if r.err != nil {
+			span.SetAttributes(attribute.String("reason", string(reasonOf(r.err))))
+		}
 		return r.appended, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// reasonOf is err's reason, STORAGE_UNAVAILABLE for a store error.
+func reasonOf(err error) reason.Reason {
+	if r := reason.Of(err); r != "" {
+		return r
+	}
+	return reason.StorageUnavailable
 }
 
 func (in *Ingester) enqueue(ctx context.Context, req *request) error {
@@ -136,6 +166,7 @@ func (in *Ingester) enqueue(ctx context.Context, req *request) error {
 	}
 	select {
 	case in.queue <- req:
+		in.metrics.SetIngestQueueDepth(int(in.queued.Add(int64(len(req.events)))))
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

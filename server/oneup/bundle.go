@@ -1,6 +1,7 @@
 package oneup
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/connevents/connevents/server/reason"
@@ -59,13 +60,14 @@ func entryItems(entries []json.RawMessage) []Item {
 }
 
 // entryItem delimits entry.resource and normalizes it. The raw kept is the
-// resource's own JSON, byte for byte as it appeared in the Bundle.
+// resource's own JSON, byte for byte as it appeared in the Bundle, or the
+// entry's when it has no resource.
 func entryItem(e json.RawMessage) Item {
 	var entry struct {
 		Resource json.RawMessage `json:"resource"`
 	}
 	if json.Unmarshal(e, &entry) != nil || isAbsent(entry.Resource) {
-		return Item{Err: reason.New(reason.MalformedEntry, "the Bundle entry has no resource object")}
+		return Item{Raw: bytes.Clone(e), Err: reason.New(reason.MalformedEntry, "the Bundle entry has no resource object")}
 	}
 	return normalizeItem(entry.Resource)
 }

@@ -9,6 +9,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // Defaults of Config.
@@ -93,6 +96,20 @@ type Config struct {
 	// and the end of each poll: the server's status board, which also
 	// counts pushes and what the Sink stores. Nil reports nothing.
 	Status StatusRecorder
+	// DeadLetters, when set, keeps each entry a poll cannot normalize (the
+	// server's deadletter.Keeper); the poll moves on past it. A keeper that
+	// fails fails the poll, so that the entry is read again. Nil: entries
+	// are only counted as rejected.
+	DeadLetters DeadLetterKeeper
+	// Metrics counts pages, failed polls by kind, the last success and the
+	// checkpoint; nil: nowhere.
+	Metrics *telemetry.Metrics
+}
+
+// DeadLetterKeeper keeps an entry that cannot be normalized
+// (deadletter.Keeper).
+type DeadLetterKeeper interface {
+	Keep(ctx context.Context, src conneventsv1.Source, raw []byte, cause error) (*conneventsv1.DeadLetter, error)
 }
 
 // withDefaults returns c with every zero field set to its default.

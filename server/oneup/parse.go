@@ -15,8 +15,8 @@ import (
 type Item struct {
 	// Raw is the exact bytes of the resource (a Bundle entry's resource, an
 	// NDJSON line without its line ending, or the whole single resource):
-	// the event's Raw when accepted, else possibly shared with the payload.
-	// Nil when the item could not be delimited (a malformed Bundle entry).
+	// the event's Raw when accepted, else possibly shared with the payload;
+	// for a Bundle entry without a resource, the entry.
 	Raw []byte
 	// Event is the normalized event when the item was accepted.
 	Event *conneventsv1.ConnectionEvent

@@ -40,6 +40,9 @@ type PollResult struct {
 	// Rejected is how many entries were rejected; by reason below.
 	Rejected           int
 	RejectionsByReason map[string]int
+	// DeadLettered is how many entries could not be normalized and were
+	// kept as dead letters (Config.DeadLetters).
+	DeadLettered int
 	// Checkpoint is the stored checkpoint after the poll: the newest
 	// `meta.lastUpdated` ingested (capped at Now), or the start bound.
 	Checkpoint time.Time
@@ -86,7 +89,7 @@ func NewPoller(cfg Config, sink Sink, cps Checkpoints) (*Poller, error) {
 	if since.IsZero() {
 		since = cfg.Now().Add(-DefaultSinceAge)
 	}
-	return &Poller{cfg: cfg, client: client, sink: sink, cps: cps, status: reporter{cfg.Status},
+	return &Poller{cfg: cfg, client: client, sink: sink, cps: cps, status: reporter{cfg.Status, cfg.Metrics},
 		since: since.UTC(), floor: cfg.Since.UTC()}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/reason"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // StatusRecorder is where the poller reports its status (Config.Status):
@@ -20,9 +21,12 @@ type StatusRecorder interface {
 	Failed(src conneventsv1.Source, at time.Time, state conneventsv1.SourceState, message string)
 }
 
-// reporter reports to Config.Status as SOURCE_ONEUP, or nowhere when it is
-// nil.
-type reporter struct{ rec StatusRecorder }
+// reporter reports to Config.Status as SOURCE_ONEUP (or nowhere when it is
+// nil), and to Config.Metrics.
+type reporter struct {
+	rec     StatusRecorder
+	metrics *telemetry.Metrics
+}
 
 const self = conneventsv1.Source_SOURCE_ONEUP
 
@@ -33,6 +37,7 @@ func (r reporter) addRejection(why reason.Reason) {
 }
 
 func (r reporter) setCheckpoint(lower time.Time) {
+	r.metrics.SetPollCheckpoint(self, lower)
 	if r.rec != nil {
 		r.rec.Checkpointed(self, lower)
 	}
@@ -42,6 +47,11 @@ func (r reporter) setCheckpoint(lower time.Time) {
 // error's text (which never holds secrets or personal data), or for a store
 // failure only what failed and its reason.
 func (r reporter) pollDone(at time.Time, err error) {
+	if err == nil {
+		r.metrics.PollSucceeded(self, at)
+	} else {
+		r.metrics.PollFailed(self, pollErrorKind(err))
+	}
 	switch {
 	case r.rec == nil:
 	case err == nil:
@@ -55,6 +65,21 @@ func (r reporter) pollDone(at time.Time, err error) {
 		}
 		r.rec.Failed(self, at, conneventsv1.SourceState_SOURCE_STATE_ERROR, msg)
 	}
+}
+
+// pollErrorKind is the kind of a failed poll's error, for its metric.
+func pollErrorKind(err error) telemetry.PollError {
+	switch {
+	case errors.As(err, new(*ConfigError)):
+		return telemetry.PollErrorCredentials
+	case errors.As(err, new(*StatusError)):
+		return telemetry.PollErrorHTTPStatus
+	case errors.Is(err, ErrMalformedPage):
+		return telemetry.PollErrorMalformedPage
+	case errors.As(err, new(*StorageError)):
+		return telemetry.PollErrorStore
+	}
+	return telemetry.PollErrorNetwork
 }
 
 // rejectReason is the reason of an entry's error; Parse and Normalize
@@ -75,7 +100,7 @@ func (p *Poller) finish(ctx context.Context, res PollResult, err error) {
 		return
 	}
 	attrs := []any{"windows", res.Windows, "pages", res.Pages, "entries", res.Fetched, "stored", res.Stored,
-		"duplicates", res.Duplicates, "rejected", res.Rejected, "duration", res.Duration.String(),
+		"duplicates", res.Duplicates, "rejected", res.Rejected, "dead_lettered", res.DeadLettered, "duration", res.Duration.String(),
 		"checkpoint", res.Checkpoint.Format(time.RFC3339)}
 	switch {
 	case err != nil:

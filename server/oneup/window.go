@@ -33,6 +33,7 @@ func (p *Poller) pullWindow(ctx context.Context, floor, lower time.Time, res *Po
 		if err != nil {
 			return w, fmt.Errorf("%w (page %d)", err, res.Pages+1)
 		}
+		p.cfg.Metrics.PollPage(self)
 		pageNewest, err := p.ingestPage(ctx, page, res)
 		if err != nil {
 			return w, err
@@ -75,7 +76,10 @@ func (p *Poller) nextLower(lower, newest time.Time) (time.Time, bool) {
 func (p *Poller) ingestPage(ctx context.Context, page *Page, res *PollResult) (time.Time, error) {
 	res.Pages++
 	res.Fetched += len(page.Items)
-	events, newest := p.accepted(ctx, page, res)
+	events, newest, err := p.accepted(ctx, page, res)
+	if err != nil {
+		return time.Time{}, err
+	}
 	if len(events) == 0 {
 		return newest, nil
 	}
@@ -101,25 +105,42 @@ func (p *Poller) ingestPage(ctx context.Context, page *Page, res *PollResult) (t
 }
 
 // accepted returns the page's normalized events and the newest write time
-// among all its entries (a rejected entry still holds its place in the
-// sort), and counts and logs the rejected entries (reason and position
-// only).
-func (p *Poller) accepted(ctx context.Context, page *Page, res *PollResult) ([]*conneventsv1.ConnectionEvent, time.Time) {
+// among all its entries (an unreadable entry still holds its place in the
+// sort). An entry that cannot be normalized (or normalizes to a value no
+// store can hold) is kept as a dead letter when Config.DeadLetters is set,
+// else counted and logged as rejected (reason and position only). An error
+// keeping one fails the page.
+func (p *Poller) accepted(ctx context.Context, page *Page, res *PollResult) ([]*conneventsv1.ConnectionEvent, time.Time, error) {
 	var events []*conneventsv1.ConnectionEvent
 	var newest time.Time
 	for i, it := range page.Items {
 		newest = laterOf(newest, writtenAt(it))
-		if it.Err != nil {
-			reason := rejectReason(it.Err)
-			res.Rejected++
-			res.RejectionsByReason[string(reason)]++
-			p.status.addRejection(reason)
-			p.cfg.Logger.WarnContext(ctx, "oneup: entry rejected", "page", res.Pages, "entry", i, "reason", reason)
+		if it.Err == nil {
+			events = append(events, it.Event)
 			continue
 		}
-		events = append(events, it.Event)
+		if err := p.unreadable(ctx, it, i, res); err != nil {
+			return nil, time.Time{}, err
+		}
 	}
-	return events, newest
+	return events, newest, nil
+}
+
+// unreadable keeps or rejects the i-th entry of the current page.
+func (p *Poller) unreadable(ctx context.Context, it Item, i int, res *PollResult) error {
+	reason := rejectReason(it.Err)
+	if p.cfg.DeadLetters != nil {
+		if _, err := p.cfg.DeadLetters.Keep(ctx, self, it.Raw, it.Err); err != nil {
+			return &StorageError{Op: fmt.Sprintf("keeping entry %d of page %d as a dead letter", i, res.Pages), Err: err}
+		}
+		res.DeadLettered++
+		return nil
+	}
+	res.Rejected++
+	res.RejectionsByReason[string(reason)]++
+	p.status.addRejection(reason)
+	p.cfg.Logger.WarnContext(ctx, "oneup: entry rejected", "page", res.Pages, "entry", i, "reason", reason)
+	return nil
 }
 
 // writtenAt is when 1upHealth wrote an entry: its meta.lastUpdated, or,

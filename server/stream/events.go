@@ -2,18 +2,20 @@ package stream
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // Subscribe serves one SubscribeEvents stream; see follow for how it ends.
 func (h *Hub) Subscribe(req *conneventsv1.SubscribeEventsRequest, ss conneventsv1.ConnectionEventService_SubscribeEventsServer) error {
 	f := &eventFeed{hub: h, filter: req.GetFilter(), full: req.GetView() == conneventsv1.EventView_EVENT_VIEW_FULL}
-	return h.follow(ss, f, func(ctx context.Context) (int64, error) { return h.eventStart(ctx, req) })
+	return h.follow(ss, f, telemetry.KindEvents, func(ctx context.Context) (int64, error) { return h.eventStart(ctx, req) })
 }
 
 // eventLog is the event log: sequences and their bounds.
@@ -65,7 +67,7 @@ func (f *eventFeed) read(ctx context.Context, after, head int64, limit int) ([]p
 	for _, ev := range events {
 		last = ev.GetSequence()
 		if Match(f.filter, ev) {
-			out = append(out, positioned{pos: last, item: eventItem(f.hub.dbID, ev)})
+			out = append(out, positioned{pos: last, item: eventItem(f.hub.dbID, ev), receivedAt: receivedAt(ev)})
 		}
 	}
 	scanned, err := f.hub.readLog(ctx, f.hub.eventLog(), after, head, limit, len(events), last)
@@ -85,7 +87,7 @@ func (f *eventFeed) fromRing(entries []ringEntry, after int64) ([]positioned, in
 		if err != nil {
 			return nil, after, err
 		}
-		out = append(out, positioned{pos: scanned, item: wire})
+		out = append(out, positioned{pos: scanned, item: wire, receivedAt: receivedAt(e.event)})
 	}
 	return out, scanned, nil
 }
@@ -102,4 +104,12 @@ func eventItem(dbID string, ev *conneventsv1.ConnectionEvent) *conneventsv1.Subs
 		Cursor: EncodeCursor(dbID, ev.GetSequence()),
 		Item:   &conneventsv1.SubscribeEventsResponse_Event{Event: ev},
 	}
+}
+
+// receivedAt is ev's received_at, zero when it has none.
+func receivedAt(ev *conneventsv1.ConnectionEvent) time.Time {
+	if ev.GetReceivedAt() == nil {
+		return time.Time{}
+	}
+	return ev.GetReceivedAt().AsTime()
 }

@@ -12,6 +12,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // Hub is the live side of subscriptions: it learns about commits
@@ -33,6 +34,9 @@ type Hub struct {
 
 	mu   sync.Mutex
 	ring []ringEntry // contiguous sequences, oldest first
+
+	closing   chan struct{} // closed by Close: every subscription ends
+	closeOnce sync.Once
 }
 
 // logHead is how far one log is known to be committed.
@@ -120,6 +124,8 @@ type Options struct {
 	ReadBatch int
 	// Logger logs subscriptions ended as too slow (ids and counts only).
 	Logger *slog.Logger
+	// Metrics counts subscriptions and deliveries; nil: nowhere.
+	Metrics *telemetry.Metrics
 }
 
 func (o *Options) defaults() {
@@ -156,8 +162,16 @@ func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 	return &Hub{
 		store: st, dbID: st.DatabaseID(), opts: opts,
 		events: newLogHead(b.Head), journeys: newLogHead(jb.Head), kick: make(chan struct{}, 1),
+		closing: make(chan struct{}),
 	}, nil
 }
+
+// Close ends every subscription, open or still to come, with UNAVAILABLE
+// (reason SHUTTING_DOWN) once the items already in its send buffer are
+// sent: the server is stopping, and the client resumes from its last
+// cursor elsewhere. Without it, open streams would hold a graceful stop
+// until its deadline.
+func (h *Hub) Close() { h.closeOnce.Do(func() { close(h.closing) }) }
 
 // Committed records newly committed events, in sequence order. Their
 // journeys changed in the same transactions, so the journey change head is

@@ -8,6 +8,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // SubscribeConnections serves one SubscribeConnections stream: each change
@@ -15,7 +16,7 @@ import (
 // read, in change-log order; see follow for how it ends.
 func (h *Hub) SubscribeConnections(req *conneventsv1.SubscribeConnectionsRequest, ss conneventsv1.ConnectionEventService_SubscribeConnectionsServer) error {
 	f := &journeyFeed{hub: h, filter: req.GetFilter()}
-	return h.follow(ss, f, func(ctx context.Context) (int64, error) {
+	return h.follow(ss, f, telemetry.KindJourneys, func(ctx context.Context) (int64, error) {
 		if c, ok := req.GetStart().(*conneventsv1.SubscribeConnectionsRequest_StartCursor); ok {
 			return h.start(ctx, h.journeyLog(), &c.StartCursor, 0)
 		}

@@ -8,15 +8,32 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/connevents/connevents/server/reason"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 var (
-	errTooMany = reason.New(reason.TooManySubscriptions, "too many concurrent subscriptions; retry later")
-	errTooSlow = reason.New(reason.SubscriberTooSlow, "the subscriber did not keep up; resume from the last cursor received")
+	errTooMany      = reason.New(reason.TooManySubscriptions, "too many concurrent subscriptions; retry later")
+	errTooSlow      = reason.New(reason.SubscriberTooSlow, "the subscriber did not keep up; resume from the last cursor received")
+	errShuttingDown = reason.New(reason.ShuttingDown, "the server is shutting down; resume from the last cursor received")
 )
+
+// TransportMetadata is the incoming metadata key that names the transport
+// a subscription is served on (telemetry.TransportNDJSON or
+// TransportSSE), set by the HTTP gateway; without it the transport is
+// gRPC. It only labels metrics.
+const TransportMetadata = "x-connevents-transport"
+
+// transportOf is the subscription's transport, for its metrics.
+func transportOf(ctx context.Context) telemetry.Transport {
+	if v := metadata.ValueFromIncomingContext(ctx, TransportMetadata); len(v) == 1 {
+		return telemetry.Transport(v[0]) // an unknown value is labelled OTHER
+	}
+	return telemetry.TransportGRPC
+}
 
 // feed is the log one subscription follows (events or journey changes),
 // read through the subscription's filter.
@@ -35,27 +52,39 @@ type feed interface {
 type positioned struct {
 	pos  int64
 	item any // a response message, or encoded
+	// receivedAt is the event's received_at (zero for other items): the
+	// delivery lag is measured from it.
+	receivedAt time.Time
 }
 
 // follow serves one stream of f from the position start resolves, until
 // the client goes away, the stream fails, or the subscriber is too slow.
 // Its errors are *reason.Error values (cursors, TOO_MANY_SUBSCRIPTIONS,
-// SUBSCRIBER_TOO_SLOW), the context's error when the client went away,
-// the stream's send error, or a store error; server/api maps them.
-func (h *Hub) follow(ss grpc.ServerStream, f feed, start func(context.Context) (int64, error)) error {
+// SUBSCRIBER_TOO_SLOW, SHUTTING_DOWN once Close is called), the context's
+// error when the client went away, the stream's send error, or a store
+// error; server/api maps them. kind labels its metrics.
+func (h *Hub) follow(ss grpc.ServerStream, f feed, kind telemetry.Kind, start func(context.Context) (int64, error)) error {
 	if h.active.Add(1) > int64(h.opts.MaxSubscriptions) {
 		h.active.Add(-1)
 		return errTooMany
 	}
 	defer h.active.Add(-1)
+	select {
+	case <-h.closing:
+		return errShuttingDown
+	default:
+	}
 	ctx := ss.Context()
 	pos, err := start(ctx)
 	if err != nil {
 		return err
 	}
-	sub := &subscription{id: rand.Text(), opts: h.opts, feed: f, cursor: pos}
+	sub := &subscription{id: rand.Text(), opts: h.opts, feed: f, cursor: pos, closing: h.closing,
+		transport: transportOf(ctx), kind: kind}
+	defer h.opts.Metrics.SubscriptionOpened(sub.transport, kind)()
 	err = sub.serve(ctx, ss)
 	if errors.Is(err, errTooSlow) {
+		h.opts.Metrics.SubscriptionTooSlow(sub.transport, kind)
 		h.opts.Logger.Warn("subscription ended: the subscriber is too slow", "subscription", sub.id,
 			"delivered", sub.delivered.Load(), "queued_items", len(sub.out), "queued_bytes", sub.queued.Load())
 	}
@@ -68,6 +97,10 @@ type subscription struct {
 	opts   Options
 	feed   feed
 	cursor int64 // every matching item up to here has been queued
+
+	closing   <-chan struct{} // the hub's: closed when the server stops
+	transport telemetry.Transport
+	kind      telemetry.Kind
 
 	// out is the send buffer: at most Options.Buffer frames, of at most
 	// Options.BufferBytes (queued) together. The sender signals drained
@@ -83,9 +116,10 @@ type subscription struct {
 // frame is one stream item in the send buffer: an item encoded once, or a
 // checkpoint.
 type frame struct {
-	msg  any // encoded, or a checkpoint's response message
-	size int64
-	item bool
+	msg        any // encoded, or a checkpoint's response message
+	size       int64
+	item       bool
+	receivedAt time.Time // an event's received_at, for the delivery lag
 }
 
 // serve runs the sender goroutine and the read loop. The sender drains the
@@ -102,7 +136,8 @@ func (s *subscription) serve(ctx context.Context, ss grpc.ServerStream) error {
 	err := s.readLoop(ctx)
 	close(s.out)
 	if !errors.Is(err, errTooSlow) {
-		// The sender ends promptly: its Send fails once ctx is done. A
+		// The sender ends promptly: its Send fails once ctx is done, and
+		// on shutdown it has only the buffer left to send. A
 		// too-slow client's Send is blocked until the stream ends, which
 		// happens when this handler returns.
 		<-senderDone
@@ -120,6 +155,7 @@ func (s *subscription) send(ss grpc.ServerStream) error {
 		s.queued.Add(-f.size)
 		if f.item {
 			s.delivered.Add(1)
+			s.opts.Metrics.Delivered(s.transport, s.kind, f.receivedAt)
 		}
 		select {
 		case s.drained <- struct{}{}:
@@ -138,6 +174,11 @@ func (s *subscription) readLoop(ctx context.Context) error {
 	heartbeat := time.NewTimer(s.opts.Heartbeat)
 	defer heartbeat.Stop()
 	for {
+		select {
+		case <-s.closing: // also between the reads of a long catch-up
+			return errShuttingDown
+		default:
+		}
 		head, wake := s.feed.state()
 		if s.cursor < head {
 			sent, err := s.readOnce(ctx, head)
@@ -160,6 +201,8 @@ func (s *subscription) readLoop(ctx context.Context) error {
 			return ctx.Err()
 		case err := <-s.sendErr:
 			return err
+		case <-s.closing:
+			return errShuttingDown
 		}
 	}
 }
@@ -176,6 +219,7 @@ func (s *subscription) readOnce(ctx context.Context, head int64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
+		f.receivedAt = p.receivedAt
 		if err := s.enqueue(ctx, f); err != nil {
 			return false, err
 		}
@@ -240,6 +284,8 @@ func (s *subscription) enqueue(ctx context.Context, f frame) error {
 			return ctx.Err()
 		case err := <-s.sendErr:
 			return err
+		case <-s.closing:
+			return errShuttingDown
 		}
 	}
 }
