@@ -41,8 +41,10 @@ func NewKeeper(st store.DeadLetters, board Board, logger *slog.Logger) *Keeper {
 
 // Keep stores raw, received from src, as a dead letter for cause (a
 // *reason.Error from normalizing; its reason and message are kept, never
-// the payload) and returns it. An error means nothing was kept: the caller
-// must not acknowledge the delivery.
+// the payload) and returns it. The same bytes from the same source are kept
+// once (a poll re-reads its overlap): Keep then returns the dead letter
+// kept before. An error means nothing was kept: the caller must not
+// acknowledge the delivery.
 func (k *Keeper) Keep(ctx context.Context, src conneventsv1.Source, raw []byte, cause error) (*conneventsv1.DeadLetter, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -54,8 +56,13 @@ func (k *Keeper) Keep(ctx context.Context, src conneventsv1.Source, raw []byte, 
 		Id: id.String(), Source: src, Reason: string(r), Message: messageOf(cause),
 		ReceivedAt: timestamppb.New(now), Raw: raw,
 	}
-	if err := k.store.AddDeadLetter(ctx, d); err != nil {
+	kept, added, err := k.store.AddDeadLetter(ctx, d)
+	if err != nil {
 		return nil, err
+	}
+	if !added {
+		k.logger.DebugContext(ctx, "dead letter kept before", "dead_letter_id", kept.GetId(), "source", src.String())
+		return kept, nil
 	}
 	if k.board != nil {
 		k.board.DeadLettered(src, r, now)

@@ -23,10 +23,13 @@ type DeadLetterQuery struct {
 // discards them. They are not part of the log: no sequence, no
 // subscription sees them, Prune leaves them.
 type DeadLetters interface {
-	// AddDeadLetter durably stores d. Id (unique), Source, Reason and
-	// ReceivedAt must be set (otherwise ErrInvalidEvent); Retries is
-	// stored as given.
-	AddDeadLetter(ctx context.Context, d *conneventsv1.DeadLetter) error
+	// AddDeadLetter durably stores d and returns it with added true. Id
+	// (unique), Source, Reason and ReceivedAt must be set (otherwise
+	// ErrInvalidEvent); Retries is stored as given. It is idempotent on
+	// (Source, Raw): when a dead letter of the same source with the same
+	// bytes is kept already, nothing is stored and that one is returned
+	// (without raw) with added false.
+	AddDeadLetter(ctx context.Context, d *conneventsv1.DeadLetter) (kept *conneventsv1.DeadLetter, added bool, err error)
 
 	// GetDeadLetter returns the dead letter with raw, or ErrNotFound.
 	GetDeadLetter(ctx context.Context, id string) (*conneventsv1.DeadLetter, error)

@@ -214,3 +214,46 @@ func envelope(t *testing.T, body []byte) map[string]any {
 	}
 	return env
 }
+
+// deadLetterPage is GET /v1/dead-letters as REST returns it.
+type deadLetterPage struct {
+	DeadLetters []struct {
+		ID         string `json:"id"`
+		Source     string `json:"source"`
+		Reason     string `json:"reason"`
+		Message    string `json:"message"`
+		Raw        string `json:"raw"`
+		ReceivedAt string `json:"receivedAt"`
+		Retries    int    `json:"retries"`
+	} `json:"deadLetters"`
+	NextPageToken string `json:"nextPageToken"`
+}
+
+// listDeadLetters returns the first page of GET /v1/dead-letters (newest
+// first).
+func listDeadLetters(t *testing.T, s *testserver.Server) deadLetterPage {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.BaseURL+"/v1/dead-letters?page_size=1000", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := testserver.Do(t, req)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/dead-letters: %d %s", resp.StatusCode, body)
+	}
+	var page deadLetterPage
+	if err := json.Unmarshal(body, &page); err != nil {
+		t.Fatalf("GET /v1/dead-letters: %v", err)
+	}
+	return page
+}
+
+// requireDeadLetters fails unless exactly n dead letters are kept.
+func requireDeadLetters(t *testing.T, s *testserver.Server, n int) deadLetterPage {
+	t.Helper()
+	page := listDeadLetters(t, s)
+	if len(page.DeadLetters) != n {
+		t.Fatalf("GET /v1/dead-letters lists %d dead letters, want %d", len(page.DeadLetters), n)
+	}
+	return page
+}

@@ -24,7 +24,7 @@ import (
 const (
 	pushStored    = conneventsv1.IngestStatus_INGEST_STATUS_STORED
 	pushDuplicate = conneventsv1.IngestStatus_INGEST_STATUS_DUPLICATE
-	pushRejected  = conneventsv1.IngestStatus_INGEST_STATUS_REJECTED
+	pushDeadLettered = conneventsv1.IngestStatus_INGEST_STATUS_DEAD_LETTERED
 )
 
 // wantPushItem is the expected answer for one pushed item.
@@ -41,10 +41,10 @@ func checkPushItems(t *testing.T, got []*conneventsv1.IngestResult, want ...want
 	for i, w := range want {
 		g := got[i]
 		id := g.GetSourceEventId()
-		if w.status == pushRejected {
+		if w.status == pushDeadLettered {
 			id = g.GetReason()
-			if g.GetMessage() == "" {
-				t.Errorf("item %d: a rejection without a message", i)
+			if g.GetMessage() == "" || g.GetDeadLetterId() == "" {
+				t.Errorf("item %d: a dead letter without a message or id: %v", i, g)
 			}
 		} else if g.GetEventId() == "" || g.GetSequence() == 0 {
 			t.Errorf("item %d: no event id or sequence: %v", i, g)
@@ -68,21 +68,23 @@ func TestOneUpPushItems(t *testing.T) {
 		`},{"resource":{"resourceType":"Basic","id":"x"}},{"fullUrl":"urn:uuid:1"},{"resource":` + ae(2) + `}]}`
 	got := pushResults(t, s, "application/fhir+json; charset=utf-8", []byte(bundle), "")
 	checkPushItems(t, got, wantPushItem{pushStored, "p-1"}, wantPushItem{pushDuplicate, "p-0"},
-		wantPushItem{pushRejected, string(reason.NotAnAuditEvent)}, wantPushItem{pushRejected, string(reason.MalformedEntry)}, wantPushItem{pushStored, "p-2"})
+		wantPushItem{pushDeadLettered, string(reason.NotAnAuditEvent)}, wantPushItem{pushDeadLettered, string(reason.MalformedEntry)}, wantPushItem{pushStored, "p-2"})
 	if got[1].GetEventId() != single[0].GetEventId() {
 		t.Errorf("the duplicate answers event %s, want the stored %s", got[1].GetEventId(), single[0].GetEventId())
 	}
 	noID := strings.Replace(ae(4), `"id":"p-4",`, "", 1)
 	ndjson := ae(3) + "\n{not json, patient pat-" + oneupMarker + "\n\n" + noID + "\r\n" + ae(4) + "\n"
 	checkPushItems(t, pushResults(t, s, "application/fhir+ndjson", []byte(ndjson), ""),
-		wantPushItem{pushStored, "p-3"}, wantPushItem{pushRejected, string(reason.MalformedJSON)}, wantPushItem{pushRejected, string(reason.MissingID)}, wantPushItem{pushStored, "p-4"})
+		wantPushItem{pushStored, "p-3"}, wantPushItem{pushDeadLettered, string(reason.MalformedJSON)}, wantPushItem{pushDeadLettered, string(reason.MissingID)}, wantPushItem{pushStored, "p-4"})
 
 	checkExactlyOnce(t, s, oneupIDs(ev))
 	st, body := oneupStatusREST(t, s)
-	wantRejections := map[string]int64{string(reason.NotAnAuditEvent): 1, string(reason.MalformedEntry): 1, string(reason.MalformedJSON): 1, string(reason.MissingID): 1}
-	if st.GetEventsIngested() != 5 || st.GetDuplicates() != 1 || !maps.Equal(st.GetRejectionsByReason(), wantRejections) {
+	wantDead := map[string]int64{string(reason.NotAnAuditEvent): 1, string(reason.MalformedEntry): 1, string(reason.MalformedJSON): 1, string(reason.MissingID): 1}
+	if st.GetEventsIngested() != 5 || st.GetDuplicates() != 1 || !maps.Equal(st.GetDeadLettersByReason(), wantDead) ||
+		len(st.GetRejectionsByReason()) != 0 {
 		t.Errorf("status %s", body)
 	}
+	requireDeadLetters(t, s, 4)
 	checkNoLeak(t, s.Logs.String(), oneupMarker)
 }
 
@@ -147,7 +149,7 @@ func TestOneUpPushGRPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkPushItems(t, resp.GetResults(), wantPushItem{pushStored, "g-0"}, wantPushItem{pushRejected, string(reason.MissingRecorded)}, wantPushItem{pushStored, "g-1"})
+	checkPushItems(t, resp.GetResults(), wantPushItem{pushStored, "g-0"}, wantPushItem{pushDeadLettered, string(reason.MissingRecorded)}, wantPushItem{pushStored, "g-1"})
 	checkPushItems(t, pushResults(t, s, "application/fhir+json", oneuptest.AuditEvent(ev[1]), ""), wantPushItem{pushDuplicate, "g-1"})
 	for contentType, want := range map[string]reason.Reason{"text/csv": reason.UnsupportedMediaType, "application/json": reason.MalformedJSON} {
 		_, err := s.Client.IngestOneUpAuditEvents(ctx, &conneventsv1.IngestOneUpAuditEventsRequest{ContentType: contentType, Payload: []byte("[1")})

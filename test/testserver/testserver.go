@@ -87,6 +87,7 @@ func Config(t testing.TB) server.Config {
 	cfg := server.DefaultConfig()
 	cfg.GRPCAddr = "127.0.0.1:0"
 	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.MetricsAddr = "127.0.0.1:0"
 	cfg.Database = "sqlite:" + filepath.Join(t.TempDir(), "events.db")
 	cfg.ShutdownTimeout = 2 * time.Second
 	cfg.FastenWebhookSecrets = []string{Secret}

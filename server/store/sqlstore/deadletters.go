@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -13,8 +15,10 @@ import (
 )
 
 const (
-	sqlAddDeadLetter = `INSERT INTO dead_letters (id, source, reason, message, received_at, retries, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlAddDeadLetter = `INSERT INTO dead_letters (id, source, reason, message, received_at, retries, digest, raw)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest, source) DO NOTHING`
+	sqlKeptDeadLetter = `SELECT id, source, reason, message, received_at, retries
+		FROM dead_letters WHERE digest = ? AND source = ?`
 	sqlGetDeadLetter = `SELECT id, source, reason, message, received_at, retries, raw
 		FROM dead_letters WHERE id = ?`
 	sqlListDeadLetters = `SELECT id, source, reason, message, received_at, retries
@@ -23,21 +27,31 @@ const (
 	sqlDeleteDeadLetter  = `DELETE FROM dead_letters WHERE id = ?`
 )
 
-// AddDeadLetter stores d.
-func (s *Store) AddDeadLetter(ctx context.Context, d *conneventsv1.DeadLetter) error {
+// AddDeadLetter stores d, unless the same bytes of the same source are
+// kept already.
+func (s *Store) AddDeadLetter(ctx context.Context, d *conneventsv1.DeadLetter) (*conneventsv1.DeadLetter, bool, error) {
 	if err := s.check(); err != nil {
-		return err
+		return nil, false, err
 	}
 	if d.GetId() == "" || d.GetSource() == conneventsv1.Source_SOURCE_UNSPECIFIED || d.GetReason() == "" || d.GetReceivedAt() == nil {
-		return store.ErrInvalidEvent
+		return nil, false, store.ErrInvalidEvent
 	}
 	raw := d.GetRaw()
 	if raw == nil {
 		raw = []byte{}
 	}
-	_, err := s.write.Exec(ctx, s.d.sql(sqlAddDeadLetter), d.GetId(), int32(d.GetSource()), d.GetReason(), d.GetMessage(),
-		d.GetReceivedAt().AsTime().UnixNano(), d.GetRetries(), raw)
-	return s.wrap("add dead letter", err)
+	sum := sha256.Sum256(raw)
+	digest := hex.EncodeToString(sum[:])
+	n, err := s.write.Exec(ctx, s.d.sql(sqlAddDeadLetter), d.GetId(), int32(d.GetSource()), d.GetReason(), d.GetMessage(),
+		d.GetReceivedAt().AsTime().UnixNano(), d.GetRetries(), digest, raw)
+	if err != nil {
+		return nil, false, s.wrap("add dead letter", err)
+	}
+	if n == 1 {
+		return d, true, nil
+	}
+	kept, err := scanDeadLetter(s.write.QueryRow(ctx, s.d.sql(sqlKeptDeadLetter), digest, int32(d.GetSource())), false)
+	return kept, false, s.wrap("add dead letter", err)
 }
 
 // GetDeadLetter returns the dead letter with raw, or store.ErrNotFound.

@@ -32,15 +32,19 @@ func testDeadLetters(t *testing.T, newStore NewStore) {
 			ReceivedAt: timestamppb.New(t0.Add(time.Duration(i) * time.Second)),
 			Raw:        []byte("{\"bytes\":\"\x00\xff\"," + string(rune('a'+i)) + "}"),
 		}
-		if err := s.AddDeadLetter(ctx, d); err != nil {
-			t.Fatalf("AddDeadLetter: %v", err)
+		if kept, added, err := s.AddDeadLetter(ctx, d); err != nil || !added || kept.GetId() != d.GetId() {
+			t.Fatalf("AddDeadLetter = %v, %v, %v", kept, added, err)
 		}
 		all = append(all, d)
 	}
-	if err := s.AddDeadLetter(ctx, all[0]); err == nil {
-		t.Error("AddDeadLetter of an existing id succeeded")
+	// The same bytes of the same source again (a poll re-reading its
+	// overlap): kept once, the first one returned. Of another source: new.
+	again := proto.Clone(all[0]).(*conneventsv1.DeadLetter)
+	again.Id, again.Reason = uuid.Must(uuid.NewV7()).String(), string(reason.MalformedJSON)
+	if kept, added, err := s.AddDeadLetter(ctx, again); err != nil || added || kept.GetId() != all[0].GetId() || kept.GetReason() != all[0].GetReason() {
+		t.Errorf("AddDeadLetter(same bytes) = %v, %v, %v; want the first, not added", kept, added, err)
 	}
-	if err := s.AddDeadLetter(ctx, &conneventsv1.DeadLetter{Id: "x"}); !errors.Is(err, store.ErrInvalidEvent) {
+	if _, _, err := s.AddDeadLetter(ctx, &conneventsv1.DeadLetter{Id: "x"}); !errors.Is(err, store.ErrInvalidEvent) {
 		t.Errorf("AddDeadLetter(incomplete) = %v, want ErrInvalidEvent", err)
 	}
 	got, err := s.GetDeadLetter(ctx, all[2].GetId())
@@ -77,6 +81,15 @@ func testDeadLetters(t *testing.T, newStore NewStore) {
 	}
 	if err := s.DeadLetterRetried(ctx, uuid.NewString(), "X", ""); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("DeadLetterRetried(unknown) = %v, want ErrNotFound", err)
+	}
+
+	other := proto.Clone(all[0]).(*conneventsv1.DeadLetter)
+	other.Id, other.Source = uuid.Must(uuid.NewV7()).String(), conneventsv1.Source_SOURCE_ONEUP
+	if _, added, err := s.AddDeadLetter(ctx, other); err != nil || !added {
+		t.Errorf("AddDeadLetter(same bytes, other source) = %v, %v; want added", added, err)
+	}
+	if err := s.DeleteDeadLetter(ctx, other.GetId()); err != nil {
+		t.Fatal(err)
 	}
 
 	// Deleted once.
