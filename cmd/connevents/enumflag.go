@@ -39,3 +39,15 @@ func enumFlag[E protoEnum](values *[]E) func(string) error {
 func enumPrefix(d protoreflect.EnumDescriptor) string {
 	return strings.TrimSuffix(string(d.Values().ByNumber(0).Name()), "UNSPECIFIED")
 }
+
+// enumFlag1 is enumFlag for a single value: the last one given wins.
+func enumFlag1[E protoEnum](value *E) func(string) error {
+	return func(s string) error {
+		var vs []E
+		if err := enumFlag(&vs)(s); err != nil {
+			return err
+		}
+		*value = vs[0]
+		return nil
+	}
+}

@@ -9,6 +9,7 @@
 //	connevents journeys rebuild  recompute every connection journey from the log
 //	connevents access-log     print the access log (who read which patient's data)
 //	connevents demo           the service with a fake 1upHealth API and scripted events
+//	connevents deadletters …  list, get, retry or discard dead letters
 //	connevents version        print the version
 //
 // Run `connevents COMMAND --help` for a command's flags.
@@ -46,6 +47,10 @@ func commands() []command {
 		{"journeys rebuild", "recompute every connection journey from the event log (online) and say how many changed", journeysRebuild},
 		{"access-log", "print the access log of reads of personal data, newest first (admin key)", accessLog},
 		{"demo", "run the service with a fake 1upHealth API and scripted events from both sources", demo},
+		{"deadletters list", "list the dead letters, newest first", deadLettersList},
+		{"deadletters get", "print one dead letter with its raw bytes", deadLettersGet},
+		{"deadletters retry", "normalize a dead letter again and store its event", deadLettersRetry},
+		{"deadletters discard", "delete a dead letter for good", deadLettersDiscard},
 		{"version", "print the version (also --version)", versionCmd},
 	}
 }

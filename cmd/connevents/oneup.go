@@ -94,7 +94,7 @@ func applyPullEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 
 // pullCounts is the running totals of a poll.
 func pullCounts(r oneup.PollResult) string {
-	s := fmt.Sprintf("%d fetched, %d stored, %d duplicates, %d rejected", r.Fetched, r.Stored, r.Duplicates, r.Rejected)
+	s := fmt.Sprintf("%d fetched, %d stored, %d duplicates, %d dead-lettered, %d rejected", r.Fetched, r.Stored, r.Duplicates, r.DeadLettered, r.Rejected)
 	if len(r.RejectionsByReason) == 0 {
 		return s
 	}

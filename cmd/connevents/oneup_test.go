@@ -87,14 +87,14 @@ func TestOneUpPullStoresOnceAndRerunStoresNothing(t *testing.T) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	for _, line := range []string{
-		"oneup pull: page 1: 100 fetched, 100 stored, 0 duplicates, 0 rejected",
-		"oneup pull: page 3: 251 fetched, 250 stored, 0 duplicates, 1 rejected (NOT_AN_AUDIT_EVENT 1)",
+		"oneup pull: page 1: 100 fetched, 100 stored, 0 duplicates, 0 dead-lettered, 0 rejected",
+		"oneup pull: page 3: 251 fetched, 250 stored, 0 duplicates, 1 dead-lettered, 0 rejected",
 	} {
 		if !strings.Contains(stderr, line+"\n") {
 			t.Errorf("stderr lacks %q:\n%s", line, stderr)
 		}
 	}
-	if !strings.Contains(stdout, "3 pages, 251 fetched, 250 stored, 0 duplicates, 1 rejected") {
+	if !strings.Contains(stdout, "3 pages, 251 fetched, 250 stored, 0 duplicates, 1 dead-lettered, 0 rejected") {
 		t.Errorf("summary: %s", stdout)
 	}
 	checkBackfilled(t, path, 250)

@@ -259,12 +259,16 @@ func (o *tailOptions) print(item *conneventsv1.SubscribeEventsResponse) error {
 	return err
 }
 
-func (o *tailOptions) dial() (*grpc.ClientConn, error) {
+func (o *tailOptions) dial() (*grpc.ClientConn, error) { return dialServer(o.addr, o.useTLS, o.caFile) }
+
+// dialServer connects to the gRPC listener at addr: plaintext, or TLS
+// verified against the system's CAs or those of caFile.
+func dialServer(addr string, useTLS bool, caFile string) (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
-	if o.useTLS || o.caFile != "" {
+	if useTLS || caFile != "" {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-		if o.caFile != "" {
-			pool, err := loadCAs(o.caFile)
+		if caFile != "" {
+			pool, err := loadCAs(caFile)
 			if err != nil {
 				return nil, err
 			}
@@ -272,7 +276,7 @@ func (o *tailOptions) dial() (*grpc.ClientConn, error) {
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	return grpc.NewClient(o.addr, grpc.WithTransportCredentials(creds))
+	return grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 }
 
 // loadCAs reads the PEM certificates of a --ca-file.
