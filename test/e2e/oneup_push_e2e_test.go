@@ -22,8 +22,8 @@ import (
 )
 
 const (
-	pushStored    = conneventsv1.IngestStatus_INGEST_STATUS_STORED
-	pushDuplicate = conneventsv1.IngestStatus_INGEST_STATUS_DUPLICATE
+	pushStored       = conneventsv1.IngestStatus_INGEST_STATUS_STORED
+	pushDuplicate    = conneventsv1.IngestStatus_INGEST_STATUS_DUPLICATE
 	pushDeadLettered = conneventsv1.IngestStatus_INGEST_STATUS_DEAD_LETTERED
 )
 
