@@ -36,7 +36,7 @@ func (b *Bench) memoryPhase(ctx context.Context) error {
 
 func (b *Bench) memoryRow(ctx context.Context, n, perConn int, label string) error {
 	db := filepath.Join(b.tmp, fmt.Sprintf("memory-%d.db", n))
-	real, err := b.idleRSS(ctx, n, perConn, b.cfg.Binary, "serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+	real, err := b.idleRSS(ctx, n, perConn, b.cfg.Binary, "serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
 		"--database", "sqlite:"+db, "--max-subscriptions", "100000", "--oneup-poll-interval", "0")
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ func (b *Bench) startService(ctx context.Context, dbPath string) (*service, erro
 		dbPath = filepath.Join(b.tmp, "events-"+time.Now().Format("150405.000000")+".db")
 	}
 	cfg := server.DefaultConfig()
-	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.GRPCAddr, cfg.HTTPAddr, cfg.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Database = "sqlite:" + dbPath
 	cfg.FastenWebhookSecrets = []string{Secret}
 	cfg.OneUp.PollInterval = 0

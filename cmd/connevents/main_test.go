@@ -116,7 +116,7 @@ func TestVersion(t *testing.T) {
 // secrets says at start-up, as a JSON WARN line, that deliveries will be
 // refused and how to configure a secret.
 func TestServeWarnsWithoutFastenSecrets(t *testing.T) {
-	cmd := connevents(t, "serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+	cmd := connevents(t, "serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
 		"--database", "sqlite:"+filepath.Join(t.TempDir(), "events.db"), "--oneup-poll-interval", "0")
 	cmd.Env = append(cmd.Env, "CONNEVENTS_FASTEN_WEBHOOK_SECRETS=")
 	stderr, err := cmd.StderrPipe()

@@ -36,7 +36,7 @@ type process struct {
 func startBinary(t *testing.T, bin, dbPath string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, "serve",
-		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
 		"--database", "sqlite:"+dbPath,
 		"--fasten-webhook-secrets", testserver.Secret,
 		"--oneup-poll-interval", "0",
