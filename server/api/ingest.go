@@ -17,7 +17,7 @@ import (
 
 // tracer makes the doors' verify and normalize spans. Their attributes are
 // sources, types, counts and reasons: never payload data.
-var tracer = otel.Tracer("github.com/connevents/connevents/server/api")
+func tracer() trace.Tracer { return otel.Tracer("github.com/connevents/connevents/server/api") }
 
 const fastenSrc = conneventsv1.Source_SOURCE_FASTEN
 
@@ -54,7 +54,7 @@ func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.Ing
 // verifyFasten checks the size and, unless verification is off, the
 // signature of a delivery.
 func (s *Service) verifyFasten(ctx context.Context, req *conneventsv1.IngestFastenWebhookRequest) error {
-	_, span := tracer.Start(ctx, "fasten.verify", trace.WithAttributes(attribute.Int("bytes", len(req.GetPayload()))))
+	_, span := tracer().Start(ctx, "fasten.verify", trace.WithAttributes(attribute.Int("bytes", len(req.GetPayload()))))
 	defer span.End()
 	err := s.checkFasten(req)
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Service) checkFasten(req *conneventsv1.IngestFastenWebhookRequest) erro
 
 // normalize is deadletter.Normalize in a span.
 func normalize(ctx context.Context, src conneventsv1.Source, raw []byte) (*conneventsv1.ConnectionEvent, error) {
-	_, span := tracer.Start(ctx, "normalize", trace.WithAttributes(attribute.String("source", src.String())))
+	_, span := tracer().Start(ctx, "normalize", trace.WithAttributes(attribute.String("source", src.String())))
 	defer span.End()
 	ev, err := deadletter.Normalize(src, raw)
 	if err != nil {
@@ -134,7 +134,7 @@ const oneupSrc = conneventsv1.Source_SOURCE_ONEUP
 // parseOneUp splits and normalizes a push, in a span (oneup.Parse applies
 // ingest.Storable to every item, so an item no store can hold fails alone).
 func parseOneUp(ctx context.Context, req *conneventsv1.IngestOneUpAuditEventsRequest) ([]oneup.Item, error) {
-	_, span := tracer.Start(ctx, "normalize", trace.WithAttributes(attribute.String("source", oneupSrc.String())))
+	_, span := tracer().Start(ctx, "normalize", trace.WithAttributes(attribute.String("source", oneupSrc.String())))
 	defer span.End()
 	items, err := oneup.Parse(req.GetContentType(), req.GetPayload())
 	if err != nil {

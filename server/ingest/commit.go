@@ -74,7 +74,7 @@ func (in *Ingester) commit(batch []*request) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	// The shared commit is a trace of its own, linked to each request's.
-	ctx, span := tracer.Start(ctx, "ingest.commit", trace.WithNewRoot(), trace.WithLinks(links...),
+	ctx, span := tracer().Start(ctx, "ingest.commit", trace.WithNewRoot(), trace.WithLinks(links...),
 		trace.WithAttributes(attribute.Int("events", len(events)), attribute.Int("requests", len(batch))))
 	defer span.End()
 	start := time.Now()

@@ -19,9 +19,10 @@ import (
 	"github.com/connevents/connevents/server/telemetry"
 )
 
-// tracer makes the queue and commit spans (the global provider, which
-// telemetry.SetupTracing installs; a no-op without it).
-var tracer = otel.Tracer("github.com/connevents/connevents/server/ingest")
+// tracer makes the queue and commit spans, with the global provider (which
+// telemetry.SetupTracing installs; a no-op without it), looked up at each
+// use so that a provider installed later is the one used.
+func tracer() trace.Tracer { return otel.Tracer("github.com/connevents/connevents/server/ingest") }
 
 // ErrClosed is returned by Ingest after Close.
 var ErrClosed = reason.New(reason.ShuttingDown, "the server is shutting down; retry")
@@ -132,7 +133,7 @@ func (in *Ingester) Ingest(ctx context.Context, events []*conneventsv1.Connectio
 	}
 	// The queue span lasts until the commit answers; the commit's own span
 	// links to it (one commit serves many requests, each its own trace).
-	ctx, span := tracer.Start(ctx, "ingest.queue", trace.WithAttributes(attribute.Int("events", len(events))))
+	ctx, span := tracer().Start(ctx, "ingest.queue", trace.WithAttributes(attribute.Int("events", len(events))))
 	defer span.End()
 	req := &request{events: events, reply: make(chan reply, 1), span: span.SpanContext()}
 	if err := in.enqueue(ctx, req); err != nil {

@@ -43,9 +43,10 @@ type route struct{ pattern atomic.Pointer[string] }
 
 // HTTPMiddleware counts every request next serves by method, route pattern
 // and status code, with its latency, and names the request's span after
-// the route. The route is the grpc-gateway pattern when GatewayRoute saw
-// one, else the http.ServeMux pattern without its method ("/healthz"), else
-// OTHER: never the request's path, which may hold ids.
+// the route, whose pattern also replaces the path (url.path) in the span.
+// The route is the grpc-gateway pattern when GatewayRoute saw one, else the
+// http.ServeMux pattern without its method ("/healthz"), else OTHER: never
+// the request's path, which may hold ids.
 //
 // Wrap the ServeMux itself (inside TraceHTTP), so that the pattern the mux
 // sets on the request is visible here.
@@ -61,7 +62,9 @@ func (m *Metrics) HTTPMiddleware(next http.Handler) http.Handler {
 		method := methodLabel(r.Method)
 		span := trace.SpanFromContext(r.Context())
 		span.SetName(method + " " + pattern)
-		span.SetAttributes(attribute.String("http.route", pattern))
+		// The path may hold ids (or anything a caller typed): the span
+		// keeps the route pattern in its place.
+		span.SetAttributes(attribute.String("http.route", pattern), attribute.String("url.path", pattern))
 		m.http.requests.WithLabelValues(method, pattern, codeLabel(res.Code)).Inc()
 		observe(r.Context(), m.http.duration.WithLabelValues(method, pattern), res.Duration)
 	})
