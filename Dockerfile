@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 #
-# The connevents image: a static, cgo-free binary (built exactly as
-# `make build` builds bin/connevents) on distroless, run as a non-root user.
+# The connevents image: a static, cgo-free binary (built by `make binary`,
+# the very command CI's `make build` runs) on distroless, run as a non-root
+# user.
 #
 #   docker build -t connevents .
 #   docker run --rm -p 8080:8080 -p 9090:9090 -p 9464:9464 \
@@ -11,14 +12,17 @@
 # example.
 
 ARG GO_VERSION=1.26
+# What `connevents --version` prints, e.g. --build-arg VERSION=$(git describe).
+ARG VERSION=dev
 
 FROM golang:${GO_VERSION} AS build
+ARG VERSION
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -o bin/connevents ./cmd/connevents
+    make binary VERSION=${VERSION}
 # The SQLite default needs a directory the non-root user can write.
 RUN mkdir -p /data
 

@@ -62,10 +62,13 @@ drift: generate ## fail if regenerating changes gen/
 	@git diff --exit-code -- gen proto || { echo "gen/ or proto/ drifted: run make generate and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen proto)" || { git status --porcelain -- gen proto; echo "untracked generated files"; exit 1; }
 
+.PHONY: binary
+binary: ## build bin/connevents: static, without cgo; the Dockerfile runs exactly this
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/connevents ./cmd/connevents
+
 .PHONY: build
-build: ## build every package and both binaries (bin/connevents, bin/connevents-bench) without cgo
+build: binary ## build every package and both binaries (bin/connevents, bin/connevents-bench) without cgo
 	CGO_ENABLED=0 go build ./...
-	CGO_ENABLED=0 go build -ldflags "-X main.version=$(VERSION)" -o bin/connevents ./cmd/connevents
 	cd bench && CGO_ENABLED=0 go build -o ../bin/connevents-bench ./cmd/connevents-bench
 
 .PHONY: test
@@ -91,5 +94,9 @@ browser-test: ## the web console's Playwright suite in Chromium against the real
 bench: build ## run the load tool against bin/connevents (BENCH_FLAGS=--quick for a 2-minute run)
 	bin/connevents-bench --connevents bin/connevents $(BENCH_FLAGS)
 
+.PHONY: deploy-check
+deploy-check: ## promtool check and test of the alert rules, and the dashboard's queries (deploy/check.sh)
+	bash deploy/check.sh
+
 .PHONY: check
-check: lint breaking drift build vuln test ## everything CI runs
+check: lint breaking drift build deploy-check vuln test ## everything CI runs
