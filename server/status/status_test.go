@@ -43,3 +43,45 @@ func TestBoardOneWriterPerField(t *testing.T) {
 		t.Error("an unknown source has a status")
 	}
 }
+
+// A source expected every d turns DEGRADED after d without an arrival,
+// with the reason; an event (or a dead letter) clears it; a poller error
+// state is not hidden by it.
+func TestBoardSilence(t *testing.T) {
+	b := NewBoard()
+	const src = conneventsv1.Source_SOURCE_FASTEN
+	t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	b.Enable(src)
+	b.ExpectEvery(src, time.Hour, "--fasten-expect-every", t0)
+	b.CheckSilence(t0.Add(59 * time.Minute))
+	if st := b.Get(src); st.GetState() != conneventsv1.SourceState_SOURCE_STATE_OK {
+		t.Fatalf("before the hour: %v", st)
+	}
+	b.CheckSilence(t0.Add(61 * time.Minute))
+	st := b.Get(src)
+	if st.GetState() != conneventsv1.SourceState_SOURCE_STATE_DEGRADED || st.GetDegradedReason() != "nothing arrived for 1h1m0s (--fasten-expect-every is 1h0m0s)" {
+		t.Fatalf("after the hour: %v", st)
+	}
+	b.Succeeded(src, t0.Add(62*time.Minute)) // a success without an event keeps it degraded
+	if st := b.Get(src); st.GetState() != conneventsv1.SourceState_SOURCE_STATE_DEGRADED {
+		t.Errorf("after a success without events: %v", st)
+	}
+	b.DeadLettered(src, reason.MissingID, t0.Add(63*time.Minute))
+	if st := b.Get(src); st.GetState() != conneventsv1.SourceState_SOURCE_STATE_OK || st.GetDegradedReason() != "" ||
+		st.GetDeadLettersByReason()[string(reason.MissingID)] != 1 {
+		t.Errorf("after a dead letter: %v", st)
+	}
+	b.CheckSilence(t0.Add(2 * time.Hour)) // 57 minutes after the dead letter
+	if st := b.Get(src); st.GetState() != conneventsv1.SourceState_SOURCE_STATE_OK {
+		t.Errorf("the silence is counted from the last arrival: %v", st)
+	}
+	b.Failed(src, t0.Add(2*time.Hour), conneventsv1.SourceState_SOURCE_STATE_ERROR, "down")
+	b.CheckSilence(t0.Add(3 * time.Hour))
+	if st := b.Get(src); st.GetState() != conneventsv1.SourceState_SOURCE_STATE_ERROR || st.GetDegradedReason() == "" {
+		t.Errorf("an error state under a silence: %v", st)
+	}
+	b.Ingested(src, 0, 1, t0.Add(3*time.Hour)) // a duplicate arrived too
+	if st := b.Get(src); st.GetDegradedReason() != "" {
+		t.Errorf("after a duplicate: %v", st)
+	}
+}
