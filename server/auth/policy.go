@@ -76,6 +76,12 @@ var table = map[string]Rule{
 	conneventsv1.ConnectionEventService_IngestFastenWebhook_FullMethodName:    NeedsIngest,
 	conneventsv1.ConnectionEventService_IngestOneUpAuditEvents_FullMethodName: NeedsIngest,
 	conneventsv1.ConnectionEventService_ListAccessRecords_FullMethodName:      NeedsAdmin,
+	// Dead letters hold raw vendor payloads, and retry and discard change
+	// what the service keeps: operators only.
+	conneventsv1.ConnectionEventService_ListDeadLetters_FullMethodName:   NeedsAdmin,
+	conneventsv1.ConnectionEventService_GetDeadLetter_FullMethodName:     NeedsAdmin,
+	conneventsv1.ConnectionEventService_RetryDeadLetter_FullMethodName:   NeedsAdmin,
+	conneventsv1.ConnectionEventService_DiscardDeadLetter_FullMethodName: NeedsAdmin,
 
 	// Load balancers and orchestrators check health without a key.
 	healthpb.Health_Check_FullMethodName: Open,

@@ -44,6 +44,10 @@ var wantRPC = map[string]auth.Rule{
 	"/connevents.v1.ConnectionEventService/IngestFastenWebhook":    auth.NeedsIngest,
 	"/connevents.v1.ConnectionEventService/IngestOneUpAuditEvents": auth.NeedsIngest,
 	"/connevents.v1.ConnectionEventService/ListAccessRecords":      auth.NeedsAdmin,
+	"/connevents.v1.ConnectionEventService/ListDeadLetters":        auth.NeedsAdmin,
+	"/connevents.v1.ConnectionEventService/GetDeadLetter":          auth.NeedsAdmin,
+	"/connevents.v1.ConnectionEventService/RetryDeadLetter":        auth.NeedsAdmin,
+	"/connevents.v1.ConnectionEventService/DiscardDeadLetter":      auth.NeedsAdmin,
 
 	"/grpc.health.v1.Health/Check": auth.Open,
 	"/grpc.health.v1.Health/Watch": auth.Open,
