@@ -9,6 +9,7 @@ import (
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/gateway"
 	"github.com/connevents/connevents/server/reason"
+	"github.com/connevents/connevents/server/telemetry"
 )
 
 // buildHTTP builds the HTTP server: the gateway (REST, webhooks, health)
@@ -28,8 +29,12 @@ func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 	if tls {
 		handler = strictTransport(handler)
 	}
+	// Traced and counted outermost: the route pattern is the innermost
+	// mux's (a gateway route, a vendor route, the console), and the span
+	// is named after it.
+	handler = telemetry.TraceHTTP(s.metrics.HTTPMiddleware(withConsole(handler)))
 	// No WriteTimeout: subscriptions stream for as long as the client stays.
-	s.http = &http.Server{Handler: withConsole(handler), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	return nil
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/oneup"
 	"github.com/connevents/connevents/server/reason"
-	"github.com/connevents/connevents/server/telemetry"
 )
 
 // Body limits of the vendor-native routes.
@@ -38,12 +37,12 @@ type Deps struct {
 	// shutting down).
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
-	// Metrics counts every request by route pattern and code; nil: none.
-	Metrics *telemetry.Metrics
 }
 
-// New returns the service's HTTP handler: every request traced (health
-// probes excepted) and counted by route pattern.
+// New returns the service's HTTP handler. Its grpc-gateway routes tell
+// telemetry.HTTPMiddleware their pattern (telemetry.GatewayRoute); the
+// server wraps the whole HTTP handler in the middleware and in
+// telemetry.TraceHTTP.
 func New(ctx context.Context, d Deps) (http.Handler, error) {
 	unary, streams, err := newMuxes(ctx, d)
 	if err != nil {
@@ -62,7 +61,7 @@ func New(ctx context.Context, d Deps) (http.Handler, error) {
 	handle("GET /openapi.json", http.HandlerFunc(serveOpenAPI))
 	handle("POST /v1/webhooks/fasten", fastenWebhook(d.Service))
 	handle("POST /v1/oneup/audit-events", oneupPush(d.Service))
-	return telemetry.TraceHTTP(d.Metrics.HTTPMiddleware(mux)), nil
+	return mux, nil
 }
 
 // jsonMarshaler writes canonical protojson: lowerCamelCase names, enums as

@@ -166,16 +166,25 @@ func TestOTLPEndToEnd(t *testing.T) {
 		t.Fatalf("delivery: %d %s %v", code, body, err)
 	}
 	want := []string{"POST /v1/webhooks/fasten", "fasten.verify", "normalize", "ingest.queue", "ingest.commit"}
-	eventually(t, "the webhook's spans at the OTLP endpoint", func() bool {
+	missing := func() []string {
 		mu.Lock()
 		defer mu.Unlock()
+		var out []string
 		for _, n := range want {
 			if !names[n] {
-				return false
+				out = append(out, n)
 			}
 		}
-		return true
-	})
+		return out
+	}
+	for deadline := time.Now().Add(20 * time.Second); len(missing()) > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			mu.Lock()
+			got := names
+			mu.Unlock()
+			t.Fatalf("spans %v never reached the OTLP endpoint (got %v)\n%s", missing(), got, strings.Join(p.lines(), "\n"))
+		}
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
