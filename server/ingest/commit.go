@@ -102,18 +102,25 @@ func (in *Ingester) commit(batch []*request) {
 		}
 		return
 	}
-	// Callers first: their events are durable, and the subscriptions read
-	// the log anyway. Publishing stays on this goroutine, in commit order.
+	// Counted first (cheap), so that a caller that reads the status or
+	// the metrics after its answer sees its events; then the callers: their
+	// events are durable, and the subscriptions read the log anyway.
+	// Publishing stays on this goroutine, in commit order.
+	fresh := in.count(appended)
 	rest := appended
 	for _, r := range batch {
 		r.reply <- reply{appended: rest[:len(r.events):len(r.events)]}
 		rest = rest[len(r.events):]
 	}
-	in.publish(appended)
+	if len(fresh) > 0 {
+		in.notifier.Committed(fresh)
+		in.metrics.SetLogHead(fresh[len(fresh)-1].GetSequence())
+	}
 }
 
-// publish tells the notifier and the recorder what is new.
-func (in *Ingester) publish(appended []store.Appended) {
+// count tells the recorder and the metrics what was stored and what was a
+// duplicate, and returns the events new to the log.
+func (in *Ingester) count(appended []store.Appended) []*conneventsv1.ConnectionEvent {
 	var fresh []*conneventsv1.ConnectionEvent
 	type count struct{ stored, dup int }
 	counts := map[conneventsv1.Source]*count{}
@@ -132,12 +139,9 @@ func (in *Ingester) publish(appended []store.Appended) {
 		in.metrics.EventStored(a.Event.GetSource(), a.Event.GetType())
 		fresh = append(fresh, a.Event)
 	}
-	if len(fresh) > 0 {
-		in.notifier.Committed(fresh)
-		in.metrics.SetLogHead(fresh[len(fresh)-1].GetSequence())
-	}
 	now := in.now()
 	for src, c := range counts {
 		in.recorder.Ingested(src, c.stored, c.dup, now)
 	}
+	return fresh
 }
