@@ -50,7 +50,7 @@ func TestFastenDeadLetters(t *testing.T) {
 		{"no type", `{"id":"e2e-no-type","data":{}}`, reason.MissingType},
 		{"data not an object", `{"id":"e2e-data","type":"webhook.test","data":"` + deadMarker + `"}`, reason.DataNotObject},
 		{"date not RFC 3339", `{"id":"e2e-date","type":"webhook.test","date":"13/06/2024","data":{}}`, reason.InvalidDate},
-		{"a value no store can hold", `{"id":"e2e-nul","type":"patient.connection_success","data":{"external_id":"a\u0000` + deadMarker + `"}}`, reason.UnstorableValue},
+		{"a value no store can hold", `{"id":"e2e-nul","type":"patient.connection_success","data":{"external_id":"a\u0000` + deadMarker + `"}}`, reason.TextNotStorable},
 	}
 	ids := map[string]bool{}
 	for _, c := range cases {

@@ -23,10 +23,11 @@ import (
 
 // TestNULTextOnPostgres: text PostgreSQL cannot hold (a NUL character) in a
 // Fasten id, external_id or org_connection_id, an AuditEvent id, the
-// 1up-user agent or the patient reference is refused with
-// TEXT_NOT_STORABLE (a Fasten delivery: 400; a pushed item: REJECTED, the
-// good items of the same push stored), and never fails the valid, signed
-// webhooks other callers send meanwhile.
+// 1up-user agent or the patient reference is never stored as an event:
+// the signed delivery or pushed item is kept as a dead letter with
+// TEXT_NOT_STORABLE (a Fasten delivery: 200 DEAD_LETTERED; a pushed item:
+// DEAD_LETTERED, the good items of the same push stored), and never fails
+// the valid, signed webhooks other callers send meanwhile.
 func TestNULTextOnPostgres(t *testing.T) {
 	s := testserver.Start(t, func(c *server.Config) { c.Database = pgtest.Schema(t) })
 	bad := []delivery{
@@ -58,7 +59,8 @@ func TestNULTextOnPostgres(t *testing.T) {
 		for range each {
 			for _, d := range bad {
 				code, answer, err := post(s.BaseURL, d)
-				if err != nil || code != http.StatusBadRequest || !bytes.Contains(answer, []byte(reason.TextNotStorable)) {
+				if err != nil || code != http.StatusOK || !bytes.Contains(answer, []byte(reason.TextNotStorable)) ||
+					!bytes.Contains(answer, []byte("INGEST_STATUS_DEAD_LETTERED")) {
 					failures <- fmt.Sprintf("NUL delivery: %d %s %v", code, answer, err)
 				}
 			}
@@ -85,7 +87,7 @@ func TestNULTextOnPostgres(t *testing.T) {
 				continue
 			}
 			for _, item := range r[:3] {
-				if item.GetStatus() != pushRejected || item.GetReason() != string(reason.TextNotStorable) {
+				if item.GetStatus() != pushDeadLettered || item.GetReason() != string(reason.TextNotStorable) {
 					failures <- fmt.Sprintf("NUL item: %v", item)
 				}
 			}
@@ -102,19 +104,25 @@ func TestNULTextOnPostgres(t *testing.T) {
 	if strings.Contains(s.Logs.String(), "22021") {
 		t.Error("a NUL reached PostgreSQL")
 	}
+	// Kept once each, however often sent: three deliveries, three items.
+	requireDeadLetters(t, s, len(bad)+len(nulEvents))
 }
 
 // TestInvalidUTF8IDsNeverMerge: two signed deliveries whose ids differ only
 // in bytes that are not UTF-8 (or lone surrogate escapes) would decode to
-// the same id; both are refused with ID_NOT_UTF8 instead of the second
-// being dropped as a duplicate of the first.
+// the same id; neither becomes an event (the second would be dropped as a
+// duplicate of the first): each is kept as its own dead letter with
+// ID_NOT_UTF8, byte for byte.
 func TestInvalidUTF8IDsNeverMerge(t *testing.T) {
 	s := testserver.Start(t, nil)
 	withID := func(id string) delivery {
 		return signedAs(t, "msg-"+rand.Text(), replaced(sample(t, fasten.TypeEHIExportSuccess, fasten.WithID("PLACEHOLDER")), id))
 	}
 	for _, id := range []string{"COLLIDE-\xff", "COLLIDE-\xfe", `COLLIDE-\ud800`, `COLLIDE-\udc00`} {
-		refuse(t, s, withID(id), http.StatusBadRequest, "INVALID_ARGUMENT", reason.IDNotUTF8)
+		code, answer, err := post(s.BaseURL, withID(id))
+		if r := resultOf(t, answer); err != nil || code != http.StatusOK || r.Status != "INGEST_STATUS_DEAD_LETTERED" || r.Reason != string(reason.IDNotUTF8) {
+			t.Errorf("id %q: %d %s %v, want 200 DEAD_LETTERED %s", id, code, answer, err, reason.IDNotUTF8)
+		}
 	}
 	ae := string(oneuptest.AuditEvent(oneupEvents("u", 1, time.Now(), 0)[0]))
 	var ndjson []string
@@ -122,11 +130,12 @@ func TestInvalidUTF8IDsNeverMerge(t *testing.T) {
 		ndjson = append(ndjson, strings.Replace(ae, `"id":"u-0"`, `"id":`+string(mustJSONish(id)), 1))
 	}
 	for i, r := range pushResults(t, s, "application/fhir+ndjson", []byte(strings.Join(ndjson, "\n")), "") {
-		if r.GetStatus() != pushRejected || r.GetReason() != string(reason.IDNotUTF8) {
-			t.Errorf("pushed item %d: %v, want REJECTED %s", i, r, reason.IDNotUTF8)
+		if r.GetStatus() != pushDeadLettered || r.GetReason() != string(reason.IDNotUTF8) {
+			t.Errorf("pushed item %d: %v, want DEAD_LETTERED %s", i, r, reason.IDNotUTF8)
 		}
 	}
 	requireCount(t, s, 0)
+	requireDeadLetters(t, s, 6)
 }
 
 // mustJSONish quotes s as a JSON string keeping its bytes as they are
