@@ -103,6 +103,7 @@ func TestBadEventFailsOnlyItsRequest(t *testing.T) {
 	defer in.Close()
 	good := &request{events: []*conneventsv1.ConnectionEvent{ev("good")}, reply: make(chan reply, 1)}
 	bad := ev("bad")
+	bad.SourceEventType = "\xff\xfe not UTF-8"
 	badReq := &request{events: []*conneventsv1.ConnectionEvent{bad}, reply: make(chan reply, 1)}
 	if err := in.stamp(good.events); err != nil {
 		t.Fatal(err)
