@@ -20,10 +20,13 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server"
+	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/test/testserver"
 )
 
@@ -78,8 +81,10 @@ func TestSubscribeNeedsKey(t *testing.T) {
 	}
 }
 
-// Shutdown is bounded: an open subscription does not hold the server past
-// --shutdown-timeout, and Serve returns cleanly.
+// Shutdown is prompt: health turns NOT_SERVING first, an open
+// subscription ends at once with UNAVAILABLE / SHUTTING_DOWN (it does not
+// hold the server until --shutdown-timeout), and Serve returns cleanly.
+// (The binary's whole shutdown is measured by TestPromptShutdown.)
 func TestShutdownWithOpenStream(t *testing.T) {
 	s := testserver.Start(t, func(c *server.Config) { c.ShutdownTimeout = 500 * time.Millisecond })
 	stream, err := s.Client.SubscribeEvents(context.Background(), &conneventsv1.SubscribeEventsRequest{})
@@ -89,10 +94,20 @@ func TestShutdownWithOpenStream(t *testing.T) {
 	if _, err := stream.Recv(); err != nil {
 		t.Fatal(err)
 	}
+	watch, err := healthpb.NewHealthClient(s.Conn).Watch(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := watch.Recv(); err != nil || st.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health before shutdown: %v %v", st, err)
+	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop() }()
-	if !healthTurnsUnavailable(s.BaseURL) {
-		t.Error("/healthz never answered 503 while the server was draining")
+	if st, err := watch.Recv(); err != nil || st.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("health on shutdown: %v %v, want NOT_SERVING", st, err)
+	}
+	if _, err := drain(stream); status.Code(err) != codes.Unavailable || api.ReasonOf(err) != reason.ShuttingDown {
+		t.Errorf("the subscription ended with %v, want UNAVAILABLE SHUTTING_DOWN", err)
 	}
 	select {
 	case err := <-stopped:
@@ -145,21 +160,5 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// healthTurnsUnavailable polls /healthz until it answers 503 (true) or the
-// listener goes away (false).
-func healthTurnsUnavailable(base string) bool {
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusServiceUnavailable {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
