@@ -105,18 +105,24 @@ func (s *Service) IngestOneUpAuditEvents(ctx context.Context, req *conneventsv1.
 	}
 	results := make([]*conneventsv1.IngestResult, len(items))
 	var good []*conneventsv1.ConnectionEvent
-	var goodIdx []int
+	var goodIdx, badIdx []int
+	var bad []oneup.Item
 	for i, it := range items {
 		if it.Err != nil {
-			d, err := s.keeper.Keep(ctx, oneupSrc, it.Raw, it.Err)
-			if err != nil {
-				return nil, s.toStatus(err)
-			}
-			results[i] = deadLetterResult(d)
+			bad, badIdx = append(bad, it), append(badIdx, i)
 			continue
 		}
 		good = append(good, it.Event)
 		goodIdx = append(goodIdx, i)
+	}
+	if len(bad) > 0 {
+		kept, err := s.keeper.KeepItems(ctx, oneupSrc, bad)
+		if err != nil {
+			return nil, s.toStatus(err)
+		}
+		for j, d := range kept {
+			results[badIdx[j]] = deadLetterResult(d)
+		}
 	}
 	appended, err := s.ingester.Ingest(ctx, good)
 	if err != nil {

@@ -46,30 +46,56 @@ func NewKeeper(st store.DeadLetters, board Board, logger *slog.Logger) *Keeper {
 // kept before. An error means nothing was kept: the caller must not
 // acknowledge the delivery.
 func (k *Keeper) Keep(ctx context.Context, src conneventsv1.Source, raw []byte, cause error) (*conneventsv1.DeadLetter, error) {
-	id, err := uuid.NewV7()
+	kept, err := k.KeepItems(ctx, src, []oneup.Item{{Raw: raw, Err: cause}})
 	if err != nil {
 		return nil, err
 	}
+	return kept[0], nil
+}
+
+// KeepItems is Keep for every item of a push or a polled page (their Raw
+// and Err), in one transaction; it returns one dead letter per item. Items
+// with the same bytes share one.
+func (k *Keeper) KeepItems(ctx context.Context, src conneventsv1.Source, items []oneup.Item) ([]*conneventsv1.DeadLetter, error) {
 	now := k.now()
-	r := reasonOf(cause)
-	d := &conneventsv1.DeadLetter{
-		Id: id.String(), Source: src, Reason: string(r), Message: messageOf(cause),
-		ReceivedAt: timestamppb.New(now), Raw: raw,
+	var ds []*conneventsv1.DeadLetter
+	which := make([]int, len(items)) // item → its dead letter in ds
+	seen := map[string]int{}
+	for i, it := range items {
+		if j, ok := seen[string(it.Raw)]; ok {
+			which[i] = j
+			continue
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, err
+		}
+		seen[string(it.Raw)], which[i] = len(ds), len(ds)
+		ds = append(ds, &conneventsv1.DeadLetter{
+			Id: id.String(), Source: src, Reason: string(reasonOf(it.Err)), Message: messageOf(it.Err),
+			ReceivedAt: timestamppb.New(now), Raw: it.Raw,
+		})
 	}
-	kept, added, err := k.store.AddDeadLetter(ctx, d)
+	kept, err := k.store.AddDeadLetters(ctx, ds)
 	if err != nil {
 		return nil, err
 	}
-	if !added {
-		k.logger.DebugContext(ctx, "dead letter kept before", "dead_letter_id", kept.GetId(), "source", src.String())
-		return kept, nil
+	for _, kd := range kept {
+		if !kd.Added {
+			k.logger.DebugContext(ctx, "dead letter kept before", "dead_letter_id", kd.DeadLetter.GetId(), "source", src.String())
+			continue
+		}
+		if k.board != nil {
+			k.board.DeadLettered(src, reason.Reason(kd.DeadLetter.GetReason()), now)
+		}
+		k.logger.WarnContext(ctx, "kept as a dead letter", "dead_letter_id", kd.DeadLetter.GetId(), "source", src.String(),
+			"reason", kd.DeadLetter.GetReason(), "bytes", len(kd.DeadLetter.GetRaw()))
 	}
-	if k.board != nil {
-		k.board.DeadLettered(src, r, now)
+	out := make([]*conneventsv1.DeadLetter, len(items))
+	for i, j := range which {
+		out[i] = kept[j].DeadLetter
 	}
-	k.logger.WarnContext(ctx, "kept as a dead letter", "dead_letter_id", d.GetId(), "source", src.String(),
-		"reason", string(r), "bytes", len(raw))
-	return d, nil
+	return out, nil
 }
 
 // Normalize turns raw bytes of src into an event the store can hold, as

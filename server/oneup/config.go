@@ -106,10 +106,10 @@ type Config struct {
 	Metrics *telemetry.Metrics
 }
 
-// DeadLetterKeeper keeps an entry that cannot be normalized
-// (deadletter.Keeper).
+// DeadLetterKeeper keeps entries that cannot be normalized, their Raw and
+// Err (deadletter.Keeper), in one transaction.
 type DeadLetterKeeper interface {
-	Keep(ctx context.Context, src conneventsv1.Source, raw []byte, cause error) (*conneventsv1.DeadLetter, error)
+	KeepItems(ctx context.Context, src conneventsv1.Source, items []Item) ([]*conneventsv1.DeadLetter, error)
 }
 
 // withDefaults returns c with every zero field set to its default.

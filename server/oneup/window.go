@@ -106,41 +106,41 @@ func (p *Poller) ingestPage(ctx context.Context, page *Page, res *PollResult) (t
 
 // accepted returns the page's normalized events and the newest write time
 // among all its entries (an unreadable entry still holds its place in the
-// sort). An entry that cannot be normalized (or normalizes to a value no
-// store can hold) is kept as a dead letter when Config.DeadLetters is set,
-// else counted and logged as rejected (reason and position only). An error
-// keeping one fails the page.
+// sort). The entries that cannot be normalized (or normalize to a value no
+// store can hold) are kept as dead letters, in one transaction, when
+// Config.DeadLetters is set, else counted and logged as rejected (reason
+// and position only). An error keeping them fails the page.
 func (p *Poller) accepted(ctx context.Context, page *Page, res *PollResult) ([]*conneventsv1.ConnectionEvent, time.Time, error) {
 	var events []*conneventsv1.ConnectionEvent
+	var bad []Item
 	var newest time.Time
 	for i, it := range page.Items {
 		newest = laterOf(newest, writtenAt(it))
-		if it.Err == nil {
+		switch {
+		case it.Err == nil:
 			events = append(events, it.Event)
-			continue
+		case p.cfg.DeadLetters != nil:
+			bad = append(bad, it)
+		default:
+			p.reject(ctx, it, i, res)
 		}
-		if err := p.unreadable(ctx, it, i, res); err != nil {
-			return nil, time.Time{}, err
+	}
+	if len(bad) > 0 {
+		if _, err := p.cfg.DeadLetters.KeepItems(ctx, self, bad); err != nil {
+			return nil, time.Time{}, &StorageError{Op: fmt.Sprintf("keeping %d entries of page %d as dead letters", len(bad), res.Pages), Err: err}
 		}
+		res.DeadLettered += len(bad)
 	}
 	return events, newest, nil
 }
 
-// unreadable keeps or rejects the i-th entry of the current page.
-func (p *Poller) unreadable(ctx context.Context, it Item, i int, res *PollResult) error {
+// reject counts and logs the i-th entry of the current page as rejected.
+func (p *Poller) reject(ctx context.Context, it Item, i int, res *PollResult) {
 	reason := rejectReason(it.Err)
-	if p.cfg.DeadLetters != nil {
-		if _, err := p.cfg.DeadLetters.Keep(ctx, self, it.Raw, it.Err); err != nil {
-			return &StorageError{Op: fmt.Sprintf("keeping entry %d of page %d as a dead letter", i, res.Pages), Err: err}
-		}
-		res.DeadLettered++
-		return nil
-	}
 	res.Rejected++
 	res.RejectionsByReason[string(reason)]++
 	p.status.addRejection(reason)
 	p.cfg.Logger.WarnContext(ctx, "oneup: entry rejected", "page", res.Pages, "entry", i, "reason", reason)
-	return nil
 }
 
 // writtenAt is when 1upHealth wrote an entry: its meta.lastUpdated, or,

@@ -18,18 +18,29 @@ type DeadLetterQuery struct {
 	Limit int
 }
 
+// KeptDeadLetter is the outcome of adding one dead letter.
+type KeptDeadLetter struct {
+	// DeadLetter is the one added, or the one of the same source and bytes
+	// kept before (without raw).
+	DeadLetter *conneventsv1.DeadLetter
+	// Added is false when the same bytes of the same source were kept
+	// already.
+	Added bool
+}
+
 // DeadLetters are authentic deliveries and items that could not be
 // normalized, kept byte for byte (raw) until an operator retries or
 // discards them. They are not part of the log: no sequence, no
 // subscription sees them, Prune leaves them.
 type DeadLetters interface {
-	// AddDeadLetter durably stores d and returns it with added true. Id
-	// (unique), Source, Reason and ReceivedAt must be set (otherwise
-	// ErrInvalidEvent); Retries is stored as given. It is idempotent on
-	// (Source, Raw): when a dead letter of the same source with the same
-	// bytes is kept already, nothing is stored and that one is returned
-	// (without raw) with added false.
-	AddDeadLetter(ctx context.Context, d *conneventsv1.DeadLetter) (kept *conneventsv1.DeadLetter, added bool, err error)
+	// AddDeadLetters durably stores ds in one transaction and returns one
+	// KeptDeadLetter per input, in order. Id (unique), Source, Reason and
+	// ReceivedAt must be set (otherwise ErrInvalidEvent and nothing is
+	// stored); Retries is stored as given. It is idempotent on (Source,
+	// Raw): when a dead letter of the same source with the same bytes is
+	// kept already (or earlier in ds), nothing new is stored for it and
+	// that one is returned (without raw) with Added false.
+	AddDeadLetters(ctx context.Context, ds []*conneventsv1.DeadLetter) ([]KeptDeadLetter, error)
 
 	// GetDeadLetter returns the dead letter with raw, or ErrNotFound.
 	GetDeadLetter(ctx context.Context, id string) (*conneventsv1.DeadLetter, error)

@@ -164,8 +164,8 @@ func plant(t *testing.T, st store.Store, raw []byte) string {
 	t.Helper()
 	d := &conneventsv1.DeadLetter{Id: uuid.Must(uuid.NewV7()).String(), Source: conneventsv1.Source_SOURCE_FASTEN,
 		Reason: string(reason.MissingType), Message: "planted", ReceivedAt: timestamppb.Now(), Raw: raw}
-	if _, added, err := st.AddDeadLetter(context.Background(), d); err != nil || !added {
-		t.Fatalf("planting a dead letter: %v %v", added, err)
+	if kept, err := st.AddDeadLetters(context.Background(), []*conneventsv1.DeadLetter{d}); err != nil || !kept[0].Added {
+		t.Fatalf("planting a dead letter: %v %v", kept, err)
 	}
 	return d.GetId()
 }

@@ -27,31 +27,48 @@ const (
 	sqlDeleteDeadLetter  = `DELETE FROM dead_letters WHERE id = ?`
 )
 
-// AddDeadLetter stores d, unless the same bytes of the same source are
-// kept already.
-func (s *Store) AddDeadLetter(ctx context.Context, d *conneventsv1.DeadLetter) (*conneventsv1.DeadLetter, bool, error) {
+// AddDeadLetters stores ds in one transaction, each unless the same bytes
+// of the same source are kept already.
+func (s *Store) AddDeadLetters(ctx context.Context, ds []*conneventsv1.DeadLetter) ([]store.KeptDeadLetter, error) {
 	if err := s.check(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if d.GetId() == "" || d.GetSource() == conneventsv1.Source_SOURCE_UNSPECIFIED || d.GetReason() == "" || d.GetReceivedAt() == nil {
-		return nil, false, store.ErrInvalidEvent
+	for _, d := range ds {
+		if d.GetId() == "" || d.GetSource() == conneventsv1.Source_SOURCE_UNSPECIFIED || d.GetReason() == "" || d.GetReceivedAt() == nil {
+			return nil, store.ErrInvalidEvent
+		}
 	}
+	out := make([]store.KeptDeadLetter, len(ds))
+	err := s.write.InTx(ctx, func(tx Tx) error {
+		for i, d := range ds {
+			kept, err := s.addDeadLetter(ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			out[i] = kept
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.wrap("add dead letters", err)
+	}
+	return out, nil
+}
+
+func (s *Store) addDeadLetter(ctx context.Context, tx Tx, d *conneventsv1.DeadLetter) (store.KeptDeadLetter, error) {
 	raw := d.GetRaw()
 	if raw == nil {
 		raw = []byte{}
 	}
 	sum := sha256.Sum256(raw)
 	digest := hex.EncodeToString(sum[:])
-	n, err := s.write.Exec(ctx, s.d.sql(sqlAddDeadLetter), d.GetId(), int32(d.GetSource()), d.GetReason(), d.GetMessage(),
+	n, err := tx.Exec(ctx, s.d.sql(sqlAddDeadLetter), d.GetId(), int32(d.GetSource()), d.GetReason(), d.GetMessage(),
 		d.GetReceivedAt().AsTime().UnixNano(), d.GetRetries(), digest, raw)
-	if err != nil {
-		return nil, false, s.wrap("add dead letter", err)
+	if err != nil || n == 1 {
+		return store.KeptDeadLetter{DeadLetter: d, Added: true}, err
 	}
-	if n == 1 {
-		return d, true, nil
-	}
-	kept, err := scanDeadLetter(s.write.QueryRow(ctx, s.d.sql(sqlKeptDeadLetter), digest, int32(d.GetSource())), false)
-	return kept, false, s.wrap("add dead letter", err)
+	kept, err := scanDeadLetter(tx.QueryRow(ctx, s.d.sql(sqlKeptDeadLetter), digest, int32(d.GetSource())), false)
+	return store.KeptDeadLetter{DeadLetter: kept}, err
 }
 
 // GetDeadLetter returns the dead letter with raw, or store.ErrNotFound.

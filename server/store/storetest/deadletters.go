@@ -32,20 +32,45 @@ func testDeadLetters(t *testing.T, newStore NewStore) {
 			ReceivedAt: timestamppb.New(t0.Add(time.Duration(i) * time.Second)),
 			Raw:        []byte("{\"bytes\":\"\x00\xff\"," + string(rune('a'+i)) + "}"),
 		}
-		if kept, added, err := s.AddDeadLetter(ctx, d); err != nil || !added || kept.GetId() != d.GetId() {
-			t.Fatalf("AddDeadLetter = %v, %v, %v", kept, added, err)
-		}
 		all = append(all, d)
+	}
+	kept, err := s.AddDeadLetters(ctx, all[:1])
+	if err != nil || len(kept) != 1 || !kept[0].Added || kept[0].DeadLetter.GetId() != all[0].GetId() {
+		t.Fatalf("AddDeadLetters(one) = %v, %v", kept, err)
+	}
+	kept, err = s.AddDeadLetters(ctx, all[1:])
+	if err != nil || len(kept) != 4 {
+		t.Fatalf("AddDeadLetters(four) = %v, %v", kept, err)
+	}
+	for i, k := range kept {
+		if !k.Added || k.DeadLetter.GetId() != all[i+1].GetId() {
+			t.Errorf("AddDeadLetters(four)[%d] = %v", i, k)
+		}
 	}
 	// The same bytes of the same source again (a poll re-reading its
 	// overlap): kept once, the first one returned. Of another source: new.
+	// Within one batch too.
 	again := proto.Clone(all[0]).(*conneventsv1.DeadLetter)
 	again.Id, again.Reason = uuid.Must(uuid.NewV7()).String(), string(reason.MalformedJSON)
-	if kept, added, err := s.AddDeadLetter(ctx, again); err != nil || added || kept.GetId() != all[0].GetId() || kept.GetReason() != all[0].GetReason() {
-		t.Errorf("AddDeadLetter(same bytes) = %v, %v, %v; want the first, not added", kept, added, err)
+	fresh := proto.Clone(all[0]).(*conneventsv1.DeadLetter)
+	fresh.Id, fresh.Raw = uuid.Must(uuid.NewV7()).String(), []byte("fresh")
+	twice := proto.Clone(fresh).(*conneventsv1.DeadLetter)
+	twice.Id = uuid.Must(uuid.NewV7()).String()
+	kept, err = s.AddDeadLetters(ctx, []*conneventsv1.DeadLetter{again, fresh, twice})
+	if err != nil || len(kept) != 3 {
+		t.Fatalf("AddDeadLetters(same bytes) = %v, %v", kept, err)
 	}
-	if _, _, err := s.AddDeadLetter(ctx, &conneventsv1.DeadLetter{Id: "x"}); !errors.Is(err, store.ErrInvalidEvent) {
-		t.Errorf("AddDeadLetter(incomplete) = %v, want ErrInvalidEvent", err)
+	if k := kept[0]; k.Added || k.DeadLetter.GetId() != all[0].GetId() || k.DeadLetter.GetReason() != all[0].GetReason() {
+		t.Errorf("the same bytes again: %v, want the first, not added", k)
+	}
+	if !kept[1].Added || kept[2].Added || kept[2].DeadLetter.GetId() != fresh.GetId() {
+		t.Errorf("the same bytes twice in a batch: %v, %v; want the first added, the second its duplicate", kept[1], kept[2])
+	}
+	if err := s.DeleteDeadLetter(ctx, fresh.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddDeadLetters(ctx, []*conneventsv1.DeadLetter{again, {Id: "x"}}); !errors.Is(err, store.ErrInvalidEvent) {
+		t.Errorf("AddDeadLetters(incomplete) = %v, want ErrInvalidEvent", err)
 	}
 	got, err := s.GetDeadLetter(ctx, all[2].GetId())
 	if err != nil || !proto.Equal(got, all[2]) {
@@ -85,8 +110,8 @@ func testDeadLetters(t *testing.T, newStore NewStore) {
 
 	other := proto.Clone(all[0]).(*conneventsv1.DeadLetter)
 	other.Id, other.Source = uuid.Must(uuid.NewV7()).String(), conneventsv1.Source_SOURCE_ONEUP
-	if _, added, err := s.AddDeadLetter(ctx, other); err != nil || !added {
-		t.Errorf("AddDeadLetter(same bytes, other source) = %v, %v; want added", added, err)
+	if kept, err := s.AddDeadLetters(ctx, []*conneventsv1.DeadLetter{other}); err != nil || !kept[0].Added {
+		t.Errorf("AddDeadLetters(same bytes, other source) = %v, %v; want added", kept, err)
 	}
 	if err := s.DeleteDeadLetter(ctx, other.GetId()); err != nil {
 		t.Fatal(err)
