@@ -88,8 +88,9 @@ const healthProbeKey = "health.write-probe"
 // commits and the pruner's cuts).
 //
 // Journeys by status (connevents_journeys) are not reported yet: the store
-// has no journey count on this branch. When store.Store gains one, set
-// them here with s.metrics.SetJourneys.
+// can list journeys but not count them by status cheaply (a count per
+// status would read every journey at each tick). When store.Store gains
+// such a count, set them here with s.metrics.SetJourneys.
 func (s *Server) watchLog(ctx context.Context) {
 	t := time.NewTicker(logInterval)
 	defer t.Stop()
