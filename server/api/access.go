@@ -43,11 +43,17 @@ var AccessLogged = map[string]bool{
 	conneventsv1.ConnectionEventService_SubscribeConnections_FullMethodName: true,
 	// The access log names patients in its filters.
 	conneventsv1.ConnectionEventService_ListAccessRecords_FullMethodName: true,
+	// A dead letter's raw bytes are the vendor's payload.
+	conneventsv1.ConnectionEventService_GetDeadLetter_FullMethodName: true,
 
 	conneventsv1.ConnectionEventService_IngestFastenWebhook_FullMethodName:    false,
 	conneventsv1.ConnectionEventService_IngestOneUpAuditEvents_FullMethodName: false,
 	conneventsv1.ConnectionEventService_ListSourceStatuses_FullMethodName:     false,
 	conneventsv1.ConnectionEventService_GetSourceStatus_FullMethodName:        false,
+	// Without raw bytes: ids, sources, reasons and counts only.
+	conneventsv1.ConnectionEventService_ListDeadLetters_FullMethodName:   false,
+	conneventsv1.ConnectionEventService_RetryDeadLetter_FullMethodName:   false,
+	conneventsv1.ConnectionEventService_DiscardDeadLetter_FullMethodName: false,
 }
 
 // recordTimeout bounds how long a read waits for its record.
@@ -421,4 +427,20 @@ func (s intercepted) GetFunnel(ctx context.Context, req *conneventsv1.GetFunnelR
 
 func (s intercepted) ListAccessRecords(ctx context.Context, req *conneventsv1.ListAccessRecordsRequest) (*conneventsv1.ListAccessRecordsResponse, error) {
 	return call(ctx, s, conneventsv1.ConnectionEventService_ListAccessRecords_FullMethodName, req, s.svc.ListAccessRecords)
+}
+
+func (s intercepted) ListDeadLetters(ctx context.Context, req *conneventsv1.ListDeadLettersRequest) (*conneventsv1.ListDeadLettersResponse, error) {
+	return call(ctx, s, conneventsv1.ConnectionEventService_ListDeadLetters_FullMethodName, req, s.svc.ListDeadLetters)
+}
+
+func (s intercepted) GetDeadLetter(ctx context.Context, req *conneventsv1.GetDeadLetterRequest) (*conneventsv1.GetDeadLetterResponse, error) {
+	return call(ctx, s, conneventsv1.ConnectionEventService_GetDeadLetter_FullMethodName, req, s.svc.GetDeadLetter)
+}
+
+func (s intercepted) RetryDeadLetter(ctx context.Context, req *conneventsv1.RetryDeadLetterRequest) (*conneventsv1.RetryDeadLetterResponse, error) {
+	return call(ctx, s, conneventsv1.ConnectionEventService_RetryDeadLetter_FullMethodName, req, s.svc.RetryDeadLetter)
+}
+
+func (s intercepted) DiscardDeadLetter(ctx context.Context, req *conneventsv1.DiscardDeadLetterRequest) (*conneventsv1.DiscardDeadLetterResponse, error) {
+	return call(ctx, s, conneventsv1.ConnectionEventService_DiscardDeadLetter_FullMethodName, req, s.svc.DiscardDeadLetter)
 }
