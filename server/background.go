@@ -83,14 +83,9 @@ func (s *Server) storeHealth(ctx context.Context) error {
 // fail.
 const healthProbeKey = "health.write-probe"
 
-// watchLog reports the log's bounds in the metrics every logInterval (the
-// ingester reports the head at each commit; this also sees other replicas'
-// commits and the pruner's cuts).
-//
-// Journeys by status (connevents_journeys) are not reported yet: the store
-// can list journeys but not count them by status cheaply (a count per
-// status would read every journey at each tick). When store.Store gains
-// such a count, set them here with s.metrics.SetJourneys.
+// watchLog reports the log's bounds and the journeys by status in the
+// metrics every logInterval (the ingester reports the head at each commit;
+// this also sees other replicas' commits and the pruner's cuts).
 func (s *Server) watchLog(ctx context.Context) {
 	t := time.NewTicker(logInterval)
 	defer t.Stop()
@@ -99,6 +94,7 @@ func (s *Server) watchLog(ctx context.Context) {
 			s.metrics.SetLogHead(b.Head)
 			s.metrics.SetLogOldest(b.Oldest)
 		}
+		s.reportJourneys(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -108,6 +104,21 @@ func (s *Server) watchLog(ctx context.Context) {
 }
 
 const logInterval = 15 * time.Second
+
+// reportJourneys sets connevents_journeys for every status, zero included,
+// from the store's count (one read of the status index).
+func (s *Server) reportJourneys(ctx context.Context) {
+	counts, err := s.store.CountJourneys(ctx)
+	if err != nil {
+		return // the health loop reports a store that does not answer
+	}
+	for v := range conneventsv1.ConnectionStatus_name {
+		status := conneventsv1.ConnectionStatus(v)
+		if status != conneventsv1.ConnectionStatus_CONNECTION_STATUS_UNSPECIFIED {
+			s.metrics.SetJourneys(status, int(counts[status]))
+		}
+	}
+}
 
 // expectSources has the board expect events from every source with an
 // --…-expect-every, and reports whether there is one.

@@ -208,6 +208,11 @@ type Store interface {
 	// default size.
 	RebuildJourneys(ctx context.Context, batch int) (int64, error)
 
+	// CountJourneys returns how many journeys have each stored status (a
+	// status no journey has is absent). A journey past its stall time
+	// counts as STALLED once MarkStalled has run.
+	CountJourneys(ctx context.Context) (map[conneventsv1.ConnectionStatus]int64, error)
+
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 

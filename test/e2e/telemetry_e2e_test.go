@@ -304,3 +304,40 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// TestJourneysMetric: connevents_journeys counts the store's journeys by
+// status (every status present, zero included) within a tick of the log
+// watcher.
+func TestJourneysMetric(t *testing.T) {
+	s := testserver.Start(t, nil)
+	busyDay(t, s)
+	list, err := s.Client.ListConnections(t.Context(), &conneventsv1.ListConnectionsRequest{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{}
+	for _, j := range list.GetConnections() {
+		want[strings.TrimPrefix(j.GetStatus().String(), "CONNECTION_STATUS_")]++
+	}
+	if len(want) == 0 {
+		t.Fatal("the busy day made no journey")
+	}
+	var fams map[string]*dto.MetricFamily
+	for stop := time.Now().Add(40 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, fams = scrape(t, s)
+		if sum(fams, "connevents_journeys", nil) == float64(len(list.GetConnections())) {
+			break
+		}
+		if time.Now().After(stop) {
+			t.Fatalf("connevents_journeys sums to %v, want %d", sum(fams, "connevents_journeys", nil), len(list.GetConnections()))
+		}
+	}
+	for status, n := range want {
+		if got := sum(fams, "connevents_journeys", map[string]string{"status": status}); got != n {
+			t.Errorf("connevents_journeys{status=%q} = %v, want %v", status, got, n)
+		}
+	}
+	if len(fams["connevents_journeys"].GetMetric()) != len(conneventsv1.ConnectionStatus_name)-1 {
+		t.Errorf("connevents_journeys has %d series, want one per status", len(fams["connevents_journeys"].GetMetric()))
+	}
+}

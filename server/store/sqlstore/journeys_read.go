@@ -153,3 +153,30 @@ func orNow(t time.Time) time.Time {
 	}
 	return t
 }
+
+// sqlCountJourneys reads the journeys_status index only.
+const sqlCountJourneys = `SELECT status, COUNT(*) FROM journeys GROUP BY status`
+
+// CountJourneys counts journeys by stored status. See store.Store.
+func (s *Store) CountJourneys(ctx context.Context) (map[conneventsv1.ConnectionStatus]int64, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	rows, err := s.read.Query(ctx, sqlCountJourneys)
+	if err != nil {
+		return nil, s.wrap("count journeys", err)
+	}
+	defer rows.Close()
+	counts := map[conneventsv1.ConnectionStatus]int64{}
+	for rows.Next() {
+		var status, n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, s.wrap("count journeys", err)
+		}
+		counts[conneventsv1.ConnectionStatus(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("count journeys", err)
+	}
+	return counts, nil
+}

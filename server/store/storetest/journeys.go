@@ -33,6 +33,7 @@ var journeyCases = []struct {
 	{"ListJourneysPaging", testListJourneysPaging},
 	{"JourneyChanges", testJourneyChanges},
 	{"MarkStalled", testMarkStalled},
+	{"CountJourneys", testCountJourneys},
 	{"RebuildConsistent", testRebuildConsistent},
 	{"PruneJourneys", testPruneJourneys},
 	{"Funnel", testFunnel},
@@ -590,4 +591,35 @@ func refFunnel(q store.FunnelQuery, journeys []*conneventsv1.ConnectionJourney, 
 		}
 	}
 	return journey.ComputeFunnel(js, ds)
+}
+
+// testCountJourneys: counts by status follow appends and stalls, and agree
+// with ListJourneys.
+func testCountJourneys(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	if c, err := s.CountJourneys(t.Context()); err != nil || len(c) != 0 {
+		t.Fatalf("CountJourneys of an empty store = %v, %v; want none", c, err)
+	}
+	now := time.Now()
+	th := journey.DefaultThresholds().Authorized
+	mustAppend(t, s, authorizedAt("org-1", now.Add(-th/2)), authorizedAt("org-2", now.Add(-th/4)), authorizedAt("org-3", now))
+	if _, err := s.MarkStalled(t.Context(), now.Add(th/2+time.Minute)); err != nil { // org-1 only
+		t.Fatal(err)
+	}
+	got, err := s.CountJourneys(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[conneventsv1.ConnectionStatus]int64{}
+	listed, err := s.ListJourneys(t.Context(), store.JourneyQuery{Limit: 100, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range listed {
+		want[j.GetStatus()]++
+	}
+	stalled, progress := conneventsv1.ConnectionStatus_CONNECTION_STATUS_STALLED, conneventsv1.ConnectionStatus_CONNECTION_STATUS_IN_PROGRESS
+	if len(got) != len(want) || got[stalled] != want[stalled] || got[progress] != want[progress] || got[stalled] != 1 || got[progress] != 2 {
+		t.Errorf("CountJourneys = %v; want %v (1 stalled, 2 in progress)", got, want)
+	}
 }
