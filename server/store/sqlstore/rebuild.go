@@ -88,7 +88,11 @@ func (s *Store) rebuildPass(ctx context.Context, query string, batch int) (int64
 }
 
 func (s *Store) ids(ctx context.Context, query, after string, limit int) ([]string, error) {
-	rows, err := s.read.Query(ctx, s.d.sql(query), after, int64(limit))
+	return scanIDs(s.read.Query(ctx, s.d.sql(query), after, int64(limit)))
+}
+
+// scanIDs reads a one-column result of journey ids.
+func scanIDs(rows Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -54,18 +54,5 @@ func (s *Store) MarkStalled(ctx context.Context, now time.Time) (int64, error) {
 }
 
 func (s *Store) stalling(ctx context.Context, tx Tx, now int64) ([]string, error) {
-	rows, err := tx.Query(ctx, s.d.sql(sqlStalling), inProgress, now)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanIDs(tx.Query(ctx, s.d.sql(sqlStalling), inProgress, now))
 }
