@@ -88,42 +88,9 @@ func TestFilterInBody(t *testing.T) {
 	}
 
 	// The stream from the earliest: patient-a's two events, then a checkpoint.
-	req, err := http.NewRequest(http.MethodPost, s.BaseURL+"/v1/events:subscribe",
-		strings.NewReader(`{"filter": {"patient": "patient-a"}, "startPosition": "START_POSITION_EARLIEST"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer k")
-	req.Header.Set("Content-Type", "application/json")
-	stream, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stream.Body.Close()
-	if stream.StatusCode != http.StatusOK || stream.Header.Get("Content-Type") != "application/x-ndjson" {
-		t.Fatalf("subscribe = %d %q", stream.StatusCode, stream.Header.Get("Content-Type"))
-	}
 	// A checkpoint opens the stream; patient-a's two events follow; the
 	// next item is a heartbeat checkpoint, not patient-b's event.
-	lines := bufio.NewScanner(stream.Body)
-	var patients []string
-	checkpoints := 0
-	for checkpoints < 2 && lines.Scan() {
-		var item struct {
-			Result struct {
-				Event      jsonEvent      `json:"event"`
-				Checkpoint map[string]any `json:"checkpoint"`
-			} `json:"result"`
-		}
-		if err := json.Unmarshal(lines.Bytes(), &item); err != nil {
-			t.Fatalf("%v: %s", err, lines.Bytes())
-		}
-		if item.Result.Checkpoint != nil {
-			checkpoints++
-			continue
-		}
-		patients = append(patients, item.Result.Event.str("patient.externalId"))
-	}
+	patients := streamedPatients(t, s.BaseURL+"/v1/events:subscribe", "event")
 	if strings.Join(patients, ",") != "patient-a,patient-a" {
 		t.Fatalf("the stream delivered events of %v, want patient-a twice", patients)
 	}
@@ -175,7 +142,19 @@ func TestConnectionFilterInBody(t *testing.T) {
 		t.Errorf("search with a misspelt status = %d: %s", resp.StatusCode, body)
 	}
 
-	req, err := http.NewRequest(http.MethodPost, s.BaseURL+"/v1/connections:subscribe",
+	patients := streamedPatients(t, s.BaseURL+"/v1/connections:subscribe", "connection")
+	if strings.Join(patients, ",") != "patient-a" {
+		t.Fatalf("the stream delivered journeys of %v, want patient-a once", patients)
+	}
+}
+
+// streamedPatients opens a POST subscription from the earliest with
+// patient-a's filter in the body and returns the patient of each item
+// (its result's kind field: "event" or "connection") until the second
+// checkpoint.
+func streamedPatients(t *testing.T, url, kind string) []string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url,
 		strings.NewReader(`{"filter": {"patient": "patient-a"}, "startPosition": "START_POSITION_EARLIEST"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -195,21 +174,20 @@ func TestConnectionFilterInBody(t *testing.T) {
 	checkpoints := 0
 	for checkpoints < 2 && lines.Scan() {
 		var item struct {
-			Result struct {
-				Connection jsonEvent      `json:"connection"`
-				Checkpoint map[string]any `json:"checkpoint"`
-			} `json:"result"`
+			Result map[string]json.RawMessage `json:"result"`
 		}
 		if err := json.Unmarshal(lines.Bytes(), &item); err != nil {
 			t.Fatalf("%v: %s", err, lines.Bytes())
 		}
-		if item.Result.Checkpoint != nil {
+		if _, ok := item.Result["checkpoint"]; ok {
 			checkpoints++
 			continue
 		}
-		patients = append(patients, item.Result.Connection.str("patient.externalId"))
+		var v jsonEvent
+		if err := json.Unmarshal(item.Result[kind], &v); err != nil {
+			t.Fatalf("%v: %s", err, lines.Bytes())
+		}
+		patients = append(patients, v.str("patient.externalId"))
 	}
-	if strings.Join(patients, ",") != "patient-a" {
-		t.Fatalf("the stream delivered journeys of %v, want patient-a once", patients)
-	}
+	return patients
 }
