@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -13,34 +12,32 @@ import (
 
 var errAccessLimit = errors.New("store: access query limit must be > 0")
 
-// accessRowsPerStmt is how many records one INSERT carries (11
-// parameters a row stays far below every database's limit): statements
-// are parsed once per chunk, not once per record.
-const accessRowsPerStmt = 64
-
-const insertAccessRecords = `INSERT INTO access_records
-	(at, key_name, role, method, route, phase, request, patient, items, peer, outcome) VALUES `
-
-const accessRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// insertAccessRecords appends access records; like the append's batch
+// statements it is prepared at Open where the dialect prepares.
+var insertAccessRecords = insertInto("access_records",
+	"at", "key_name", "role", "method", "route", "phase", "request", "patient", "items", "peer", "outcome")
 
 // AppendAccessRecords stores records in one transaction. See store.Store.
 func (s *Store) AppendAccessRecords(ctx context.Context, records []store.AccessRecord) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	var stmts []Stmt
-	for chunk := range slices.Chunk(records, accessRowsPerStmt) {
-		args := make([]any, 0, 11*len(chunk))
-		for _, r := range chunk {
-			args = append(args, r.Time.UnixNano(), r.KeyName, r.Role, r.Method, r.Route, int32(r.Phase),
-				r.Filter, nullable(r.Patient), r.Count, r.Peer, r.Outcome)
-		}
-		q := insertAccessRecords + strings.Repeat(accessRow+", ", len(chunk)-1) + accessRow
-		stmts = append(stmts, Stmt{SQL: s.d.sql(q), Args: args})
-	}
-	if len(stmts) == 0 {
+	if len(records) == 0 {
 		return nil
 	}
+	n := len(records)
+	at, phase, items := make([]int64, n), make([]int32, n), make([]int64, n)
+	key, role, method, route := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	request, peer, outcome, patient := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
+	for i, r := range records {
+		at[i], phase[i], items[i] = r.Time.UnixNano(), int32(r.Phase), r.Count
+		key[i], role[i], method[i], route[i] = r.KeyName, r.Role, r.Method, r.Route
+		request[i], peer[i], outcome[i] = r.Filter, r.Peer, r.Outcome
+		if r.Patient != "" {
+			patient[i] = &records[i].Patient
+		}
+	}
+	stmts := s.d.stmts(insertAccessRecords, n, at, key, role, method, route, phase, request, patient, items, peer, outcome)
 	return s.wrap("append access records", s.write.InTx(ctx, func(tx Tx) error {
 		return tx.ExecBatch(ctx, stmts)
 	}))
@@ -133,12 +130,4 @@ func (s *Store) PruneAccessRecords(ctx context.Context, before time.Time) (int64
 		return err
 	})
 	return n, s.wrap("prune access records", err)
-}
-
-// nullable is NULL for "".
-func nullable(v string) any {
-	if v == "" {
-		return nil
-	}
-	return v
 }

@@ -23,7 +23,7 @@ var (
 		`SELECT e.source, e.source_event_id, e.sequence, e.connection_id, e.body
 		FROM k JOIN events e ON e.source = k.source AND e.source_event_id = k.source_event_id`)
 
-	batchStmts = append([]batchStmt{insertEvents, insertRaw, lookupKeys}, journeyBatchStmts...)
+	batchStmts = append([]batchStmt{insertEvents, insertRaw, lookupKeys, insertAccessRecords}, journeyBatchStmts...)
 )
 
 // sqlHead reads (and, with the dialect's RowLock, locks) the heads of the
