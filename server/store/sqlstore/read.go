@@ -24,18 +24,12 @@ func selectFrom(withRaw bool) string {
 	return selectEvents
 }
 
-// getEvent is Get's query; readStmts lists the reads worth preparing, for
-// dialects that prepare them at Open.
-func getEvent(withRaw bool) string { return selectFrom(withRaw) + " WHERE e.id = ?" }
-
-var readStmts = []string{getEvent(false), getEvent(true)}
-
 // Get returns the event with the connevents id. See store.Store.
 func (s *Store) Get(ctx context.Context, id string, withRaw bool) (*conneventsv1.ConnectionEvent, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	row := s.read.QueryRow(ctx, s.d.sql(getEvent(withRaw)), id)
+	row := s.read.QueryRow(ctx, s.d.sql(selectFrom(withRaw)+" WHERE e.id = ?"), id)
 	ev, err := scanEvent(row, withRaw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound

@@ -4,14 +4,21 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
+	"sync/atomic"
 )
+
+// maxCachedStmts bounds the statements a pool prepares on first use. Past
+// it a new query shape is parsed on every call, as before; nothing is ever
+// evicted, so a statement is never closed under a caller.
+const maxCachedStmts = 512
 
 // SQL returns the DB of a database/sql pool. Prepare prepares statements on
 // the pool once; transactions then bind them to their connection instead of
 // parsing the SQL again.
 func SQL(db *sql.DB) DB {
-	d := &sqlDB{db: db, prepared: map[string]*sql.Stmt{}}
-	d.sqlQuerier = sqlQuerier{r: db, prepared: d.prepared}
+	d := &sqlDB{db: db, prepared: map[string]*sql.Stmt{}, cache: &stmtCache{db: db}}
+	d.sqlQuerier = sqlQuerier{r: db, prepared: d.prepared, cache: d.cache}
 	return d
 }
 
@@ -27,11 +34,18 @@ type sqlQuerier struct {
 	r        sqlRunner
 	tx       *sql.Tx // nil outside a transaction
 	prepared map[string]*sql.Stmt
+	cache    *stmtCache // nil in a transaction
 }
 
 // on returns the runner for query: its prepared statement if there is one.
+// Outside a transaction, a query prepared at Open or seen before runs
+// without being parsed again (parsing is most of a point read's cost on
+// SQLite).
 func (q sqlQuerier) on(ctx context.Context, query string) sqlRunner {
 	st, ok := q.prepared[query]
+	if !ok && q.cache != nil {
+		st, ok = q.cache.get(ctx, query)
+	}
 	if !ok {
 		return q.r
 	}
@@ -39,6 +53,45 @@ func (q sqlQuerier) on(ctx context.Context, query string) sqlRunner {
 		st = q.tx.StmtContext(ctx, st) // closed with the transaction
 	}
 	return stmtRunner{st}
+}
+
+// stmtCache prepares each query once on the pool, up to maxCachedStmts.
+type stmtCache struct {
+	db    *sql.DB
+	stmts sync.Map // query → *sql.Stmt
+	n     atomic.Int64
+}
+
+// get returns query's statement, preparing it on first use; false when the
+// cache is full or the query does not prepare (the caller then runs it
+// unprepared and sees the error there).
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, bool) {
+	if st, ok := c.stmts.Load(query); ok {
+		return st.(*sql.Stmt), true
+	}
+	if c.n.Load() >= maxCachedStmts {
+		return nil, false
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, false
+	}
+	if prev, loaded := c.stmts.LoadOrStore(query, st); loaded {
+		_ = st.Close() // another caller prepared it first; ours was never shared
+		return prev.(*sql.Stmt), true
+	}
+	c.n.Add(1)
+	return st, true
+}
+
+// close closes every cached statement.
+func (c *stmtCache) close() []error {
+	var errs []error
+	c.stmts.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
+	return errs
 }
 
 func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
@@ -84,6 +137,7 @@ type sqlDB struct {
 	sqlQuerier
 	db       *sql.DB
 	prepared map[string]*sql.Stmt // filled by Prepare before any concurrent use
+	cache    *stmtCache
 }
 
 func (d *sqlDB) InTx(ctx context.Context, f func(Tx) error) error {
@@ -116,6 +170,7 @@ func (d *sqlDB) Close() error {
 	for _, st := range d.prepared {
 		errs = append(errs, st.Close())
 	}
+	errs = append(errs, d.cache.close()...)
 	return errors.Join(append(errs, d.db.Close())...)
 }
 

@@ -72,14 +72,7 @@ func (s *Store) open(ctx context.Context) error {
 			prepared = append(prepared, s.d.sql(q))
 		}
 	}
-	if err := s.write.Prepare(ctx, prepared...); err != nil {
-		return s.wrap("prepare", err)
-	}
-	reads := make([]string, len(readStmts))
-	for i, q := range readStmts {
-		reads[i] = s.d.sql(q)
-	}
-	return s.wrap("prepare", s.read.Prepare(ctx, reads...))
+	return s.wrap("prepare", s.write.Prepare(ctx, prepared...))
 }
 
 // DatabaseID returns the random id created with the database.
