@@ -17,7 +17,7 @@ func auditTemplates() [][]byte {
 		"member-data-ingestion-completed", "system-search-results"} {
 		out = append(out, oneuptest.AuditEvent(oneuptest.Event{
 			ID: placeholder, Subtype: sub, Recorded: time.Now(), Outcome: "0",
-			UserID: "bench-user-1", PatientID: "bench-patient-1", SystemName: "Bench Health", SystemID: "sys-1",
+			UserID: connectionPlaceholder, PatientID: connectionPlaceholder, SystemName: "Bench Health", SystemID: "sys-1",
 		}))
 	}
 	return out
@@ -31,7 +31,8 @@ func auditPayloads(n, per int) [][]byte {
 		var b bytes.Buffer
 		for j := range per {
 			t := tmpls[(i*per+j)%len(tmpls)]
-			b.Write(bytes.Replace(t, []byte(placeholder), []byte(uuid.NewString()), 1))
+			b.Write(bytes.ReplaceAll(bytes.Replace(t, []byte(placeholder), []byte(uuid.NewString()), 1),
+				[]byte(connectionPlaceholder), connection(i*per+j)))
 			b.WriteByte('\n')
 		}
 		out[i] = b.Bytes()

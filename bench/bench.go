@@ -36,8 +36,8 @@ type Config struct {
 	// Postgres is the PostgreSQL server of the query and replica rows
 	// ("" skips them); each run uses schemas of random name it drops.
 	Postgres string `json:"-"`
-	// Only runs the named phases (webhook, peers, grpc, reads, queries,
-	// fanout, fsync, replicas, memory); empty runs all.
+	// Only runs the named phases (webhook, peers, grpc, journeys, reads,
+	// queries, fanout, fsync, replicas, memory); empty runs all.
 	Only []string `json:"only,omitempty"`
 	// Progress receives the progress line (nil: silent).
 	Progress io.Writer `json:"-"`
@@ -114,6 +114,7 @@ func (b *Bench) phases() []phase {
 		{"webhook", b.webhookPhase},
 		{"peers", b.peersPhase},
 		{"grpc", b.grpcPhase},
+		{"journeys", b.journeysPhase},
 		{"reads", b.readsPhase},
 		{"queries", b.queriesPhase},
 		{"fanout", b.fanoutPhase},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/fasten"
 )
 
 func TestClosedLoopCountsAndCaps(t *testing.T) {
@@ -36,6 +38,38 @@ func TestDeliveriesAreUniqueAndSigned(t *testing.T) {
 			t.Errorf("delivery %s: duplicate, unsigned or id not in body", d.id)
 		}
 		seen[d.id] = true
+	}
+}
+
+// TestTrafficSpreadsOverConnections: deliveries and AuditEvents name many
+// connections (one journey each), as the normalizers read them.
+func TestTrafficSpreadsOverConnections(t *testing.T) {
+	ds, err := makeDeliveries(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fastenConns := map[string]bool{}
+	for _, d := range ds {
+		ev, err := fasten.Normalize(d.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fastenConns[ev.GetConnection().GetOrgConnectionId()] = true
+	}
+	if len(fastenConns) != 8 || fastenConns[""] {
+		t.Errorf("8 deliveries name the connections %v, want 8 distinct ones", fastenConns)
+	}
+	users := map[string]bool{}
+	for _, p := range auditPayloads(2, 4) {
+		if bytes.Contains(p, []byte(connectionPlaceholder)) {
+			t.Fatalf("an AuditEvent kept the placeholder: %s", p)
+		}
+		for _, u := range regexp.MustCompile(`1up-user-bench-connection-\d+`).FindAll(p, -1) {
+			users[string(u)] = true
+		}
+	}
+	if len(users) != 8 {
+		t.Errorf("8 AuditEvents name the 1upHealth users %v, want 8 distinct ones", users)
 	}
 }
 

@@ -20,12 +20,24 @@ type delivery struct {
 // placeholder stands for the envelope id in the templates.
 const placeholder = "00000000-0000-4000-8000-000000000000"
 
+// connections is how many patient connections the bench's deliveries and
+// AuditEvents spread over (one journey each), and connectionPlaceholder
+// stands for a connection's id in the templates.
+const (
+	connections           = 10_000
+	connectionPlaceholder = "bench-connection-placeholder"
+)
+
+// connection is the id of the i-th delivery's connection.
+func connection(i int) []byte { return fmt.Appendf(nil, "bench-connection-%05d", i%connections) }
+
 // fastenTemplates are realistic delivery bodies of the common types.
 func fastenTemplates() ([][]byte, error) {
 	var out [][]byte
 	for _, typ := range []string{fasten.TypeConnectionSuccess, fasten.TypeEHIExportSuccess,
 		fasten.TypeEHIExportFailed, fasten.TypeAuthorizationRevoked} {
-		body, err := fasten.Sample(typ, fasten.WithID(placeholder))
+		body, err := fasten.Sample(typ, fasten.WithID(placeholder),
+			fasten.WithData("org_connection_id", connectionPlaceholder), fasten.WithData("external_id", connectionPlaceholder))
 		if err != nil {
 			return nil, err
 		}
@@ -46,6 +58,7 @@ func makeDeliveries(n int) ([]delivery, error) {
 	for i := range out {
 		id := uuid.NewString()
 		body := bytes.Replace(tmpls[i%len(tmpls)], []byte(placeholder), []byte(id), 1)
+		body = bytes.ReplaceAll(body, []byte(connectionPlaceholder), connection(i))
 		sig, err := fasten.Sign(Secret, id, ts, body)
 		if err != nil {
 			return nil, err

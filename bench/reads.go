@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server"
 )
 
 // listPageSize is the page size of the ListEvents rows.
@@ -40,9 +41,35 @@ func (b *Bench) readsPhase(ctx context.Context) error {
 	defer stubConn.Close()
 	real := target{grpc: svc.client, baseURL: svc.baseURL}
 	empty := target{grpc: conneventsv1.NewConnectionEventServiceClient(stubConn), baseURL: st.baseURL}
-	for _, c := range b.readCalls(ids) {
+	calls := b.readCalls(ids)
+	for _, c := range calls {
 		b.readRows(ctx, c, real, empty)
 	}
+	return b.accessLogRow(ctx, path, calls[0], real)
+}
+
+// accessLogRow measures GetEvent over gRPC with the access log on (the
+// service as it runs) and off (a second service on the same store, with
+// server.WithoutAccessLog), back to back.
+func (b *Bench) accessLogRow(ctx context.Context, path string, get readCall, on target) error {
+	svc, err := b.startService(ctx, path, server.WithoutAccessLog())
+	if err != nil {
+		return err
+	}
+	defer svc.stop()
+	off := target{grpc: svc.client, baseURL: svc.baseURL}
+	run := func(phase string, t target) stats {
+		return b.closedLoop(ctx, phase, b.cfg.Clients, b.cfg.Duration, b.maxOps(0), func(ctx context.Context, i int) (int, error) {
+			return 1, get.grpc(ctx, t, i)
+		})
+	}
+	withLog := run("GetEvent gRPC, access log on", on)
+	without := run("GetEvent gRPC, access log off", off)
+	r := Result{Name: fmt.Sprintf("GetEvent on %s events, gRPC, access log on (a durable record per read)", humanCount(b.cfg.Rows)),
+		Value: withLog.rate(), Unit: "req/s", P50: withLog.percentile(0.5), P99: withLog.percentile(0.99),
+		Note: b.errorNote("GetEvent gRPC, access log on", withLog)}
+	r = r.withCeiling("access log off", without.rate())
+	b.add(r.withTarget("≥ 0.9×", r.Ratio >= 0.9))
 	return nil
 }
 

@@ -26,8 +26,8 @@ type service struct {
 }
 
 // startService runs connevents on the SQLite database at dbPath (a new file
-// in the bench's directory when empty).
-func (b *Bench) startService(ctx context.Context, dbPath string) (*service, error) {
+// in the bench's directory when empty), with opts.
+func (b *Bench) startService(ctx context.Context, dbPath string, opts ...server.Option) (*service, error) {
 	if dbPath == "" {
 		dbPath = filepath.Join(b.tmp, "events-"+time.Now().Format("150405.000000")+".db")
 	}
@@ -37,7 +37,7 @@ func (b *Bench) startService(ctx context.Context, dbPath string) (*service, erro
 	cfg.FastenWebhookSecrets = []string{Secret}
 	cfg.OneUp.PollInterval = 0
 	cfg.ShutdownTimeout = 2 * time.Second
-	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	srv, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -56,8 +56,13 @@ func (b *Bench) startService(ctx context.Context, dbPath string) (*service, erro
 }
 
 func dialGRPC(addr string) (*grpc.ClientConn, error) {
-	return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+	return grpc.NewClient(addr, dialOptions()...)
+}
+
+// dialOptions are the bench's client options: plaintext, large messages.
+func dialOptions() []grpc.DialOption {
+	return []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20))}
 }
 
 // startServeProcess runs `connevents serve` (b.cfg.Binary) as its own
@@ -65,7 +70,7 @@ func dialGRPC(addr string) (*grpc.ClientConn, error) {
 // stderr, read and dropped), so that its CPU time can be read apart from
 // the clients'. extra are more serve flags.
 func (b *Bench) startServeProcess(database string, extra ...string) (*service, *child, error) {
-	args := append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+	args := append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
 		"--database", database, "--fasten-webhook-secrets", Secret, "--oneup-poll-interval", "0",
 		"--max-subscriptions", "100000"}, extra...)
 	c, err := startChild(b.cfg.Binary, args...)

@@ -44,7 +44,7 @@ func (b *Bench) webhookPhase(ctx context.Context) error {
 	}
 	b.webhookLatency(ctx, svc)
 	b.peerCompare = s.rate()
-	return nil
+	return b.stalledRow(ctx, s)
 }
 
 // webhookServer is connevents as its own process, or in-process where no

@@ -43,6 +43,7 @@ type Server struct {
 	logger      *slog.Logger
 	wrapStore   func(store.Store) store.Store // see WithStoreWrapper
 	noAccessLog bool                          // see WithoutAccessLog
+	noJourneys  bool                          // see WithoutJourneys
 	grpcMaxIdle time.Duration                 // see WithGRPCMaxConnectionIdle
 
 	// The service's components.
@@ -115,7 +116,11 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	// The store, and the components over it.
-	if s.store, s.storeKind, err = openStore(ctx, s.cfg.Database, sqlstore.WithStallThresholds(s.cfg.StallAfter)); err != nil {
+	storeOpts := []sqlstore.Option{sqlstore.WithStallThresholds(s.cfg.StallAfter)}
+	if s.noJourneys {
+		storeOpts = append(storeOpts, sqlstore.WithoutJourneys())
+	}
+	if s.store, s.storeKind, err = openStore(ctx, s.cfg.Database, storeOpts...); err != nil {
 		return err
 	}
 	if s.wrapStore != nil {
@@ -183,6 +188,13 @@ func WithStoreWrapper(wrap func(store.Store) store.Store) Option {
 // serve` always records.
 func WithoutAccessLog() Option {
 	return func(s *Server) { s.noAccessLog = true }
+}
+
+// WithoutJourneys serves without keeping connection journeys (appends
+// still name each event's connection). Only for benchmarks that measure
+// what journey upkeep costs: `connevents serve` always keeps them.
+func WithoutJourneys() Option {
+	return func(s *Server) { s.noJourneys = true }
 }
 
 // WithGRPCMaxConnectionIdle changes how long the public gRPC server keeps

@@ -55,7 +55,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.cfg.Rows, "rows", 0, "events in the Get/List store (default 1000000, 100000 with --quick)")
 	fs.IntVar(&o.cfg.Clients, "clients", 64, "concurrent HTTP and unary gRPC clients")
 	fs.StringVar(&o.cfg.CacheDir, "cache-dir", "", "keep the Get/List store here between runs")
-	fs.StringVar(&o.only, "only", "", "comma-separated phases to run: webhook,peers,grpc,reads,queries,fanout,fsync,replicas,memory")
+	fs.StringVar(&o.only, "only", "", "comma-separated phases to run: webhook,peers,grpc,journeys,reads,queries,fanout,fsync,replicas,memory")
 	fs.StringVar(&o.cfg.Postgres, "postgres", bench.DefaultPostgres, "PostgreSQL server of the query and replica rows (random schemas, dropped after); empty skips them")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
 	fs.StringVar(&o.bin, "connevents", "", "the connevents binary the memory rows run (default: connevents beside this binary, else on $PATH)")
