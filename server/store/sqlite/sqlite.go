@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
@@ -19,11 +21,25 @@ import (
 // process's writer, or a checkpoint) before failing with SQLITE_BUSY.
 const busyTimeoutMS = "10000"
 
+// Checkpoints copy the WAL back into the database file. A background
+// goroutine runs one every checkpointInterval on its own connection, so
+// that the writer, which every commit waits for, does not: SQLite would
+// otherwise run them in the committing transaction every 1,000 pages.
+// walSafetyNet is the writer's own threshold, reached only if the
+// background checkpoints fall behind.
+const (
+	checkpointInterval = 200 * time.Millisecond
+	walSafetyNet       = 20_000 // pages
+)
+
 // Store is a store.Store on one SQLite database file.
 type Store struct {
 	*sqlstore.Store
 	write *sql.DB // one connection: every write, serialized
 	read  *sql.DB // query_only connections
+	ckpt  *sql.DB // one connection: the background checkpoints
+
+	stopCheckpoints func() // stops the checkpoint goroutine and waits for it
 }
 
 var _ store.Store = (*Store)(nil)
@@ -52,7 +68,43 @@ func Open(ctx context.Context, path string, opts ...sqlstore.Option) (*Store, er
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Store: s, write: write, read: read}, nil
+	ckpt, err := openDB(path, checkpointerParams(), 1)
+	if err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	st := &Store{Store: s, write: write, read: read, ckpt: ckpt}
+	st.stopCheckpoints = st.startCheckpoints()
+	return st, nil
+}
+
+// Close stops the checkpoints and closes the database.
+func (s *Store) Close() error {
+	s.stopCheckpoints()
+	return errors.Join(s.Store.Close(), s.ckpt.Close())
+}
+
+// startCheckpoints runs a PASSIVE checkpoint every checkpointInterval:
+// it copies what no reader still needs and never waits for a lock, so
+// neither readers nor the writer wait for it.
+func (s *Store) startCheckpoints() (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(checkpointInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+				// A failed checkpoint is retried on the next tick; the
+				// writer's safety net bounds the WAL meanwhile.
+				_, _ = s.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			}
+		}
+	}()
+	return sync.OnceFunc(func() { close(quit); <-done })
 }
 
 // writerParams: WAL with synchronous=FULL (durable on power loss), and
@@ -61,10 +113,16 @@ func writerParams() url.Values {
 	return url.Values{
 		"_pragma": {
 			"busy_timeout(" + busyTimeoutMS + ")", "journal_mode(WAL)", "synchronous(FULL)",
-			"foreign_keys(1)", "temp_store(MEMORY)",
+			"foreign_keys(1)", "temp_store(MEMORY)", fmt.Sprintf("wal_autocheckpoint(%d)", walSafetyNet),
 		},
 		"_txlock": {"immediate"},
 	}
+}
+
+// checkpointerParams: synchronous=FULL, so that a checkpoint syncs the
+// database file before the WAL is reused.
+func checkpointerParams() url.Values {
+	return url.Values{"_pragma": {"busy_timeout(" + busyTimeoutMS + ")", "synchronous(FULL)"}}
 }
 
 func readerParams() url.Values {
