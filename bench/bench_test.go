@@ -15,6 +15,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/oneup"
 )
 
 func TestClosedLoopCountsAndCaps(t *testing.T) {
@@ -161,5 +162,18 @@ func TestProcessCPU(t *testing.T) {
 	}
 	if processCPU(-1) != 0 {
 		t.Error("CPU time for a process that does not exist")
+	}
+}
+
+// TestNormalizedEventsPastOnePush: the raw-append row's events include
+// more AuditEvents than one push may hold.
+func TestNormalizedEventsPastOnePush(t *testing.T) {
+	n := 2*oneup.MaxPushItems + 1001
+	evs, err := normalizedEvents(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != n {
+		t.Errorf("%d events, want %d", len(evs), n)
 	}
 }

@@ -27,11 +27,20 @@ func normalizedEvents(n int) ([]*conneventsv1.ConnectionEvent, error) {
 		}
 		out = append(out, ev)
 	}
-	audit, err := normalizedFrom(auditPayloads(1, n-len(ds))[0])
-	if err != nil {
-		return nil, err
+	// A push holds at most oneup.MaxPushItems AuditEvents: build them in
+	// pushes of 1,000 (and one of the rest).
+	rest := n - len(ds)
+	payloads := auditPayloads(rest/1000, 1000)
+	if rest%1000 > 0 {
+		payloads = append(payloads, auditPayloads(1, rest%1000)...)
 	}
-	out = append(out, audit...)
+	for _, p := range payloads {
+		audit, err := normalizedFrom(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, audit...)
+	}
 	now := timestamppb.New(time.Now())
 	for _, ev := range out {
 		ev.Id, ev.ReceivedAt = uuid.Must(uuid.NewV7()).String(), now
