@@ -51,7 +51,7 @@ func (f *journeyFeed) read(ctx context.Context, after, head int64, limit int) ([
 	for _, c := range changes {
 		last = c.Sequence
 		if c.Journey != nil {
-			out = append(out, positioned{pos: last, item: &conneventsv1.SubscribeConnectionsResponse{
+			out = append(out, positioned{pos: last, receivedAt: c.Time, item: &conneventsv1.SubscribeConnectionsResponse{
 				Cursor: EncodeJourneyCursor(f.hub.dbID, last),
 				Item:   &conneventsv1.SubscribeConnectionsResponse_Connection{Connection: c.Journey},
 			}})

@@ -52,8 +52,9 @@ type feed interface {
 type positioned struct {
 	pos  int64
 	item any // a response message, or encoded
-	// receivedAt is the event's received_at (zero for other items): the
-	// delivery lag is measured from it.
+	// receivedAt is the event's received_at, or the journey change's
+	// commit time (zero for other items): the delivery lag is measured
+	// from it.
 	receivedAt time.Time
 }
 
@@ -119,7 +120,7 @@ type frame struct {
 	msg        any // encoded, or a checkpoint's response message
 	size       int64
 	item       bool
-	receivedAt time.Time // an event's received_at, for the delivery lag
+	receivedAt time.Time // an event's received_at or a change's commit, for the delivery lag
 }
 
 // serve runs the sender goroutine and the read loop. The sender drains the

@@ -66,7 +66,7 @@ func newDomain() domain {
 		subsTooSlow: counter("subscriptions_too_slow_total", "Subscriptions ended because the subscriber did not keep up, by transport and kind.", lTransport, lKind),
 		deliveryLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "delivery_lag_seconds",
-			Help:    "Time from an event's receipt (received_at) to its delivery to a subscriber, by kind.",
+			Help:    "Time from an event's receipt (received_at), or a journey change's commit, to its delivery to a subscriber, by kind.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12), // 1 ms … ~70 min
 		}, []string{lKind}),
 

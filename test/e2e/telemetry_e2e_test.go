@@ -102,6 +102,20 @@ func busyDay(t *testing.T, s *testserver.Server) {
 			break
 		}
 	}
+	jsub, err := s.Client.SubscribeConnections(sctx, &conneventsv1.SubscribeConnectionsRequest{
+		Start: &conneventsv1.SubscribeConnectionsRequest_StartPosition{StartPosition: conneventsv1.StartPosition_START_POSITION_EARLIEST}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		item, err := jsub.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if item.GetConnection() != nil {
+			break
+		}
+	}
 	req, _ := http.NewRequestWithContext(sctx, http.MethodGet, s.BaseURL+"/v1/events:subscribe?startPosition=START_POSITION_EARLIEST", nil)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -190,6 +204,7 @@ func TestMetricsThroughTheServer(t *testing.T) {
 		{"connevents_subscriptions_active", map[string]string{"transport": "sse", "kind": "events"}, 1},
 		{"connevents_deliveries_total", map[string]string{"transport": "grpc"}, 1},
 		{"connevents_delivery_lag_seconds", map[string]string{"kind": "events"}, 2},
+		{"connevents_delivery_lag_seconds", map[string]string{"kind": "journeys"}, 1},
 		{"connevents_http_requests_total", map[string]string{"method": "POST", "route": "/v1/webhooks/fasten", "code": "200"}, 3},
 		{"connevents_http_requests_total", map[string]string{"route": "/v1/events/{id}", "code": "404"}, 1},
 		{"connevents_http_requests_total", map[string]string{"route": "/v1/dead-letters", "code": "200"}, 1},
