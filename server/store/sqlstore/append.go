@@ -15,7 +15,7 @@ import (
 var (
 	insertEvents = insertInto("events", "sequence", "id", "source", "source_event_id", "type", "stage",
 		"outcome", "api_mode", "occurred_at", "received_at", "external_id", "oneup_user_id",
-		"fhir_patient_reference", "org_connection_id", "connection_id", "external_state", "body")
+		"fhir_patient_reference", "org_connection_id", "connection_id", "external_state", "body", "occurred_max")
 	insertRaw = insertInto("event_raw", "sequence", "raw")
 	// lookupKeys finds stored events by key: one probe of the unique index
 	// per key.
@@ -30,8 +30,8 @@ var (
 // event log and of the journey change log. Every transaction that writes
 // events or journeys takes this lock first.
 const (
-	sqlHead    = `SELECT head, change_head FROM log_head WHERE id = 1`
-	sqlSetHead = `UPDATE log_head SET head = ?, change_head = ? WHERE id = 1`
+	sqlHead    = `SELECT head, change_head, occurred_max FROM log_head WHERE id = 1`
+	sqlSetHead = `UPDATE log_head SET head = ?, change_head = ?, occurred_max = ? WHERE id = 1`
 )
 
 // Append stores the batch in one transaction, serialized with every other
@@ -76,13 +76,17 @@ func (s *Store) queue(ctx context.Context) error {
 	}
 }
 
-// heads are the heads of the event log and the journey change log.
-type heads struct{ events, changes int64 }
+// heads are the heads of the event log and the journey change log, and the
+// greatest occurred_at in the event log (nil while none has one).
+type heads struct {
+	events, changes int64
+	occurredMax     *int64
+}
 
 // lockHeads reads the heads and locks them until tx ends.
 func (s *Store) lockHeads(ctx context.Context, tx Tx) (heads, error) {
 	var h heads
-	if err := tx.QueryRow(ctx, sqlHead+s.d.RowLock).Scan(&h.events, &h.changes); err != nil {
+	if err := tx.QueryRow(ctx, sqlHead+s.d.RowLock).Scan(&h.events, &h.changes, &h.occurredMax); err != nil {
 		return h, fmt.Errorf("lock head: %w", err)
 	}
 	return h, nil
@@ -90,7 +94,7 @@ func (s *Store) lockHeads(ctx context.Context, tx Tx) (heads, error) {
 
 // setHeads is the statement that moves the heads.
 func (s *Store) setHeads(h heads) Stmt {
-	return Stmt{SQL: s.d.sql(sqlSetHead), Args: []any{h.events, h.changes}}
+	return Stmt{SQL: s.d.sql(sqlSetHead), Args: []any{h.events, h.changes, h.occurredMax}}
 }
 
 // appendTx is the append transaction: lock the head (no other writer, in
@@ -112,8 +116,7 @@ func (s *Store) appendTx(ctx context.Context, tx Tx, b *eventsql.Batch) ([]fresh
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	stmts := s.insertStmts(rows)
-	h.events += int64(len(rows))
+	stmts := s.insertStmts(rows, &h)
 	var fresh []freshState
 	if !s.opts.NoJourneys {
 		w, err := s.upkeep(ctx, tx, b.Added())
@@ -191,15 +194,20 @@ func (s *Store) upkeep(ctx context.Context, tx Tx, added []*conneventsv1.Connect
 	return w, nil
 }
 
-// insertStmts returns the statements that insert rows and their raw
-// payloads.
-func (s *Store) insertStmts(rows []*eventsql.Row) []Stmt {
+// insertStmts returns the statements that insert rows (in sequence order)
+// and their raw payloads, and moves h past them.
+func (s *Store) insertStmts(rows []*eventsql.Row, h *heads) []Stmt {
 	c := &columns{}
 	for _, r := range rows {
-		c.add(r)
+		if t := r.OccurredAt; t != nil && (h.occurredMax == nil || *t > *h.occurredMax) {
+			h.occurredMax = t
+		}
+		c.add(r, h.occurredMax)
 	}
+	h.events += int64(len(rows))
 	stmts := s.d.stmts(insertEvents, len(c.seq), c.seq, c.id, c.source, c.sourceEventID, c.typ,
-		c.stage, c.outcome, c.mode, c.occurred, c.received, c.ext, c.oneup, c.fhir, c.org, c.conn, c.state, c.body)
+		c.stage, c.outcome, c.mode, c.occurred, c.received, c.ext, c.oneup, c.fhir, c.org, c.conn, c.state, c.body,
+		c.occurredMax)
 	return append(stmts, s.d.stmts(insertRaw, len(c.rawSeq), c.rawSeq, c.raw)...)
 }
 
@@ -208,15 +216,16 @@ type columns struct {
 	seq                                []int64
 	id, sourceEventID                  []string
 	source, typ, stage, outcome, mode  []int32
-	occurred, received                 []*int64
+	occurred, received, occurredMax    []*int64
 	ext, oneup, fhir, org, conn, state []*string
 	body                               [][]byte
 	rawSeq                             []int64
 	raw                                [][]byte
 }
 
-func (c *columns) add(r *eventsql.Row) {
+func (c *columns) add(r *eventsql.Row, occurredMax *int64) {
 	seq := r.Sequence
+	c.occurredMax = append(c.occurredMax, occurredMax)
 	c.seq = append(c.seq, seq)
 	c.id, c.sourceEventID = append(c.id, r.ID), append(c.sourceEventID, r.SourceEventID)
 	c.source, c.typ = append(c.source, r.Source), append(c.typ, r.Type)

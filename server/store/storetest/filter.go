@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -148,4 +151,65 @@ func namedSeqs(seqs map[string]int64, names string) []int64 {
 		out = append(out, seqs[string(r)])
 	}
 	return out
+}
+
+// testOccurredAfterLate: occurred_after finds exactly the events at or
+// after the bound when events arrive out of order (late, early, without a
+// time) across appends of several sizes, whatever the bound, the order and
+// the page size. The store may bound its reads by the running maximum of
+// occurred_at; this holds it to the plain meaning of the filter.
+func testOccurredAfterLate(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	rng := rand.New(rand.NewPCG(7, 14))
+	var events []*v1.ConnectionEvent
+	for i := range 60 {
+		ev := minimalEvent(v1.Source_SOURCE_FASTEN, baseTime())
+		// Mostly in order, some late by up to 40 minutes, some with no time.
+		at := occurredAt(i)
+		if rng.IntN(4) == 0 {
+			at = at.Add(-time.Duration(rng.IntN(40)) * time.Minute)
+		}
+		if rng.IntN(10) != 0 {
+			ev.OccurredAt = timestamppb.New(at)
+		}
+		events = append(events, ev)
+	}
+	occurred := map[int64]time.Time{} // by sequence; events without a time are absent
+	for lo := 0; lo < len(events); {
+		hi := min(len(events), lo+1+rng.IntN(9))
+		got, err := s.Append(t.Context(), events[lo:hi])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range got {
+			if at := events[lo+i].GetOccurredAt(); at != nil {
+				occurred[a.Event.GetSequence()] = at.AsTime()
+			}
+		}
+		lo = hi
+	}
+	for _, minutes := range []int{-1, 0, 5, 17, 30, 42, 55, 59, 60, 90} {
+		bound := occurredAt(minutes).Add(time.Duration(minutes%2) * time.Second)
+		var want []int64
+		for seq, at := range occurred {
+			if !at.Before(bound) {
+				want = append(want, seq)
+			}
+		}
+		slices.Sort(want)
+		filter := &v1.EventFilter{OccurredAfter: timestamppb.New(bound)}
+		name := fmt.Sprintf("occurred after minute %d", minutes)
+		assertSeqs(t, name+" (asc)", seqsOf(mustList(t, s, store.Query{Filter: filter, Order: store.Ascending, Limit: 100})), want)
+		assertSeqs(t, name+" (desc)", seqsOf(mustList(t, s, store.Query{Filter: filter, Order: store.Descending, Limit: 100})), reversed(want))
+		var paged []int64
+		for q := (store.Query{Filter: filter, Order: store.Ascending, Limit: 3}); ; {
+			page := mustList(t, s, q)
+			if len(page) == 0 {
+				break
+			}
+			paged = append(paged, seqsOf(page)...)
+			q.After = page[len(page)-1].GetSequence()
+		}
+		assertSeqs(t, name+" (pages of 3)", paged, want)
+	}
 }

@@ -29,6 +29,7 @@ func RunAll(t *testing.T, newStore NewStore) {
 		{"PagingWindows", testPagingWindows},
 		{"Filter", testFilter},
 		{"FilterPaging", testFilterPaging},
+		{"OccurredAfterLate", testOccurredAfterLate},
 		{"BadLimit", testBadLimit},
 		{"GetUnknown", testGetUnknown},
 		{"InvalidEvent", testInvalidEvent},

@@ -66,7 +66,8 @@ func (w *where) filter(f *conneventsv1.EventFilter) {
 	// has no statistics to tell) from walking an enum's or a time's index
 	// instead, whose range grows with the log.
 	col := func(c string) string { return c }
-	if f.GetPatient() != "" || f.GetOrgConnectionId() != "" || f.GetConnectionId() != "" {
+	identified := f.GetPatient() != "" || f.GetOrgConnectionId() != "" || f.GetConnectionId() != ""
+	if identified {
 		col = func(c string) string { return "+" + c }
 	}
 	w.in(col("e.source"), enumValues(f.GetSources()))
@@ -85,10 +86,23 @@ func (w *where) filter(f *conneventsv1.EventFilter) {
 	}
 	if v := TimestampNanos(f.GetOccurredAfter()); v != nil {
 		w.add(col("e.occurred_at") + " >= " + w.arg(*v))
+		if !identified {
+			w.fromFirstAtOrAfter(*v)
+		}
 	}
 	if v := TimestampNanos(f.GetOccurredBefore()); v != nil {
 		w.add(col("e.occurred_at") + " < " + w.arg(*v))
 	}
+}
+
+// fromFirstAtOrAfter bounds the sequence from below by the first event whose
+// running maximum of occurred_at (occurred_max, which never decreases along
+// the log) reaches t: no event before it occurred at or after t. One probe
+// of the occurred_max index; the list then reads only the log from there.
+// With no such event the bound is NULL and nothing matches, rightly.
+func (w *where) fromFirstAtOrAfter(t int64) {
+	w.add("e.sequence >= (SELECT m.sequence FROM events m WHERE m.occurred_max >= " + w.arg(t) +
+		" ORDER BY m.occurred_max, m.sequence LIMIT 1)")
 }
 
 func (w *where) in(column string, values []int32) {
