@@ -84,9 +84,15 @@ func TestSelect(t *testing.T) {
 		{"all", store.Query{Limit: 5}, " ORDER BY e.sequence DESC LIMIT ?", []any{int64(5)}},
 		{"bounds", store.Query{After: 1, Before: 9, Order: store.Ascending, Limit: 2},
 			" WHERE e.sequence > ? AND e.sequence < ? ORDER BY e.sequence ASC LIMIT ?", []any{int64(1), int64(9), int64(2)}},
-		{"patient", store.Query{Filter: &conneventsv1.EventFilter{Patient: "p", Sources: []conneventsv1.Source{2}}, Limit: 1},
-			" WHERE +e.source IN (?) AND (e.external_id = ? OR e.oneup_user_id = ? OR e.fhir_patient_reference = ? OR e.external_state = ?) ORDER BY e.sequence DESC LIMIT ?",
-			[]any{int32(2), "p", "p", "p", "p", int64(1)}},
+		{"patient", store.Query{Filter: &conneventsv1.EventFilter{Patient: "p", Sources: []conneventsv1.Source{2}}, Before: 9, Limit: 1},
+			" WHERE e.sequence IN (" +
+				"SELECT b.sequence FROM (SELECT e.sequence FROM events e WHERE e.external_id = ? AND e.sequence < ? AND +e.source IN (?) ORDER BY e.sequence DESC LIMIT ?) b UNION " +
+				"SELECT b.sequence FROM (SELECT e.sequence FROM events e WHERE e.oneup_user_id = ? AND e.sequence < ? AND +e.source IN (?) ORDER BY e.sequence DESC LIMIT ?) b UNION " +
+				"SELECT b.sequence FROM (SELECT e.sequence FROM events e WHERE e.fhir_patient_reference = ? AND e.sequence < ? AND +e.source IN (?) ORDER BY e.sequence DESC LIMIT ?) b UNION " +
+				"SELECT b.sequence FROM (SELECT e.sequence FROM events e WHERE e.external_state = ? AND e.sequence < ? AND +e.source IN (?) ORDER BY e.sequence DESC LIMIT ?) b" +
+				") ORDER BY e.sequence DESC LIMIT ?",
+			[]any{"p", int64(9), int32(2), int64(1), "p", int64(9), int32(2), int64(1), "p", int64(9), int32(2), int64(1),
+				"p", int64(9), int32(2), int64(1), int64(1)}},
 	}
 	for _, c := range cases {
 		got, args, err := Select(c.q)

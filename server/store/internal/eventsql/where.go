@@ -25,8 +25,33 @@ func Select(q store.Query) (string, []any, error) {
 	if q.Order == store.Ascending {
 		order = "ASC"
 	}
+	if p := q.Filter.GetPatient(); p != "" {
+		w = w.patientPage(p, order, int64(q.Limit))
+	}
 	limit := w.arg(int64(q.Limit))
 	return w.clause() + " ORDER BY e.sequence " + order + " LIMIT " + limit, w.args, nil
+}
+
+// patientColumns are the columns the patient filter matches, each with an
+// index of its own.
+var patientColumns = []string{"e.external_id", "e.oneup_user_id", "e.fhir_patient_reference", "e.external_state"}
+
+// patientPage returns the conditions of w for a patient p: the page is
+// chosen among the first limit events (in order) that each patient column
+// matches with every other condition of w. Each of those reads its own
+// column's index and stops after a page, where an OR of the four would
+// read and sort every event of the patient (thousands for a busy one).
+func (w *where) patientPage(p, order string, limit int64) *where {
+	out := &where{}
+	branches := make([]string, len(patientColumns))
+	for i, c := range patientColumns {
+		conds := append([]string{c + " = " + out.arg(p)}, w.conds...)
+		out.args = append(out.args, w.args...)
+		branches[i] = "SELECT b.sequence FROM (SELECT e.sequence FROM events e WHERE " + strings.Join(conds, " AND ") +
+			" ORDER BY e.sequence " + order + " LIMIT " + out.arg(limit) + ") b"
+	}
+	out.add("e.sequence IN (" + strings.Join(branches, " UNION ") + ")")
+	return out
 }
 
 type where struct {
@@ -61,20 +86,24 @@ func (w *where) filter(f *conneventsv1.EventFilter) {
 	if f == nil {
 		return
 	}
-	// An identifier (patient, org connection, journey) matches few events:
-	// its index must drive the plan. A unary + keeps the planner (SQLite
-	// has no statistics to tell) from walking an enum's or a time's index
-	// instead, whose range grows with the log.
-	col := func(c string) string { return c }
-	identified := f.GetPatient() != "" || f.GetOrgConnectionId() != "" || f.GetConnectionId() != ""
-	if identified {
-		col = func(c string) string { return "+" + c }
+	// The most selective field present leads the plan: an identifier
+	// (patient, org connection, journey: a few events), else types, else
+	// outcomes (most of their values are rare). Every other enum and time
+	// column is written +col, which keeps the planner (SQLite has no
+	// statistics here) from walking a broad index (a source, a stage, an
+	// API mode, a time range) whose range grows with the log instead.
+	lead := leadingField(f)
+	col := func(c string) string {
+		if lead == "" || c == lead {
+			return c
+		}
+		return "+" + c
 	}
+	identified := lead == "identifier"
 	w.in(col("e.source"), enumValues(f.GetSources()))
 	w.in(col("e.type"), enumValues(f.GetTypes()))
 	w.in(col("e.stage"), enumValues(f.GetStages()))
 	w.in(col("e.outcome"), enumValues(f.GetOutcomes()))
-	w.patient(f.GetPatient())
 	if v := f.GetOrgConnectionId(); v != "" {
 		w.add("e.org_connection_id = " + w.arg(v))
 	}
@@ -93,6 +122,21 @@ func (w *where) filter(f *conneventsv1.EventFilter) {
 	if v := TimestampNanos(f.GetOccurredBefore()); v != nil {
 		w.add(col("e.occurred_at") + " < " + w.arg(*v))
 	}
+}
+
+// leadingField is the column whose index should lead a filter's plan
+// ("identifier" for any of the identifier columns), or "" to leave the
+// choice to the planner.
+func leadingField(f *conneventsv1.EventFilter) string {
+	switch {
+	case f.GetPatient() != "" || f.GetOrgConnectionId() != "" || f.GetConnectionId() != "":
+		return "identifier"
+	case len(f.GetTypes()) > 0:
+		return "e.type"
+	case len(f.GetOutcomes()) > 0:
+		return "e.outcome"
+	}
+	return ""
 }
 
 // fromFirstAtOrAfter bounds the sequence from below by the first event whose
@@ -114,14 +158,6 @@ func (w *where) in(column string, values []int32) {
 		marks[i] = w.arg(v)
 	}
 	w.add(column + " IN (" + strings.Join(marks, ", ") + ")")
-}
-
-func (w *where) patient(p string) {
-	if p == "" {
-		return
-	}
-	w.add("(e.external_id = " + w.arg(p) + " OR e.oneup_user_id = " + w.arg(p) +
-		" OR e.fhir_patient_reference = " + w.arg(p) + " OR e.external_state = " + w.arg(p) + ")")
 }
 
 func enumValues[E ~int32](values []E) []int32 {
