@@ -33,6 +33,7 @@ func TestOccurredMaxBackfill(t *testing.T) {
 	// Back to version 5's schema, with the data kept.
 	for _, q := range []string{
 		"DROP INDEX events_occurred_max",
+		"DROP INDEX events_late",
 		"ALTER TABLE events DROP COLUMN occurred_max",
 		"ALTER TABLE log_head DROP COLUMN occurred_max",
 		"DELETE FROM schema_migrations WHERE version = 6",

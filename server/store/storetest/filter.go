@@ -153,17 +153,22 @@ func namedSeqs(seqs map[string]int64, names string) []int64 {
 	return out
 }
 
-// testOccurredAfterLate: occurred_after finds exactly the events at or
-// after the bound when events arrive out of order (late, early, without a
-// time) across appends of several sizes, whatever the bound, the order and
-// the page size. The store may bound its reads by the running maximum of
-// occurred_at; this holds it to the plain meaning of the filter.
-func testOccurredAfterLate(t *testing.T, newStore NewStore) {
+// testOccurredLate: occurred_after and occurred_before (alone, together,
+// and with another field) find exactly the events they name when events
+// arrive out of order (late, early, without a time) across appends of
+// several sizes, whatever the bound, the order and the page size. The store
+// may bound its reads by the running maximum of occurred_at; this holds it
+// to the plain meaning of the filter.
+func testOccurredLate(t *testing.T, newStore NewStore) {
 	s := newStore(t)
 	rng := rand.New(rand.NewPCG(7, 14))
 	var events []*v1.ConnectionEvent
 	for i := range 60 {
-		ev := minimalEvent(v1.Source_SOURCE_FASTEN, baseTime())
+		src := v1.Source_SOURCE_FASTEN
+		if rng.IntN(3) == 0 {
+			src = v1.Source_SOURCE_ONEUP
+		}
+		ev := minimalEvent(src, baseTime())
 		// Mostly in order, some late by up to 40 minutes, some with no time.
 		at := occurredAt(i)
 		if rng.IntN(4) == 0 {
@@ -174,7 +179,11 @@ func testOccurredAfterLate(t *testing.T, newStore NewStore) {
 		}
 		events = append(events, ev)
 	}
-	occurred := map[int64]time.Time{} // by sequence; events without a time are absent
+	type stored struct {
+		at  *time.Time // nil: no occurred_at
+		src v1.Source
+	}
+	bySeq := map[int64]stored{}
 	for lo := 0; lo < len(events); {
 		hi := min(len(events), lo+1+rng.IntN(9))
 		got, err := s.Append(t.Context(), events[lo:hi])
@@ -182,34 +191,63 @@ func testOccurredAfterLate(t *testing.T, newStore NewStore) {
 			t.Fatal(err)
 		}
 		for i, a := range got {
+			e := stored{src: events[lo+i].GetSource()}
 			if at := events[lo+i].GetOccurredAt(); at != nil {
-				occurred[a.Event.GetSequence()] = at.AsTime()
+				t := at.AsTime()
+				e.at = &t
 			}
+			bySeq[a.Event.GetSequence()] = e
 		}
 		lo = hi
 	}
-	for _, minutes := range []int{-1, 0, 5, 17, 30, 42, 55, 59, 60, 90} {
-		bound := occurredAt(minutes).Add(time.Duration(minutes%2) * time.Second)
-		var want []int64
-		for seq, at := range occurred {
-			if !at.Before(bound) {
-				want = append(want, seq)
+	bound := func(minutes int) time.Time {
+		return occurredAt(minutes).Add(time.Duration(minutes%2) * time.Second)
+	}
+	for _, after := range []int{-100, -1, 0, 17, 42, 59, 90} {
+		for _, before := range []int{-1, 0, 5, 30, 55, 60, 1000} {
+			for _, oneup := range []bool{false, true} {
+				filter := &v1.EventFilter{}
+				if after > -100 {
+					filter.OccurredAfter = timestamppb.New(bound(after))
+				}
+				if before < 1000 {
+					filter.OccurredBefore = timestamppb.New(bound(before))
+				}
+				if oneup {
+					filter.Sources = []v1.Source{v1.Source_SOURCE_ONEUP}
+				}
+				var want []int64
+				for seq, e := range bySeq {
+					if (filter.OccurredAfter == nil || e.at != nil && !e.at.Before(bound(after))) &&
+						(filter.OccurredBefore == nil || e.at != nil && e.at.Before(bound(before))) &&
+						(!oneup || e.src == v1.Source_SOURCE_ONEUP) {
+						want = append(want, seq)
+					}
+				}
+				slices.Sort(want)
+				name := fmt.Sprintf("occurred after %d, before %d, oneup only %v", after, before, oneup)
+				assertSeqs(t, name+" (asc)", seqsOf(mustList(t, s, store.Query{Filter: filter, Order: store.Ascending, Limit: 100})), want)
+				assertSeqs(t, name+" (desc)", seqsOf(mustList(t, s, store.Query{Filter: filter, Order: store.Descending, Limit: 100})), reversed(want))
+				assertSeqs(t, name+" (pages of 3)", pagedSeqs(t, s, filter, store.Ascending, 3), want)
+				assertSeqs(t, name+" (pages of 4, newest first)", pagedSeqs(t, s, filter, store.Descending, 4), reversed(want))
 			}
 		}
-		slices.Sort(want)
-		filter := &v1.EventFilter{OccurredAfter: timestamppb.New(bound)}
-		name := fmt.Sprintf("occurred after minute %d", minutes)
-		assertSeqs(t, name+" (asc)", seqsOf(mustList(t, s, store.Query{Filter: filter, Order: store.Ascending, Limit: 100})), want)
-		assertSeqs(t, name+" (desc)", seqsOf(mustList(t, s, store.Query{Filter: filter, Order: store.Descending, Limit: 100})), reversed(want))
-		var paged []int64
-		for q := (store.Query{Filter: filter, Order: store.Ascending, Limit: 3}); ; {
-			page := mustList(t, s, q)
-			if len(page) == 0 {
-				break
-			}
-			paged = append(paged, seqsOf(page)...)
-			q.After = page[len(page)-1].GetSequence()
+	}
+}
+
+// pagedSeqs lists every event of filter in pages of size, in order.
+func pagedSeqs(t *testing.T, s store.Store, filter *v1.EventFilter, order store.Order, size int) []int64 {
+	var out []int64
+	for q := (store.Query{Filter: filter, Order: order, Limit: size}); ; {
+		page := mustList(t, s, q)
+		if len(page) == 0 {
+			return out
 		}
-		assertSeqs(t, name+" (pages of 3)", paged, want)
+		out = append(out, seqsOf(page)...)
+		if last := page[len(page)-1].GetSequence(); order == store.Ascending {
+			q.After = last
+		} else {
+			q.Before = last
+		}
 	}
 }

@@ -29,7 +29,7 @@ func RunAll(t *testing.T, newStore NewStore) {
 		{"PagingWindows", testPagingWindows},
 		{"Filter", testFilter},
 		{"FilterPaging", testFilterPaging},
-		{"OccurredAfterLate", testOccurredAfterLate},
+		{"OccurredLate", testOccurredLate},
 		{"BadLimit", testBadLimit},
 		{"GetUnknown", testGetUnknown},
 		{"InvalidEvent", testInvalidEvent},

@@ -1,6 +1,7 @@
 package eventsql
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 
@@ -18,15 +19,23 @@ func Select(q store.Query) (string, []any, error) {
 	if q.Limit <= 0 {
 		return "", nil, errBadLimit
 	}
-	w := &where{}
-	w.bounds(q.After, q.Before)
-	w.filter(q.Filter)
 	order := "DESC"
 	if q.Order == store.Ascending {
 		order = "ASC"
 	}
-	if p := q.Filter.GetPatient(); p != "" {
-		w = w.patientPage(p, order, int64(q.Limit))
+	f, lead := q.Filter, leadingField(q.Filter)
+	conds := func(lead string) *where {
+		w := &where{}
+		w.bounds(q.After, q.Before)
+		w.filter(f, lead)
+		return w
+	}
+	w := conds(lead)
+	switch {
+	case f.GetPatient() != "":
+		w = w.patientPage(f.GetPatient(), order, int64(q.Limit))
+	case lead == "" && f.GetOccurredBefore() != nil:
+		w = beforePage(conds, *TimestampNanos(f.GetOccurredBefore()), order, int64(q.Limit))
 	}
 	limit := w.arg(int64(q.Limit))
 	return w.clause() + " ORDER BY e.sequence " + order + " LIMIT " + limit, w.args, nil
@@ -42,21 +51,66 @@ var patientColumns = []string{"e.external_id", "e.oneup_user_id", "e.fhir_patien
 // column's index and stops after a page, where an OR of the four would
 // read and sort every event of the patient (thousands for a busy one).
 func (w *where) patientPage(p, order string, limit int64) *where {
-	out := &where{}
-	branches := make([]string, len(patientColumns))
+	branches := make([]*where, len(patientColumns))
 	for i, c := range patientColumns {
-		conds := append([]string{c + " = " + out.arg(p)}, w.conds...)
-		out.args = append(out.args, w.args...)
-		branches[i] = "SELECT b.sequence FROM (SELECT e.sequence FROM events e WHERE " + strings.Join(conds, " AND ") +
-			" ORDER BY e.sequence " + order + " LIMIT " + out.arg(limit) + ") b"
+		b := &where{}
+		b.add(c + " = " + b.arg(p))
+		b.conds, b.args = append(b.conds, w.conds...), append(b.args, w.args...)
+		branches[i] = b
 	}
-	out.add("e.sequence IN (" + strings.Join(branches, " UNION ") + ")")
+	return union(branches, order, limit)
+}
+
+// beforePage returns the conditions of a page with an occurred_before
+// bound t (and no more selective field), from conds(lead), the filter's
+// conditions with lead's column left to lead the plan. Every event before
+// the first whose running maximum of occurred_at reaches t occurred before
+// t; after it, only late events can (their occurred_at is below the
+// running maximum, which the partial index events_late holds). So the page
+// is chosen among a page of the first part, read along the sequence, and a
+// page of the late events before t, read from their index: neither walks
+// the log after t, as a walk in sequence order checking occurred_at would.
+func beforePage(conds func(lead string) *where, t int64, order string, limit int64) *where {
+	// ordered reads the in-order part: every column written +col, so that
+	// the sequence bound leads.
+	ordered := conds("e.sequence")
+	ordered.add("e.sequence < " + firstReaching(ordered, t))
+	late := conds("e.occurred_at")
+	late.add("e.occurred_at < e.occurred_max")
+	late.add("+e.sequence >= " + firstReaching(late, t))
+	// Sorted as an expression, so that no plan reads the table in sequence
+	// order for it: the late events' index range, sorted, is the cheap way.
+	late.sortBy = "+e.sequence"
+	return union([]*where{ordered, late}, order, limit)
+}
+
+// firstReaching is the SQL of the first sequence whose running maximum of
+// occurred_at reaches t, or one past every sequence when none does.
+func firstReaching(w *where, t int64) string {
+	return "COALESCE((SELECT m.sequence FROM events m WHERE m.occurred_max >= " + w.arg(t) +
+		" ORDER BY m.occurred_max, m.sequence LIMIT 1), 9223372036854775807)"
+}
+
+// union returns the condition that an event is among the first limit (in
+// order) of one of branches.
+func union(branches []*where, order string, limit int64) *where {
+	out := &where{}
+	sqls := make([]string, len(branches))
+	for i, b := range branches {
+		out.args = append(out.args, b.args...)
+		sort := cmp.Or(b.sortBy, "e.sequence")
+		sqls[i] = "SELECT b.sequence FROM (SELECT e.sequence FROM events e" + b.clause() +
+			" ORDER BY " + sort + " " + order + " LIMIT " + out.arg(limit) + ") b"
+	}
+	out.add("e.sequence IN (" + strings.Join(sqls, " UNION ") + ")")
 	return out
 }
 
 type where struct {
 	conds []string
 	args  []any
+	// sortBy is how a union's branch is ordered ("" for e.sequence).
+	sortBy string
 }
 
 func (w *where) arg(v any) string {
@@ -82,17 +136,17 @@ func (w *where) bounds(after, before int64) {
 	}
 }
 
-func (w *where) filter(f *conneventsv1.EventFilter) {
+// filter adds f's conditions. lead is the column whose index should lead
+// the plan (leadingField's, or another column to have every filter column
+// written +col).
+func (w *where) filter(f *conneventsv1.EventFilter, lead string) {
 	if f == nil {
 		return
 	}
-	// The most selective field present leads the plan: an identifier
-	// (patient, org connection, journey: a few events), else types, else
-	// outcomes (most of their values are rare). Every other enum and time
-	// column is written +col, which keeps the planner (SQLite has no
-	// statistics here) from walking a broad index (a source, a stage, an
-	// API mode, a time range) whose range grows with the log instead.
-	lead := leadingField(f)
+	// Every enum and time column but lead's is written +col, which keeps
+	// the planner (SQLite has no statistics here) from walking a broad
+	// index (a source, a stage, an API mode, a time range) whose range grows
+	// with the log instead of the one that reads little.
 	col := func(c string) string {
 		if lead == "" || c == lead {
 			return c
@@ -124,9 +178,11 @@ func (w *where) filter(f *conneventsv1.EventFilter) {
 	}
 }
 
-// leadingField is the column whose index should lead a filter's plan
-// ("identifier" for any of the identifier columns), or "" to leave the
-// choice to the planner.
+// leadingField is the column whose index should lead a filter's plan: the
+// most selective field present, an identifier (patient, org connection,
+// journey: a few events; "identifier" for any of them), else types, else
+// outcomes (most of their values are rare); "" leaves the choice to the
+// planner.
 func leadingField(f *conneventsv1.EventFilter) string {
 	switch {
 	case f.GetPatient() != "" || f.GetOrgConnectionId() != "" || f.GetConnectionId() != "":
