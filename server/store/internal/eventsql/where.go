@@ -34,7 +34,7 @@ func Select(q store.Query) (string, []any, error) {
 	switch {
 	case f.GetPatient() != "":
 		w = w.patientPage(f.GetPatient(), order, int64(q.Limit))
-	case !selective(lead) && f.GetOccurredBefore() != nil:
+	case lead == "" && f.GetOccurredBefore() != nil:
 		w = beforePage(conds, *TimestampNanos(f.GetOccurredBefore()), order, int64(q.Limit))
 	}
 	limit := w.arg(int64(q.Limit))
@@ -181,11 +181,8 @@ func (w *where) filter(f *conneventsv1.EventFilter, lead string) {
 // leadingField is the column whose index should lead a filter's plan: the
 // most selective field present, an identifier (patient, org connection,
 // journey: a few events; "identifier" for any of them), else types, else
-// outcomes (most of their values are rare), else the API mode (test events
-// are few, live ones nearly all: either way leading by it and checking the
-// others finds a page within a few hundred rows, where PostgreSQL would
-// otherwise combine the indexes and sort, 74–152 ms on 1M events); ""
-// leaves the choice to the planner.
+// outcomes (most of their values are rare); "" leaves the choice to the
+// planner.
 func leadingField(f *conneventsv1.EventFilter) string {
 	switch {
 	case f.GetPatient() != "" || f.GetOrgConnectionId() != "" || f.GetConnectionId() != "":
@@ -194,16 +191,8 @@ func leadingField(f *conneventsv1.EventFilter) string {
 		return "e.type"
 	case len(f.GetOutcomes()) > 0:
 		return "e.outcome"
-	case f.GetApiMode() != conneventsv1.ApiMode_API_MODE_UNSPECIFIED:
-		return "e.api_mode"
 	}
 	return ""
-}
-
-// selective reports whether lead reads few events whatever the log's
-// size: an identifier, a type or an outcome.
-func selective(lead string) bool {
-	return lead == "identifier" || lead == "e.type" || lead == "e.outcome"
 }
 
 // fromFirstAtOrAfter bounds the sequence from below by the first event whose
