@@ -139,5 +139,11 @@ func (b *Bench) fill(ctx context.Context, st store.Store, size int) error {
 		}
 		count.Add(int64(n))
 	}
+	// A service's tables have planner statistics (PostgreSQL's autovacuum
+	// analyzes them); a table just filled has none until autovacuum comes
+	// by, mid-run, and its plans until then are not a service's.
+	if a, ok := st.(interface{ Analyze(context.Context) error }); ok {
+		return a.Analyze(ctx)
+	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/connevents/connevents/server/store/storetest"
 )
 
-// TestOccurredMaxBackfill: a database made before migration 6 (events
+// TestOccurredMaxBackfill: a database made before migrations 6 and 7 (events
 // without occurred_max) gets the running maximum of occurred_at on every
 // event, and in log_head, when it is opened; the next append carries it on.
 func TestOccurredMaxBackfill(t *testing.T) {
@@ -36,7 +36,7 @@ func TestOccurredMaxBackfill(t *testing.T) {
 		"DROP INDEX events_late",
 		"ALTER TABLE events DROP COLUMN occurred_max",
 		"ALTER TABLE log_head DROP COLUMN occurred_max",
-		"DELETE FROM schema_migrations WHERE version = 6",
+		"DELETE FROM schema_migrations WHERE version >= 6",
 	} {
 		if _, err := s.write.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)

@@ -12,8 +12,3 @@ UPDATE events SET occurred_max = w.m
     WHERE events.sequence = w.sequence;
 UPDATE log_head SET occurred_max = (SELECT MAX(occurred_at) FROM events);
 CREATE INDEX events_occurred_max ON events (occurred_max, sequence);
--- The late events: those that occurred before some event earlier in the
--- log (occurred_at below the running maximum). Every event before the first
--- whose running maximum reaches an occurred_before bound occurred before it;
--- after that one, only late events can: this index finds those.
-CREATE INDEX events_late ON events (occurred_at, sequence) WHERE occurred_at < occurred_max;
