@@ -58,5 +58,5 @@ func scansEvents(plan []string, common bool) bool {
 // occurred_max probe (an InitPlan's $n): the first event that can match an
 // occurred_after bound, or the last in-order one of an occurred_before.
 func timeBounded(cond string) bool {
-	return strings.Contains(cond, "sequence >= $") || strings.Contains(cond, "sequence < COALESCE($")
+	return strings.Contains(cond, "sequence >= COALESCE($") || strings.Contains(cond, "sequence < COALESCE($")
 }

@@ -199,10 +199,10 @@ func leadingField(f *conneventsv1.EventFilter) string {
 // running maximum of occurred_at (occurred_max, which never decreases along
 // the log) reaches t: no event before it occurred at or after t. One probe
 // of the occurred_max index; the list then reads only the log from there.
-// With no such event the bound is NULL and nothing matches, rightly.
+// With no such event the bound is past every sequence and nothing matches,
+// rightly.
 func (w *where) fromFirstAtOrAfter(t int64) {
-	w.add("e.sequence >= (SELECT m.sequence FROM events m WHERE m.occurred_max >= " + w.arg(t) +
-		" ORDER BY m.occurred_max, m.sequence LIMIT 1)")
+	w.add("e.sequence >= " + firstReaching(w, t))
 }
 
 func (w *where) in(column string, values []int32) {
