@@ -158,7 +158,7 @@ func (s *Store) upkeep(ctx context.Context, tx Tx, added []*conneventsv1.Connect
 	if len(ids) == 0 {
 		return w, nil
 	}
-	old, err := s.loadStored(ctx, tx, ids)
+	old, err := s.loadCurrent(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}

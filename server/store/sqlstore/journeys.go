@@ -121,6 +121,9 @@ type loaded struct {
 var (
 	loadJourneys = withRows("k", []string{"id"},
 		"SELECT "+prefixed("j.", journeyCols)+" FROM k JOIN journeys j ON j.id = k.id")
+	// loadVersions reads what tells whether a cached journey is current.
+	loadVersions = withRows("k", []string{"id"},
+		"SELECT j.id, j.sequence, j.update_time FROM k JOIN journeys j ON j.id = k.id")
 	upsertJourneys = upsertInto("journeys", "id", journeyCols...)
 	deleteJourneys = withRows("k", []string{"id"}, "DELETE FROM journeys WHERE id IN (SELECT id FROM k)")
 	deleteTerms    = withRows("k", []string{"term", "journey_id"},
@@ -133,7 +136,7 @@ var (
 	insertDiscovery = insertInto("funnel_discovery", "sequence", "occurred_at", "source", "api_mode", "type",
 		"patient", "hs_group", "hs_name", "platform_type").then(" ON CONFLICT (sequence) DO NOTHING")
 
-	journeyBatchStmts = []batchStmt{loadJourneys, upsertJourneys, deleteTerms, insertTerms, insertChanges, insertDiscovery}
+	journeyBatchStmts = []batchStmt{loadJourneys, loadVersions, upsertJourneys, deleteTerms, insertTerms, insertChanges, insertDiscovery}
 )
 
 func prefixed(p string, cols []string) string {
@@ -147,15 +150,59 @@ func prefixed(p string, cols []string) string {
 	return out
 }
 
-// loadStored reads the stored journeys among ids, keyed by id.
+// loadStored reads the stored journeys among ids, keyed by id, as they
+// are stored.
 func (s *Store) loadStored(ctx context.Context, q Querier, ids []string) (map[string]*loaded, error) {
 	out := make(map[string]*loaded, len(ids))
-	for _, st := range s.d.stmts(loadJourneys, len(ids), ids) {
-		if err := s.scanStoredJourneys(ctx, q, st, out); err != nil {
+	return out, s.loadRows(ctx, q, ids, out)
+}
+
+// loadCurrent reads the stored journeys among ids, keyed by id, as an
+// append folds into them: from the state cache where the stored row has the
+// sequence and update time of the cached one, else from the store.
+func (s *Store) loadCurrent(ctx context.Context, q Querier, ids []string) (map[string]*loaded, error) {
+	out := make(map[string]*loaded, len(ids))
+	var missed []string
+	for _, st := range s.d.stmts(loadVersions, len(ids), ids) {
+		var err error
+		if missed, err = s.scanCached(ctx, q, st, out, missed); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return out, s.loadRows(ctx, q, missed, out)
+}
+
+// loadRows reads the stored journeys among ids into into.
+func (s *Store) loadRows(ctx context.Context, q Querier, ids []string, into map[string]*loaded) error {
+	for _, st := range s.d.stmts(loadJourneys, len(ids), ids) {
+		if err := s.scanStoredJourneys(ctx, q, st, into); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanCached reads stored journey versions, takes the current ones from the
+// cache into into, and appends the ids of the others to missed.
+func (s *Store) scanCached(ctx context.Context, q Querier, st Stmt, into map[string]*loaded, missed []string) ([]string, error) {
+	rows, err := q.Query(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var seq, updated int64
+		if err := rows.Scan(&id, &seq, &updated); err != nil {
+			return nil, err
+		}
+		if l, ok := s.states.get(id, seq, updated); ok {
+			into[id] = l
+		} else {
+			missed = append(missed, id)
+		}
+	}
+	return missed, rows.Err()
 }
 
 func (s *Store) scanStoredJourneys(ctx context.Context, q Querier, st Stmt, into map[string]*loaded) error {
@@ -169,10 +216,7 @@ func (s *Store) scanStoredJourneys(ctx context.Context, q Querier, st Stmt, into
 		if err := rows.Scan(l.row.dest()...); err != nil {
 			return err
 		}
-		var ok bool
-		if l.state, ok = s.states.get(&l.row); !ok {
-			l.state, l.err = journey.Unmarshal([]byte(l.row.state))
-		}
+		l.state, l.err = journey.Unmarshal([]byte(l.row.state))
 		into[l.row.id] = l
 	}
 	return rows.Err()
@@ -261,7 +305,7 @@ func (w *journeyWrites) put(id string, st *journey.State, old *loaded, eventSeq 
 		return nil
 	}
 	w.upserts = append(w.upserts, r)
-	w.fresh = append(w.fresh, freshState{id: id, seq: r.seq, updated: r.updated, state: *st})
+	w.fresh = append(w.fresh, freshState{row: r, state: *st})
 	w.changes = append(w.changes, change{id, eventSeq})
 	switch {
 	case old == nil:

@@ -6,38 +6,44 @@ import (
 	"github.com/connevents/connevents/server/journey"
 )
 
-// stateCacheSize is how many decoded journey states a Store keeps.
-const stateCacheSize = 2000
+// stateCacheSize is how many journeys a Store keeps decoded, about 3 KiB
+// each (the row and its decoded state): ~50 MiB when full. It is sized for
+// tens of thousands of connections active at once; past that, upkeep reads
+// and decodes the states it misses.
+const stateCacheSize = 16384
 
-// stateCache keeps the decoded states of recently written journeys, so
-// that an append to an active journey need not decode its stored state
+// stateCache keeps the rows and decoded states of recently written
+// journeys, so that an append to an active journey reads only its stored
+// sequence and update time, not its row, and need not decode its state
 // again. An entry is used only when the stored row still has the sequence
 // and update time it was written with: a write by another process (or a
 // stall, a prune, a rebuild) changes one of them, so a stale entry is never
-// used. Decoding is the costliest part of journey upkeep.
+// used. Reading and decoding stored states was the costliest part of
+// journey upkeep.
 type stateCache struct {
 	mu sync.Mutex
 	m  map[string]cachedState
 }
 
 type cachedState struct {
-	seq, updated int64
-	state        journey.State
+	row   journeyRow
+	state journey.State
 }
 
 func newStateCache() *stateCache { return &stateCache{m: map[string]cachedState{}} }
 
-// get returns the cached state of row, if it is current.
-func (c *stateCache) get(row *journeyRow) (journey.State, bool) {
+// get returns the cached row and state of journey id, if the stored row
+// has sequence seq and update time updated.
+func (c *stateCache) get(id string, seq, updated int64) (*loaded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[row.id]
-	if !ok || e.seq != row.seq || e.updated != row.updated {
-		return journey.State{}, false
+	e, ok := c.m[id]
+	if !ok || e.row.seq != seq || e.row.updated != updated {
+		return nil, false
 	}
 	// A shallow copy: Apply replaces what it changes, never writes through
 	// the copy's pointers.
-	return e.state, true
+	return &loaded{row: e.row, state: e.state}, true
 }
 
 // put records states written by a committed transaction.
@@ -51,13 +57,12 @@ func (c *stateCache) put(fresh []freshState) {
 				break
 			}
 		}
-		c.m[f.id] = cachedState{seq: f.seq, updated: f.updated, state: f.state}
+		c.m[f.row.id] = cachedState{row: *f.row, state: f.state}
 	}
 }
 
-// freshState is a state a transaction writes.
+// freshState is a journey row a transaction writes, with its state.
 type freshState struct {
-	id           string
-	seq, updated int64
-	state        journey.State
+	row   *journeyRow
+	state journey.State
 }

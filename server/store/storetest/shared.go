@@ -31,6 +31,7 @@ func RunShared(t *testing.T, openPair func(t *testing.T) (store.Store, store.Sto
 		{"Appends", func(t *testing.T, a, b store.Store) { appendAndFollow(t, a, b) }},
 		{"PruneThenAppend", testPruneThenAppendElsewhere},
 		{"SameJourneys", testSameJourneys},
+		{"AlternatingJourneyWrites", testAlternatingJourneyWrites},
 		{"MarkStalledOnce", testMarkStalledOnce},
 	}
 	for _, c := range cases {
@@ -91,6 +92,23 @@ func testSameJourneys(t *testing.T, a, b store.Store) {
 		}
 	}
 	assertJourneysMatchLog(t, "two stores", a, time.Now())
+}
+
+// testAlternatingJourneyWrites: two stores appending to the same journeys
+// in turn each fold into what the other wrote (neither folds into a state
+// it remembers from its own last write).
+func testAlternatingJourneyWrites(t *testing.T, a, b store.Store) {
+	g := newJourneyGen(21, baseTime())
+	stores := []store.Store{a, b}
+	for i := range 12 {
+		mustAppend(t, stores[i%2], g.event(0), g.event(1), g.event(2))
+	}
+	for _, j := range allJourneys(t, a) {
+		if j.GetEventCount() != 12 {
+			t.Errorf("journey %s counts %d events, want 12", j.GetId(), j.GetEventCount())
+		}
+	}
+	assertJourneysMatchLog(t, "two stores in turn", b, time.Now())
 }
 
 // testMarkStalledOnce: MarkStalled run through both stores at once changes
