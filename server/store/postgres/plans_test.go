@@ -60,3 +60,27 @@ func scansEvents(plan []string, common bool) bool {
 func timeBounded(cond string) bool {
 	return strings.Contains(cond, "sequence >= COALESCE($") || strings.Contains(cond, "sequence < COALESCE($")
 }
+
+// TestJourneyPlans: with statistics, no connection filter's plan reads the
+// journeys table sequentially (unless it selects most journeys), and none
+// with a selective field (a status, a stage, a patient, ...) walks every
+// journey by last activity (journeys_last_event) checking each.
+func TestJourneyPlans(t *testing.T) {
+	s := openTemp(t)
+	analyze := func(t *testing.T) {
+		if err := s.Analyze(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.RunJourneyPlans(t, s, analyze, func(plan []string, f storetest.NamedJourneyFilter) bool {
+		for _, line := range plan {
+			if strings.Contains(line, "Seq Scan on journeys") && !f.Common {
+				return true
+			}
+			if f.Selective && strings.Contains(line, "journeys_last_event") {
+				return true
+			}
+		}
+		return false
+	})
+}

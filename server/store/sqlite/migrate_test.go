@@ -32,6 +32,8 @@ func TestOccurredMaxBackfill(t *testing.T) {
 	}
 	// Back to version 5's schema, with the data kept.
 	for _, q := range []string{
+		"DROP INDEX journeys_stage", // migration 8
+		"DROP INDEX journeys_api_mode",
 		"DROP INDEX events_occurred_max",
 		"DROP INDEX events_late",
 		"ALTER TABLE events DROP COLUMN occurred_max",

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,4 +66,24 @@ func usesIdentifierIndex(plan []string, f storetest.NamedFilter) bool {
 		return true
 	}
 	return probes(plan, index)
+}
+
+// TestJourneyPlans: no connection filter's plan scans the journeys table;
+// none with a selective field (a status, a stage, a patient, ...) walks the
+// journeys by last activity (journeys_last_event) checking each; and none
+// but a patient's or a health system's reads every match to sort it (a
+// list of statuses is a union of one page per status: it sorts those pages
+// only).
+func TestJourneyPlans(t *testing.T) {
+	storetest.RunJourneyPlans(t, openTemp(t), nil, func(plan []string, f storetest.NamedJourneyFilter) bool {
+		pages := slices.Contains(plan, "CO-ROUTINE b") // the union's branches
+		for _, line := range plan {
+			if strings.HasPrefix(line, "SCAN j") && !f.Common ||
+				f.Selective && strings.Contains(line, "INDEX journeys_last_event") ||
+				!f.Term && !f.Common && !pages && strings.HasPrefix(line, "USE TEMP B-TREE FOR ORDER BY") {
+				return true
+			}
+		}
+		return false
+	})
 }

@@ -68,11 +68,11 @@ func (s *Store) ListJourneys(ctx context.Context, q store.JourneyQuery) ([]*conn
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	tail, args, err := eventsql.SelectJourneys(q, orNow(q.Now))
+	query, args, err := s.listJourneysSQL(q)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.read.Query(ctx, s.d.sql("SELECT "+journeyRead+" FROM journeys j"+tail), args...)
+	rows, err := s.read.Query(ctx, query, args...)
 	if err != nil {
 		return nil, s.wrap("list journeys", err)
 	}
@@ -90,6 +90,26 @@ func (s *Store) ListJourneys(ctx context.Context, q store.JourneyQuery) ([]*conn
 		out = append(out, j)
 	}
 	return out, s.wrap("list journeys", rows.Err())
+}
+
+// listJourneysSQL is the statement of ListJourneys(q) and its arguments.
+func (s *Store) listJourneysSQL(q store.JourneyQuery) (string, []any, error) {
+	tail, args, err := eventsql.SelectJourneys(q, orNow(q.Now))
+	if err != nil {
+		return "", nil, err
+	}
+	return s.d.sql("SELECT " + journeyRead + " FROM journeys j" + tail), args, nil
+}
+
+// ExplainListJourneys returns the database's plan for ListJourneys(q), one
+// line per plan row, so that tests can pin that no filter reads every
+// journey.
+func (s *Store) ExplainListJourneys(ctx context.Context, q store.JourneyQuery) ([]string, error) {
+	query, args, err := s.listJourneysSQL(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.explain(ctx, query, args)
 }
 
 // ListJourneyChanges returns journey changes. See store.Store.

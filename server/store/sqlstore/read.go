@@ -78,6 +78,11 @@ func (s *Store) ExplainList(ctx context.Context, q store.Query) ([]string, error
 	if err != nil {
 		return nil, err
 	}
+	return s.explain(ctx, query, args)
+}
+
+// explain returns the database's plan for a query, one line per plan row.
+func (s *Store) explain(ctx context.Context, query string, args []any) ([]string, error) {
 	rows, err := s.read.Query(ctx, s.d.Explain+query, args...)
 	if err != nil {
 		return nil, s.wrap("explain", err)

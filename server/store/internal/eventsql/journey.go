@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
 )
@@ -38,17 +40,31 @@ func JourneyTerms(j *conneventsv1.ConnectionJourney) []string {
 // filter over the journeys table aliased j, with their arguments. now is the
 // time StalledFor is measured at.
 func JourneyWhere(f *conneventsv1.ConnectionFilter, now time.Time) ([]string, []any) {
+	w := journeyWhere(f, now, "")
+	return w.conds, w.args
+}
+
+// journeyWhere is JourneyWhere with every enum column but lead's written
+// +col, which keeps the planner (SQLite has no statistics here) on lead's
+// index ("" leaves the choice to it).
+func journeyWhere(f *conneventsv1.ConnectionFilter, now time.Time, lead string) *where {
 	w := &where{}
 	if f == nil {
-		return nil, nil
+		return w
+	}
+	col := func(c string) string {
+		if lead == "" || c == lead {
+			return c
+		}
+		return "+" + c
 	}
 	w.in("j.source", enumValues(f.GetSources()))
-	w.in("j.status", enumValues(f.GetStatuses()))
-	w.in("j.stage", enumValues(f.GetStages()))
+	w.in(col("j.status"), enumValues(f.GetStatuses()))
+	w.in(col("j.stage"), enumValues(f.GetStages()))
 	w.term(patientTerm, f.GetPatient())
 	w.term(healthSystemTerm, f.GetHealthSystem())
 	if v := f.GetApiMode(); v != conneventsv1.ApiMode_API_MODE_UNSPECIFIED {
-		w.add("j.api_mode = " + w.arg(int32(v)))
+		w.add(col("j.api_mode") + " = " + w.arg(int32(v)))
 	}
 	if v := TimestampNanos(f.GetLastEventAfter()); v != nil {
 		w.add("j.last_event_at >= " + w.arg(*v))
@@ -57,10 +73,55 @@ func JourneyWhere(f *conneventsv1.ConnectionFilter, now time.Time) ([]string, []
 		w.add("j.last_event_at < " + w.arg(*v))
 	}
 	if d := f.GetStalledFor(); d != nil {
-		w.add("j.status = " + w.arg(int32(conneventsv1.ConnectionStatus_CONNECTION_STATUS_STALLED)))
+		w.add(col("j.status") + " = " + w.arg(int32(conneventsv1.ConnectionStatus_CONNECTION_STATUS_STALLED)))
 		w.add("j.stall_at <= " + w.arg(TimeNanos(now.Add(-d.AsDuration()))))
 	}
-	return w.conds, w.args
+	return w
+}
+
+// journeyLead is the column whose index should lead a journey filter's
+// plan: the most selective field present, a lookup term (a patient or a
+// health system: "term"), else the status (statuses or stalled_for), else
+// the stage, else the API mode; "" (sources and times only) leaves the
+// choice to the planner. Each has an index ordered like a page.
+func journeyLead(f *conneventsv1.ConnectionFilter) string {
+	switch {
+	case f.GetPatient() != "" || f.GetHealthSystem() != "":
+		return "term"
+	case len(f.GetStatuses()) > 0 || f.GetStalledFor() != nil:
+		return "j.status"
+	case len(f.GetStages()) > 0:
+		return "j.stage"
+	case f.GetApiMode() != conneventsv1.ApiMode_API_MODE_UNSPECIFIED:
+		return "j.api_mode"
+	}
+	return ""
+}
+
+// leadBranches returns, when the lead column is asked for several values,
+// one filter per value (f with only that value); nil otherwise. An index
+// ordered like a page gives each value's journeys in order, but an IN list
+// of several would read and sort all of them.
+func leadBranches(f *conneventsv1.ConnectionFilter, lead string) []*conneventsv1.ConnectionFilter {
+	var n int
+	set := func(*conneventsv1.ConnectionFilter, int) {}
+	switch lead {
+	case "j.status":
+		n = len(f.GetStatuses())
+		set = func(b *conneventsv1.ConnectionFilter, i int) { b.Statuses = f.GetStatuses()[i : i+1] }
+	case "j.stage":
+		n = len(f.GetStages())
+		set = func(b *conneventsv1.ConnectionFilter, i int) { b.Stages = f.GetStages()[i : i+1] }
+	}
+	if n < 2 {
+		return nil
+	}
+	out := make([]*conneventsv1.ConnectionFilter, n)
+	for i := range out {
+		out[i] = proto.CloneOf(f)
+		set(out[i], i)
+	}
+	return out
 }
 
 func (w *where) term(prefix, value string) {
@@ -75,17 +136,29 @@ func SelectJourneys(q store.JourneyQuery, now time.Time) (string, []any, error) 
 	if q.Limit <= 0 {
 		return "", nil, errBadLimit
 	}
-	conds, args := JourneyWhere(q.Filter, now)
-	w := &where{conds: conds, args: args}
 	order, cmp := "DESC", "<"
 	if q.Order == store.Ascending {
 		order, cmp = "ASC", ">"
 	}
-	if a := q.After; a != nil {
-		w.add("(j.last_event_at, j.id) " + cmp + " (" + w.arg(TimeNanos(a.LastEventAt)) + ", " + w.arg(a.ID) + ")")
+	lead := journeyLead(q.Filter)
+	page := func(f *conneventsv1.ConnectionFilter) *where {
+		w := journeyWhere(f, now, lead)
+		if a := q.After; a != nil {
+			w.add("(j.last_event_at, j.id) " + cmp + " (" + w.arg(TimeNanos(a.LastEventAt)) + ", " + w.arg(a.ID) + ")")
+		}
+		return w
+	}
+	orderBy := "j.last_event_at " + order + ", j.id " + order
+	w := page(q.Filter)
+	if fs := leadBranches(q.Filter, lead); fs != nil {
+		branches := make([]*where, len(fs))
+		for i, f := range fs {
+			branches[i] = page(f)
+		}
+		w = unionIn("j.id", "journeys j", branches, func(*where) string { return orderBy }, int64(q.Limit))
 	}
 	limit := w.arg(int64(q.Limit))
-	return w.clause() + " ORDER BY j.last_event_at " + order + ", j.id " + order + " LIMIT " + limit, w.args, nil
+	return w.clause() + " ORDER BY " + orderBy + " LIMIT " + limit, w.args, nil
 }
 
 // SelectChanges builds the part of a ListJourneyChanges statement after

@@ -94,15 +94,25 @@ func firstReaching(w *where, t int64) string {
 // union returns the condition that an event is among the first limit (in
 // order) of one of branches.
 func union(branches []*where, order string, limit int64) *where {
+	return unionIn("e.sequence", "events e", branches, func(b *where) string {
+		return cmp.Or(b.sortBy, "e.sequence") + " " + order
+	}, limit)
+}
+
+// unionIn returns the condition that key (alias.column) is among the first limit keys of
+// each branch: the rows of from (a table and its alias) that match the
+// branch's conditions, in orderBy(branch). Each branch reads one index
+// range and stops after limit rows; the caller orders and limits the union.
+func unionIn(key, from string, branches []*where, orderBy func(*where) string, limit int64) *where {
 	out := &where{}
+	column := key[strings.IndexByte(key, '.')+1:]
 	sqls := make([]string, len(branches))
 	for i, b := range branches {
 		out.args = append(out.args, b.args...)
-		sort := cmp.Or(b.sortBy, "e.sequence")
-		sqls[i] = "SELECT b.sequence FROM (SELECT e.sequence FROM events e" + b.clause() +
-			" ORDER BY " + sort + " " + order + " LIMIT " + out.arg(limit) + ") b"
+		sqls[i] = "SELECT b." + column + " FROM (SELECT " + key + " FROM " + from + b.clause() +
+			" ORDER BY " + orderBy(b) + " LIMIT " + out.arg(limit) + ") b"
 	}
-	out.add("e.sequence IN (" + strings.Join(sqls, " UNION ") + ")")
+	out.add(key + " IN (" + strings.Join(sqls, " UNION ") + ")")
 	return out
 }
 
