@@ -178,6 +178,7 @@ func BenchmarkJourneys(b *testing.B, newStore NewStore) {
 			return err
 		}},
 	}
+	b.Run("list_filters", func(b *testing.B) { benchJourneyFilters(b, s, end) })
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			var lat []time.Duration
@@ -218,6 +219,52 @@ func BenchmarkJourneys(b *testing.B, newStore NewStore) {
 		b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 }
+
+// benchJourneyFilters measures a first and a deep page (past the middle of
+// the journeys' last activity) of every JourneyPlanFilters filter, both
+// orders, filterSamples times each, and reports the worst p99 of any of
+// them (logging the five worst): ListConnections is flat in the number of
+// journeys when that worst stays flat.
+func benchJourneyFilters(b *testing.B, s store.Store, end time.Time) {
+	type shape struct {
+		name string
+		p99  time.Duration
+	}
+	var shapes []shape
+	middle := store.JourneyKey{LastEventAt: end.Add(-30 * 24 * time.Hour), ID: "cnx_m"}
+	for b.Loop() {
+		shapes = shapes[:0]
+		for _, nf := range JourneyPlanFilters(end) {
+			for _, q := range []struct {
+				page  string
+				after *store.JourneyKey
+				order store.Order
+			}{{"first", nil, store.Descending}, {"deep", &middle, store.Descending},
+				{"oldest", nil, store.Ascending}, {"deep oldest", &middle, store.Ascending}} {
+				lat := make([]time.Duration, 0, filterSamples)
+				for range filterSamples {
+					t0 := time.Now()
+					_, err := s.ListJourneys(b.Context(), store.JourneyQuery{Filter: nf.Filter, After: q.after, Order: q.order, Limit: 100, Now: end})
+					if err != nil {
+						b.Fatal(err)
+					}
+					lat = append(lat, time.Since(t0))
+				}
+				slices.Sort(lat)
+				shapes = append(shapes, shape{nf.Name + ", " + q.page, lat[(99*len(lat)+99)/100-1]})
+			}
+		}
+	}
+	slices.SortFunc(shapes, func(a, b shape) int { return int(b.p99 - a.p99) })
+	for _, sh := range shapes[:min(5, len(shapes))] {
+		b.Logf("p99 %6.2f ms  %s", float64(sh.p99)/float64(time.Millisecond), sh.name)
+	}
+	b.ReportMetric(float64(shapes[0].p99)/float64(time.Millisecond), "worst-p99-ms")
+	b.ReportMetric(float64(len(shapes)), "shapes")
+}
+
+// filterSamples is how many times benchJourneyFilters runs each shape.
+const filterSamples = 30
 
 // latencySamples is how many times one iteration of a latency
 // sub-benchmark runs its query, so that a p99 means something even at
