@@ -1,33 +1,62 @@
 package journey
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
+	journeyv1 "github.com/connevents/connevents/gen/connevents/journey/v1"
 	"github.com/connevents/connevents/server/oneup"
 )
 
 func TestStoredStateRoundTrips(t *testing.T) {
-	st := Fold(randomJourney(newRand(1)))
-	b, err := st.Marshal()
-	if err != nil {
-		t.Fatal(err)
+	for seed := range uint64(20) {
+		st := Fold(randomJourney(newRand(seed)))
+		b, err := st.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Unmarshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := back.Marshal(); !bytes.Equal(again, b) {
+			t.Errorf("seed %d: the state read back stores differently", seed)
+		}
+		if got, want := back.Journey("cnx_x", t0, DefaultThresholds()), st.Journey("cnx_x", t0, DefaultThresholds()); !proto.Equal(got, want) {
+			t.Errorf("seed %d: round trip:\n got %v\nwant %v", seed, got, want)
+		}
+		// Events applied after a reload continue the same fold.
+		more := up(t, oneup.SubtypeResourceIngestionResult, t0.Add(50), 500, "0")
+		back.Apply(more)
+		st.Apply(more)
+		if got, want := back.Journey("cnx_x", t0, DefaultThresholds()), st.Journey("cnx_x", t0, DefaultThresholds()); !proto.Equal(got, want) {
+			t.Errorf("seed %d: apply after reload differs", seed)
+		}
 	}
-	back, err := Unmarshal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := back.Journey("cnx_x", t0, DefaultThresholds()), st.Journey("cnx_x", t0, DefaultThresholds()); !proto.Equal(got, want) {
-		t.Errorf("round trip:\n got %v\nwant %v", got, want)
-	}
-	// Events applied after a reload continue the same fold.
-	more := up(t, oneup.SubtypeResourceIngestionResult, t0.Add(50), 500, "0")
-	back.Apply(more)
-	st.Apply(more)
-	if got, want := back.Journey("cnx_x", t0, DefaultThresholds()), st.Journey("cnx_x", t0, DefaultThresholds()); !proto.Equal(got, want) {
-		t.Errorf("apply after reload differs")
+}
+
+// TestUnmarshalReadsEarlierJSON: states stored as JSON by earlier releases
+// read back as the same state.
+func TestUnmarshalReadsEarlierJSON(t *testing.T) {
+	for seed := range uint64(20) {
+		st := Fold(randomJourney(newRand(seed)))
+		old, err := json.Marshal(jsonStored{V: stateVersion, S: st.s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Unmarshal(old)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		got, _ := back.Marshal()
+		want, _ := st.Marshal()
+		if !bytes.Equal(got, want) {
+			t.Errorf("seed %d: the JSON state reads back as another state", seed)
+		}
 	}
 }
 
@@ -35,7 +64,13 @@ func TestUnmarshalRefusesOtherVersionsAndGarbage(t *testing.T) {
 	if _, err := Unmarshal([]byte(`{"v":999,"s":{}}`)); err == nil || !strings.Contains(err.Error(), "rebuild") {
 		t.Errorf("another fold version: %v, want an error asking for a rebuild", err)
 	}
-	if _, err := Unmarshal([]byte(`not json`)); err == nil {
-		t.Error("garbage was accepted")
+	other, _ := proto.Marshal(&journeyv1.StoredState{Version: 999})
+	if _, err := Unmarshal(other); err == nil || !strings.Contains(err.Error(), "rebuild") {
+		t.Errorf("another fold version (binary): %v, want an error asking for a rebuild", err)
+	}
+	for _, garbage := range []string{`not json`, `{"v":`, "\xff\xff"} {
+		if _, err := Unmarshal([]byte(garbage)); err == nil {
+			t.Errorf("garbage %q was accepted", garbage)
+		}
 	}
 }

@@ -78,7 +78,7 @@ var PostgreSQL = Dialect{
 		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
 	RecordMigration: `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`,
 	Scrub:           scrubPG,
-	Analyze:         `ANALYZE events, journeys`,
+	Analyze:         `ANALYZE events, journeys, journey_terms, funnel_discovery`,
 	Explain:         "EXPLAIN ",
 	ExplainColumns:  1,
 	NotifyCommit:    `SELECT pg_notify('` + CommitChannel + `', current_schema())`,

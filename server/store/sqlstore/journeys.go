@@ -33,7 +33,7 @@ var journeyCols = []string{
 type journeyRow struct {
 	id                            string
 	version                       int32
-	state                         string
+	state                         string // journey.State.Marshal, binary
 	source, status, stage, mode   int32
 	first, last                   int64
 	stallAt                       *int64
@@ -48,12 +48,27 @@ const termSep = "\x1f"
 
 // dest returns the scan destinations of r, in journeyCols order.
 func (r *journeyRow) dest() []any {
-	d := []any{&r.id, &r.version, &r.state, &r.source, &r.status, &r.stage, &r.mode, &r.first,
+	d := []any{&r.id, &r.version, binary{&r.state}, &r.source, &r.status, &r.stage, &r.mode, &r.first,
 		&r.last, &r.stallAt, &r.seq, &r.updated, &r.hsGroup, &r.hsName, &r.platformType}
 	for i := range r.times {
 		d = append(d, &r.times[i])
 	}
 	return append(d, &r.terms)
+}
+
+// binary scans a binary column (a BLOB, a bytea) into a string.
+type binary struct{ s *string }
+
+func (b binary) Scan(v any) error {
+	switch x := v.(type) {
+	case []byte:
+		*b.s = string(x)
+	case string:
+		*b.s = x
+	default:
+		return fmt.Errorf("sqlstore: a binary column holds %T", v)
+	}
+	return nil
 }
 
 // sameAs reports whether r and o hold the same journey, whenever updated.
@@ -368,7 +383,8 @@ func pairColumns(pairs [][2]string) []any {
 // journeyColumns returns rows column by column, in journeyCols order.
 func journeyColumns(rows []*journeyRow) []any {
 	n := len(rows)
-	id, state, hsGroup, hsName, platform := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	id, hsGroup, hsName, platform := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	state := make([][]byte, n)
 	version, source, status, stage, mode := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 	first, last, seq, updated := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	stallAt, terms := make([]*int64, n), make([]string, n)
@@ -377,7 +393,7 @@ func journeyColumns(rows []*journeyRow) []any {
 		times[k] = make([]*int64, n)
 	}
 	for i, r := range rows {
-		id[i], version[i], state[i], source[i], status[i], stage[i], mode[i] = r.id, r.version, r.state, r.source, r.status, r.stage, r.mode
+		id[i], version[i], state[i], source[i], status[i], stage[i], mode[i] = r.id, r.version, []byte(r.state), r.source, r.status, r.stage, r.mode
 		first[i], last[i], stallAt[i], seq[i], updated[i] = r.first, r.last, r.stallAt, r.seq, r.updated
 		hsGroup[i], hsName[i], platform[i], terms[i] = r.hsGroup, r.hsName, r.platformType, r.terms
 		for k := range times {

@@ -27,7 +27,7 @@ func (s *Store) GetJourney(ctx context.Context, id string, maxEvents int) (*conn
 	}
 	var r journeyRow
 	err := s.read.QueryRow(ctx, s.d.sql("SELECT "+journeyRead+" FROM journeys j WHERE j.id = ?"), id).
-		Scan(&r.id, &r.state, &r.status, &r.updated)
+		Scan(&r.id, binary{&r.state}, &r.status, &r.updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, store.ErrNotFound
 	}
@@ -80,7 +80,7 @@ func (s *Store) ListJourneys(ctx context.Context, q store.JourneyQuery) ([]*conn
 	out := make([]*conneventsv1.ConnectionJourney, 0, min(q.Limit, 256))
 	for rows.Next() {
 		var r journeyRow
-		if err := rows.Scan(&r.id, &r.state, &r.status, &r.updated); err != nil {
+		if err := rows.Scan(&r.id, binary{&r.state}, &r.status, &r.updated); err != nil {
 			return nil, s.wrap("list journeys", err)
 		}
 		j, err := r.message(s.opts.Thresholds)
@@ -131,14 +131,14 @@ func (s *Store) ListJourneyChanges(ctx context.Context, q store.ChangeQuery) ([]
 	for rows.Next() {
 		var c store.JourneyChange
 		var at int64
-		var state *string
+		var state []byte // nil: the journey is gone
 		var status, updated *int64
 		if err := rows.Scan(&c.Sequence, &c.JourneyID, &c.EventSequence, &at, &state, &status, &updated); err != nil {
 			return nil, s.wrap("list journey changes", err)
 		}
 		c.Time = time.Unix(0, at).UTC()
 		if state != nil {
-			r := journeyRow{id: c.JourneyID, state: *state, status: int32(*status), updated: *updated}
+			r := journeyRow{id: c.JourneyID, state: string(state), status: int32(*status), updated: *updated}
 			if c.Journey, err = r.message(s.opts.Thresholds); err != nil {
 				return nil, s.wrap("list journey changes", err)
 			}
