@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"reflect"
 	"strings"
@@ -112,6 +113,7 @@ func UnaryAccess(rec Recorder, o AccessOptions) grpc.UnaryServerInterceptor {
 		r.Outcome = outcomeOf(err)
 		if err == nil {
 			r.Count = itemsOf(resp)
+			r.Patient = cmp.Or(r.Patient, patientReturned(resp))
 		}
 		if rerr := a.store(ctx, r); rerr != nil {
 			return nil, rerr
@@ -317,6 +319,22 @@ func patientOf(r protoreflect.Message) string {
 		return r.Get(fd).String()
 	}
 	return ""
+}
+
+// patientReturned is the patient of the one event or journey a call
+// returned (its first identifier), so that reads of a single item are
+// found by patient too; "" for other answers.
+func patientReturned(resp any) string {
+	var p *conneventsv1.Patient
+	switch m := resp.(type) {
+	case *conneventsv1.GetEventResponse:
+		p = m.GetEvent().GetPatient()
+	case *conneventsv1.GetConnectionResponse:
+		p = m.GetConnection().GetPatient()
+	default:
+		return ""
+	}
+	return cmp.Or(p.GetExternalId(), p.GetOneupUserId(), p.GetFhirPatientReference(), p.GetExternalState())
 }
 
 // itemsOf counts the messages a response carries at its top level: the

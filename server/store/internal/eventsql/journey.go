@@ -150,7 +150,14 @@ func SelectJourneys(q store.JourneyQuery, now time.Time) (string, []any, error) 
 	}
 	orderBy := "j.last_event_at " + order + ", j.id " + order
 	w := page(q.Filter)
-	if fs := leadBranches(q.Filter, lead); fs != nil {
+	if lead != "" && lead != "term" {
+		// The page's ids first, from lead's index alone (it holds every
+		// enum column, so a second field is checked there, without reading
+		// rows: PostgreSQL reads it index-only), then their rows.
+		fs := leadBranches(q.Filter, lead)
+		if fs == nil {
+			fs = []*conneventsv1.ConnectionFilter{q.Filter}
+		}
 		branches := make([]*where, len(fs))
 		for i, f := range fs {
 			branches[i] = page(f)
