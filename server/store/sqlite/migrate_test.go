@@ -34,6 +34,7 @@ func TestOccurredMaxBackfill(t *testing.T) {
 	for _, q := range []string{
 		"DROP INDEX journeys_stage", // migration 8
 		"DROP INDEX journeys_api_mode",
+		"DROP INDEX journeys_source",
 		"DROP INDEX events_occurred_max",
 		"DROP INDEX events_late",
 		"ALTER TABLE events DROP COLUMN occurred_max",

@@ -58,7 +58,7 @@ func journeyWhere(f *conneventsv1.ConnectionFilter, now time.Time, lead string) 
 		}
 		return "+" + c
 	}
-	w.in("j.source", enumValues(f.GetSources()))
+	w.in(col("j.source"), enumValues(f.GetSources()))
 	w.in(col("j.status"), enumValues(f.GetStatuses()))
 	w.in(col("j.stage"), enumValues(f.GetStages()))
 	w.term(patientTerm, f.GetPatient())
@@ -82,8 +82,8 @@ func journeyWhere(f *conneventsv1.ConnectionFilter, now time.Time, lead string) 
 // journeyLead is the column whose index should lead a journey filter's
 // plan: the most selective field present, a lookup term (a patient or a
 // health system: "term"), else the status (statuses or stalled_for), else
-// the stage, else the API mode; "" (sources and times only) leaves the
-// choice to the planner. Each has an index ordered like a page.
+// the stage, else the API mode, else the source; "" (times only) leaves
+// the choice to the planner. Each has an index ordered like a page.
 func journeyLead(f *conneventsv1.ConnectionFilter) string {
 	switch {
 	case f.GetPatient() != "" || f.GetHealthSystem() != "":
@@ -94,6 +94,8 @@ func journeyLead(f *conneventsv1.ConnectionFilter) string {
 		return "j.stage"
 	case f.GetApiMode() != conneventsv1.ApiMode_API_MODE_UNSPECIFIED:
 		return "j.api_mode"
+	case len(f.GetSources()) > 0:
+		return "j.source"
 	}
 	return ""
 }
@@ -112,6 +114,9 @@ func leadBranches(f *conneventsv1.ConnectionFilter, lead string) []*conneventsv1
 	case "j.stage":
 		n = len(f.GetStages())
 		set = func(b *conneventsv1.ConnectionFilter, i int) { b.Stages = f.GetStages()[i : i+1] }
+	case "j.source":
+		n = len(f.GetSources())
+		set = func(b *conneventsv1.ConnectionFilter, i int) { b.Sources = f.GetSources()[i : i+1] }
 	}
 	if n < 2 {
 		return nil
