@@ -71,3 +71,31 @@ func TestRebuildRepairs(t *testing.T) {
 		}
 	})
 }
+
+// TestEarlierJourneyState: a journeys table as migration 7 left it (state
+// as text, a JSON state) goes through migration 8 (state becomes bytea),
+// and its journey still reads and takes the next event.
+func TestEarlierJourneyState(t *testing.T) {
+	url := pgtest.Schema(t)
+	s := openURL(t, url)
+	storetest.RunEarlierJourneyState(t, s, func(t *testing.T, id, state string) store.Store {
+		for _, q := range []string{
+			"DROP INDEX journeys_stage", "DROP INDEX journeys_api_mode", "DROP INDEX journeys_source",
+			"ALTER TABLE journeys ALTER COLUMN state TYPE text USING encode(state, 'escape')",
+			"UPDATE journeys SET state = $1 WHERE id = $2",
+			"DELETE FROM schema_migrations WHERE version >= 8",
+		} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{state, id}
+			}
+			if _, err := s.pool.Exec(t.Context(), q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return openURL(t, url)
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/storetest"
 )
 
@@ -80,4 +81,21 @@ func TestOccurredMaxBackfill(t *testing.T) {
 			t.Fatalf("occurred_max in minutes %v, want %v", got, want)
 		}
 	}
+}
+
+// TestEarlierJourneyState: a JSON journey state stored before migration 8
+// (by an earlier release: the store is reopened, as after an upgrade)
+// reads, and the next event folds into it.
+func TestEarlierJourneyState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	s := openPath(t, path)
+	storetest.RunEarlierJourneyState(t, s, func(t *testing.T, id, state string) store.Store {
+		if _, err := s.write.ExecContext(t.Context(), "UPDATE journeys SET state = ? WHERE id = ?", state, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return openPath(t, path)
+	})
 }
