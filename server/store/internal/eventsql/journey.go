@@ -100,13 +100,13 @@ func journeyLead(f *conneventsv1.ConnectionFilter) string {
 	return ""
 }
 
-// leadBranches returns, when the lead column is asked for several values,
-// one filter per value (f with only that value); nil otherwise. An index
-// ordered like a page gives each value's journeys in order, but an IN list
-// of several would read and sort all of them.
-func leadBranches(f *conneventsv1.ConnectionFilter, lead string) []*conneventsv1.ConnectionFilter {
+// perLeadValue splits f into one filter per value of its lead column (f
+// alone when the lead has one value): an index ordered like a page gives
+// one value's journeys in order, where an IN list of several would read and
+// sort all of them.
+func perLeadValue(f *conneventsv1.ConnectionFilter, lead string) []*conneventsv1.ConnectionFilter {
 	var n int
-	set := func(*conneventsv1.ConnectionFilter, int) {}
+	var set func(b *conneventsv1.ConnectionFilter, i int)
 	switch lead {
 	case "j.status":
 		n = len(f.GetStatuses())
@@ -119,7 +119,7 @@ func leadBranches(f *conneventsv1.ConnectionFilter, lead string) []*conneventsv1
 		set = func(b *conneventsv1.ConnectionFilter, i int) { b.Sources = f.GetSources()[i : i+1] }
 	}
 	if n < 2 {
-		return nil
+		return []*conneventsv1.ConnectionFilter{f}
 	}
 	out := make([]*conneventsv1.ConnectionFilter, n)
 	for i := range out {
@@ -159,10 +159,7 @@ func SelectJourneys(q store.JourneyQuery, now time.Time) (string, []any, error) 
 		// The page's ids first, from lead's index alone (it holds every
 		// enum column, so a second field is checked there, without reading
 		// rows: PostgreSQL reads it index-only), then their rows.
-		fs := leadBranches(q.Filter, lead)
-		if fs == nil {
-			fs = []*conneventsv1.ConnectionFilter{q.Filter}
-		}
+		fs := perLeadValue(q.Filter, lead)
 		branches := make([]*where, len(fs))
 		for i, f := range fs {
 			branches[i] = page(f)
