@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -86,6 +87,8 @@ func benchWebhooks(b *testing.B, s *testserver.Server) {
 				b.Error(err)
 				return
 			}
+			// Drained, so that the client reuses its connection.
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				b.Errorf("status %d", resp.StatusCode)
