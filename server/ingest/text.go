@@ -37,12 +37,11 @@ func Storable(ev *conneventsv1.ConnectionEvent) error {
 	var refused error
 	_ = protorange.Range(ev.ProtoReflect(), func(p protopath.Values) error {
 		last := p.Index(-1)
-		field := fieldPath(p)
 		if last.Step.Kind() == protopath.MapIndexStep {
-			refused = checkText(field, last.Step.MapIndex().String())
+			refused = checkText(p, last.Step.MapIndex().String())
 		}
 		if s, ok := last.Value.Interface().(string); ok && refused == nil {
-			refused = checkText(field, s)
+			refused = checkText(p, s)
 		}
 		if refused != nil {
 			return protorange.Terminate
@@ -52,14 +51,25 @@ func Storable(ev *conneventsv1.ConnectionEvent) error {
 	return refused
 }
 
-func checkText(field, s string) error {
+// checkText applies the rule to s, the value (or map key) at p. Most text
+// is plain, and is passed without naming its field.
+func checkText(p protopath.Values, s string) error {
+	if isPlain(s) {
+		return nil
+	}
+	field := fieldPath(p)
 	switch {
 	case strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s):
 		return reason.New(reason.TextNotStorable, field+" holds a NUL character or invalid UTF-8, which cannot be stored")
-	case idFields[field] && strings.ContainsRune(s, utf8.RuneError):
+	case idFields[field]:
 		return reason.New(reason.IDNotUTF8, field+" is not valid UTF-8 (or holds U+FFFD); refused so that no two ids become one")
 	}
 	return nil
+}
+
+// isPlain: s is valid UTF-8 without NUL or U+FFFD, so no rule can refuse it.
+func isPlain(s string) bool {
+	return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
 }
 
 // fieldPath names the field of a value by field names only (no list index

@@ -9,6 +9,7 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/storetest"
 )
 
 // Text no store can hold (a NUL character: PostgreSQL refuses it in text
@@ -107,5 +108,17 @@ func TestStoreErrorFailsOnlyItsRequest(t *testing.T) {
 	}
 	if got := <-bad.reply; got.err == nil {
 		t.Fatal("the poisoned request succeeded")
+	}
+}
+
+// BenchmarkStorable: the text rule on a typical event, which every
+// ingested event passes through on its caller's goroutine.
+func BenchmarkStorable(b *testing.B) {
+	e := storetest.SampleEvent(1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Storable(e); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
