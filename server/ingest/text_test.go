@@ -42,6 +42,9 @@ func TestUnstorableText(t *testing.T) {
 		{"NUL in a map key", func(e *conneventsv1.ConnectionEvent) {
 			e.Export = &conneventsv1.Export{ResourcesByType: map[string]int64{"Obs\x00": 1}}
 		}, reason.TextNotStorable, "export.resources_by_type"},
+		{"invalid UTF-8 in a list element", func(e *conneventsv1.ConnectionEvent) {
+			e.Export = &conneventsv1.Export{DownloadLinks: []*conneventsv1.DownloadLink{{Url: "https://x/ok"}, {Url: "https://x/\xfe"}}}
+		}, reason.TextNotStorable, "export.download_links.url"},
 		{"invalid UTF-8 in a message", func(e *conneventsv1.ConnectionEvent) { e.SourceEventType = "\xff" }, reason.TextNotStorable, "source_event_type"},
 		{"replacement character in source_event_id", func(e *conneventsv1.ConnectionEvent) { e.SourceEventId = "COLLIDE-\uFFFD" }, reason.IDNotUTF8, "source_event_id"},
 		{"replacement character in external_id", func(e *conneventsv1.ConnectionEvent) {
