@@ -26,13 +26,14 @@ func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 	if err != nil {
 		return err
 	}
-	if tls {
+	handler = withConsole(handler)
+	if tls { // every HTTPS answer, the console's too
 		handler = strictTransport(handler)
 	}
 	// Traced and counted outermost: the route pattern is the innermost
 	// mux's (a gateway route, a vendor route, the console), and the span
 	// is named after it.
-	handler = telemetry.TraceHTTP(s.metrics.HTTPMiddleware(withConsole(handler)))
+	handler = telemetry.TraceHTTP(s.metrics.HTTPMiddleware(handler))
 	// No WriteTimeout: subscriptions stream for as long as the client stays.
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	return nil

@@ -223,7 +223,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
 	go func() { errc <- s.serveInMemory() }()
 	go func() { errc <- ignoreClosed(s.http.Serve(s.httpLis)) }()
-	go func() { errc <- s.metricsSrv.Serve() }()
+	if s.metricsSrv != nil { // --metrics-addr "" disables it: nothing to serve
+		go func() { errc <- s.metricsSrv.Serve() }()
+	}
 	s.startBackground(ctx)
 	s.logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "metrics", s.MetricsAddr(),
 		"console", s.consoleURL(), "database", s.storeKind, "auth", !s.keys.Open())

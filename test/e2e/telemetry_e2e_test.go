@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
 	"github.com/connevents/connevents/server/telemetry"
@@ -354,5 +355,23 @@ func TestJourneysMetric(t *testing.T) {
 	}
 	if len(fams["connevents_journeys"].GetMetric()) != len(conneventsv1.ConnectionStatus_name)-1 {
 		t.Errorf("connevents_journeys has %d series, want one per status", len(fams["connevents_journeys"].GetMetric()))
+	}
+}
+
+// TestMetricsDisabled: an empty --metrics-addr turns the metrics listener
+// off, and the service keeps serving (it once stopped at start-up).
+func TestMetricsDisabled(t *testing.T) {
+	s := testserver.Start(t, func(c *server.Config) { c.MetricsAddr = "" })
+	if got := s.MetricsAddr(); got != "" {
+		t.Fatalf("MetricsAddr = %q, want none", got)
+	}
+	time.Sleep(200 * time.Millisecond) // the listeners' goroutines have run
+	resp, err := http.Get(s.BaseURL + "/healthz")
+	if err != nil {
+		t.Fatalf("the service stopped: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz = %d", resp.StatusCode)
 	}
 }

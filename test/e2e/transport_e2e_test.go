@@ -22,7 +22,8 @@ func TestHSTSUnderTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
 	s := testserver.Start(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	for _, path := range []string{"/healthz", "/v1/events", "/v1/events/nope"} {
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, path := range []string{"/healthz", "/v1/events", "/v1/events/nope", "/", "/console/", "/console/app.js"} {
 		resp, err := client.Get("https://" + s.HTTPAddr() + path)
 		if err != nil {
 			t.Fatal(err)
