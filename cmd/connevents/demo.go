@@ -41,6 +41,7 @@ func parseDemo(args []string) (*demoOptions, error) {
 	fs := newFlagSet("demo", nil)
 	fs.StringVar(&o.cfg.GRPCAddr, "grpc-addr", o.cfg.GRPCAddr, "gRPC listen address")
 	fs.StringVar(&o.cfg.HTTPAddr, "http-addr", o.cfg.HTTPAddr, "HTTP (REST, console, webhooks) listen address")
+	fs.StringVar(&o.cfg.MetricsAddr, "metrics-addr", o.cfg.MetricsAddr, "Prometheus GET /metrics listen address (empty disables it)")
 	fs.StringVar(&o.cfg.Database, "database", "", "event store, sqlite:PATH (default: a temporary file, deleted when the demo ends)")
 	fs.StringVar(&o.cfg.LogLevel, "log-level", o.cfg.LogLevel, "server log level: debug, info, warn or error (JSON on stderr)")
 	fs.DurationVar(&o.duration, "duration", time.Minute, "how long the scripted events take to arrive")

@@ -20,7 +20,7 @@ import (
 func TestDemo(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "demo.db")
 	o, err := parseDemo([]string{"--duration", "3s", "--exit", "--database", "sqlite:" + path,
-		"--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--log-level", "error"})
+		"--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--metrics-addr", "", "--log-level", "error"})
 	if err != nil {
 		t.Fatal(err)
 	}
