@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -251,5 +252,23 @@ func TestEmptyState(t *testing.T) {
 	j := st.Journey("cnx_x", t0, DefaultThresholds())
 	if j.GetEventCount() != 0 || j.GetFirstEventAt() != nil || j.GetStallAt() != nil {
 		t.Errorf("empty journey: %v", j)
+	}
+}
+
+// TestProgressNearTheLastTimestampNeverStalls: a step dated so late that
+// its stall time is past what a Timestamp can hold does not stall, and the
+// journey still encodes (such a stall time once broke every read of it).
+func TestProgressNearTheLastTimestampNeverStalls(t *testing.T) {
+	late := time.Date(9999, 12, 31, 20, 0, 0, 0, time.UTC)
+	st := Fold([]*conneventsv1.ConnectionEvent{up(t, oneup.SubtypeMemberAuthorization, late, 1, "0")})
+	if at, ok := st.StallAt(DefaultThresholds()); ok {
+		t.Errorf("StallAt = %v, want none", at)
+	}
+	j := st.Journey("cnx_test", late, DefaultThresholds())
+	if _, err := protojson.Marshal(j); err != nil {
+		t.Fatalf("the journey does not encode: %v", err)
+	}
+	if j.GetStatus() != inProgress {
+		t.Errorf("status %v, want IN_PROGRESS", j.GetStatus())
 	}
 }

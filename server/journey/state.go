@@ -222,8 +222,16 @@ func (st *State) StallAt(th Thresholds) (time.Time, bool) {
 	if d <= 0 {
 		return time.Time{}, false
 	}
-	return p.At.time().Add(d), true
+	at := p.At.time().Add(d)
+	if at.After(lastTime) { // progress dated near year 9999: it never stalls
+		return time.Time{}, false
+	}
+	return at, true
 }
+
+// lastTime is the latest time a google.protobuf.Timestamp can hold: a stall
+// time past it could be neither stored nor sent.
+var lastTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
 
 // Times returns when each step was last reached.
 func (st *State) Times() Times {
