@@ -42,6 +42,16 @@ func TestUnstorableText(t *testing.T) {
 		{"NUL in a map key", func(e *conneventsv1.ConnectionEvent) {
 			e.Export = &conneventsv1.Export{ResourcesByType: map[string]int64{"Obs\x00": 1}}
 		}, reason.TextNotStorable, "export.resources_by_type"},
+		{"replacement character in the custodian's id", func(e *conneventsv1.ConnectionEvent) {
+			e.HealthSystem = &conneventsv1.HealthSystem{OneupSystemId: "sys-\uFFFD"}
+		}, reason.IDNotUTF8, "health_system.oneup_system_id"},
+		{"an indexed id too long", func(e *conneventsv1.ConnectionEvent) {
+			e.Patient = &conneventsv1.Patient{ExternalId: strings.Repeat("p", store.MaxKeyBytes+1)}
+		}, reason.TextNotStorable, "patient.external_id"},
+		{"an indexed name too long", func(e *conneventsv1.ConnectionEvent) {
+			e.HealthSystem = &conneventsv1.HealthSystem{Name: strings.Repeat("h", store.MaxKeyBytes+1)}
+		}, reason.TextNotStorable, "health_system.name"},
+		{"source_event_id too long", func(e *conneventsv1.ConnectionEvent) { e.SourceEventId = strings.Repeat("i", 10000) }, reason.TextNotStorable, "source_event_id"},
 		{"invalid UTF-8 in a list element", func(e *conneventsv1.ConnectionEvent) {
 			e.Export = &conneventsv1.Export{DownloadLinks: []*conneventsv1.DownloadLink{{Url: "https://x/ok"}, {Url: "https://x/\xfe"}}}
 		}, reason.TextNotStorable, "export.download_links.url"},
@@ -73,6 +83,14 @@ func TestUnstorableText(t *testing.T) {
 	ok.SourceEventType = "caf\uFFFD"
 	if _, err := in.Ingest(context.Background(), []*conneventsv1.ConnectionEvent{ok}); err != nil {
 		t.Fatalf("a replacement character in a type: %v", err)
+	}
+	// Long text the store does not index is kept, and so is an indexed
+	// id of exactly store.MaxKeyBytes.
+	long := ev("long")
+	long.Failure = &conneventsv1.Failure{Detail: strings.Repeat("d", 100_000)}
+	long.Patient = &conneventsv1.Patient{ExternalId: strings.Repeat("p", store.MaxKeyBytes)}
+	if _, err := in.Ingest(context.Background(), []*conneventsv1.ConnectionEvent{long}); err != nil {
+		t.Fatalf("long unindexed text: %v", err)
 	}
 }
 

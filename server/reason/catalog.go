@@ -81,8 +81,10 @@ const (
 	InvalidRecorded Reason = "INVALID_RECORDED"
 	// TextNotStorable: a text field of the event holds a NUL character or
 	// bytes that are not UTF-8, which no store can hold as text (PostgreSQL
-	// refuses NUL); the message names the field, never its value. Refused
-	// before the store, so that the item fails alone.
+	// refuses NUL), or an identifier the store indexes is longer than
+	// store.MaxKeyBytes (a PostgreSQL index entry holds at most about 2.7 KB);
+	// the message names the field, never its value. Refused before the
+	// store, so that the item fails alone.
 	TextNotStorable Reason = "TEXT_NOT_STORABLE"
 	// IDNotUTF8: an identifier (source_event_id, a patient or connection
 	// id) held invalid UTF-8 or a lone surrogate escape, which JSON decoding

@@ -37,6 +37,13 @@ var (
 	ErrClosed = errors.New("store: closed")
 )
 
+// MaxKeyBytes is the longest text a store promises to hold in the columns
+// it indexes (an event's ids, its health system's ids and name, its
+// platform type): several share one index entry, and a PostgreSQL index
+// entry holds at most about 2.7 KB. Callers refuse longer values before
+// Append (ingest.Storable).
+const MaxKeyBytes = 512
+
 // Order is the direction of a List.
 type Order int
 

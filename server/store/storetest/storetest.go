@@ -44,6 +44,7 @@ func RunAll(t *testing.T, newStore NewStore) {
 		{"DatabaseID", testDatabaseID},
 		{"Closed", testClosed},
 		{"DeadLetters", testDeadLetters},
+		{"LongestKeys", testLongestKeys},
 	}
 	cases = append(cases, journeyCases...)
 	cases = append(cases, accessCases...)
