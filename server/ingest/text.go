@@ -5,9 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"google.golang.org/protobuf/reflect/protoreflect"
-
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/protowalk"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
 )
@@ -58,62 +57,16 @@ func init() {
 //
 // The error is a *reason.Error naming the field, never its value.
 func Storable(ev *conneventsv1.ConnectionEvent) error {
-	return storableMessage(ev.ProtoReflect(), make([]protoreflect.FieldDescriptor, 0, 8))
-}
-
-// storableMessage applies the rule to every string of m, map keys
-// included; path holds the fields above m, to name a refused one.
-func storableMessage(m protoreflect.Message, path []protoreflect.FieldDescriptor) error {
-	var refused error
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		refused = storableField(fd, v, append(path, fd))
-		return refused == nil
-	})
-	return refused
-}
-
-func storableField(fd protoreflect.FieldDescriptor, v protoreflect.Value, path []protoreflect.FieldDescriptor) error {
-	switch {
-	case fd.IsList():
-		l := v.List()
-		for i := range l.Len() {
-			if err := storableValue(fd, l.Get(i), path); err != nil {
-				return err
-			}
-		}
-		return nil
-	case fd.IsMap():
-		var err error
-		v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-			err = storableValue(fd.MapKey(), k.Value(), path)
-			if err == nil {
-				err = storableValue(fd.MapValue(), mv, path)
-			}
-			return err == nil
-		})
-		return err
-	}
-	return storableValue(fd, v, path)
-}
-
-func storableValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, path []protoreflect.FieldDescriptor) error {
-	switch fd.Kind() {
-	case protoreflect.StringKind:
-		return checkText(path, v.String())
-	case protoreflect.MessageKind, protoreflect.GroupKind:
-		return storableMessage(v.Message(), path)
-	}
-	return nil
+	return protowalk.Walk(ev.ProtoReflect(), protowalk.Visitor{Text: checkText})
 }
 
 // checkText applies the rule to s, the value (or map key) of the field at
-// the end of path. Most text is plain, and is passed without naming its
-// field.
-func checkText(path []protoreflect.FieldDescriptor, s string) error {
+// the end of p. Most text is plain, and is passed without naming its field.
+func checkText(p protowalk.Path, s string) error {
 	if len(s) <= store.MaxKeyBytes && isPlain(s) {
 		return nil
 	}
-	field := fieldPath(path)
+	field := p.String()
 	switch {
 	case strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s):
 		return reason.New(reason.TextNotStorable, field+" holds a NUL character or invalid UTF-8, which cannot be stored")
@@ -128,14 +81,4 @@ func checkText(path []protoreflect.FieldDescriptor, s string) error {
 // isPlain: s is valid UTF-8 without NUL or U+FFFD, so no rule can refuse it.
 func isPlain(s string) bool {
 	return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
-}
-
-// fieldPath names a field by field names only (no list index or map key,
-// which may be personal data), such as patient.external_id.
-func fieldPath(path []protoreflect.FieldDescriptor) string {
-	names := make([]string, len(path))
-	for i, fd := range path {
-		names[i] = string(fd.Name())
-	}
-	return strings.Join(names, ".")
 }
