@@ -147,8 +147,24 @@ func (l *Log) drain() {
 }
 
 // commit stores a batch in one transaction and answers each of its
-// readers.
+// readers. When the batch fails, each record is tried alone: a record the
+// store cannot take must not refuse the reads of the others sharing its
+// transaction.
 func (l *Log) commit(batch []*pending) {
+	err := l.append(batch)
+	if err != nil && len(batch) > 1 {
+		for _, p := range batch {
+			p.done <- l.append([]*pending{p})
+		}
+		return
+	}
+	for _, p := range batch {
+		p.done <- err
+	}
+}
+
+// append stores the batch's records in one transaction.
+func (l *Log) append(batch []*pending) error {
 	recs := make([]store.AccessRecord, len(batch))
 	for i, p := range batch {
 		recs[i] = p.rec
@@ -157,12 +173,9 @@ func (l *Log) commit(batch []*pending) {
 	// went away is refused anyway.
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	err := l.store.AppendAccessRecords(ctx, recs)
-	if err != nil {
+	if err := l.store.AppendAccessRecords(ctx, recs); err != nil {
 		l.logger.Error("the access log cannot record reads; they are refused", "records", len(recs), "err", err)
-		err = ErrUnavailable
+		return ErrUnavailable
 	}
-	for _, p := range batch {
-		p.done <- err
-	}
+	return nil
 }
