@@ -72,8 +72,8 @@ func (s *Server) publicTransport() []grpc.ServerOption {
 // traced; with m, it is counted in the grpc_server_* series too (every
 // method from zero).
 func (s *Server) newGRPCServer(tlsConf *tls.Config, ao api.AccessOptions, m *telemetry.Metrics, extra ...grpc.ServerOption) *grpc.Server {
-	unary := []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor(), api.UnaryAuth(s.keys)}
-	streams := []grpc.StreamServerInterceptor{m.StreamServerInterceptor(), api.StreamAuth(s.keys)}
+	unary := []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor(), api.UnaryAuth(s.keys), api.UnaryRequestCheck}
+	streams := []grpc.StreamServerInterceptor{m.StreamServerInterceptor(), api.StreamAuth(s.keys), api.StreamRequestCheck}
 	if s.access != nil {
 		unary = append(unary, api.UnaryAccess(s.access, ao))
 		streams = append(streams, api.StreamAccess(s.access, ao))
@@ -107,6 +107,7 @@ func (s *Server) dialInMemory() error {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		telemetry.GRPCClientStatsHandler(),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage)),
+		grpc.WithChainStreamInterceptor(api.StreamClientRequestCheck),
 	)
 	if err != nil {
 		return err

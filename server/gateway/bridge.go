@@ -20,19 +20,17 @@ import (
 // gateway answers 501), so SubscribeEvents and SubscribeConnections keep
 // the gRPC connection.
 func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, err error) {
-	unary = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys)))...)
-	// In-process calls meet no gRPC interceptor: the access log's runs here.
-	var svc conneventsv1.ConnectionEventServiceServer = d.Service
-	if d.Access != nil {
-		svc = api.Intercepted(d.Service, d.Access)
-	}
+	unary = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), limitBody))...)
+	// In-process calls meet no gRPC server: the request check and the
+	// access log run here.
+	svc := api.Intercepted(d.Service, api.ChainUnary(api.UnaryRequestCheck, d.Access))
 	if err := conneventsv1.RegisterConnectionEventServiceHandlerServer(ctx, unary, svc); err != nil {
 		return nil, nil, err
 	}
 	// The gRPC server checks streams again; checking here too answers the
 	// HTTP caller before a stream is opened.
 	streams = runtime.NewServeMux(append(muxOptions(),
-		runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys)),
+		runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), limitBody, resume),
 		runtime.WithMetadata(streamTransport))...)
 	if err := conneventsv1.RegisterConnectionEventServiceHandler(ctx, streams, d.Conn); err != nil {
 		return nil, nil, err
@@ -46,6 +44,7 @@ func muxOptions() []runtime.ServeMuxOption {
 		runtime.WithMarshalerOption(MIMENDJSON, ndjson{jsonMarshaler()}),
 		runtime.WithMarshalerOption(MIMEEventStream, sse{jsonMarshaler()}),
 		runtime.WithErrorHandler(errorHandler),
+		runtime.SetQueryParameterParser(strictQuery{}), // grpc-gateway keeps it in a global
 	}
 }
 

@@ -2,10 +2,7 @@ package gateway
 
 import (
 	"bufio"
-	"errors"
-	"io"
 	"net/http"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -77,28 +74,6 @@ func writeResults(w http.ResponseWriter, results []*conneventsv1.IngestResult) {
 	}
 	_, _ = bw.WriteString("]}")
 	_ = bw.Flush()
-}
-
-// bodyReadTimeout bounds reading one ingest body.
-const bodyReadTimeout = 30 * time.Second
-
-// readBody reads at most limit bytes; a larger body is answered 413 before
-// any of it is parsed.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	// A sender gets bodyReadTimeout for the whole body: slow senders on the
-	// unauthenticated webhook route cannot hold connections open.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		writeError(w, reason.New(reason.BodyTooLarge, "request body is larger than the limit"))
-		return nil, false
-	case err != nil:
-		writeError(w, reason.New(reason.BodyUnreadable, "request body could not be read"))
-		return nil, false
-	}
-	return body, true
 }
 
 func writeProto(w http.ResponseWriter, m proto.Message) {

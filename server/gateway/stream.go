@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/connevents/connevents/server/stream"
 )
 
 // Media types of the subscription stream.
@@ -22,19 +25,18 @@ const (
 
 // subscribe prepares a subscription request for the gateway: it picks the
 // stream format from Accept (Server-Sent Events for text/event-stream,
-// newline-delimited JSON otherwise), resumes from Last-Event-ID like
-// start_cursor, and asks proxies not to buffer.
+// newline-delimited JSON otherwise) and asks proxies not to buffer. The
+// transport is the gateway's to say (streamTransport): a client's own
+// metadata header for it is dropped.
 func subscribe(gw http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.Clone(r.Context())
 		r.Header.Del("Content-Type")
+		r.Header.Del("Grpc-Metadata-" + stream.TransportMetadata)
 		if strings.Contains(r.Header.Get("Accept"), MIMEEventStream) {
 			r.Header.Set("Accept", MIMEEventStream)
 		} else {
 			r.Header.Set("Accept", MIMENDJSON)
-		}
-		if last := r.Header.Get("Last-Event-ID"); last != "" {
-			r.URL.RawQuery = resumeQuery(r.URL.Query(), last).Encode()
 		}
 		w.Header().Set("X-Accel-Buffering", "no")
 		w.Header().Set("Cache-Control", "no-cache")
@@ -42,12 +44,30 @@ func subscribe(gw http.Handler) http.Handler {
 	})
 }
 
-// resumeQuery replaces whatever start the query names (in either spelling)
-// with the cursor from Last-Event-ID: a reconnecting EventSource resends its
-// original URL, and the header says where it really is.
+// startFields are the names (in both spellings) of a subscription's start.
+var startFields = []string{"start_cursor", "startCursor", "start_position", "startPosition", "start_time", "startTime"}
+
+// resume starts a subscription from the cursor in Last-Event-ID, whatever
+// start its query or JSON body names: a reconnecting EventSource resends
+// its original request, and the header says where it really is. It runs
+// after limitBody.
+func resume(next runtime.HandlerFunc) runtime.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+		if last := r.Header.Get("Last-Event-ID"); last != "" {
+			if r.Method == http.MethodGet {
+				r.URL.RawQuery = resumeQuery(r.URL.Query(), last).Encode()
+			} else {
+				resumeBody(r, last)
+			}
+		}
+		next(w, r, params)
+	}
+}
+
+// resumeQuery replaces whatever start the query names with the cursor.
 func resumeQuery(q url.Values, cursor string) url.Values {
 	for name := range q {
-		for _, start := range []string{"start_cursor", "startCursor", "start_position", "startPosition", "start_time", "startTime"} {
+		for _, start := range startFields {
 			if name == start || strings.HasPrefix(name, start+".") {
 				q.Del(name)
 			}
@@ -55,6 +75,23 @@ func resumeQuery(q url.Values, cursor string) url.Values {
 	}
 	q.Set("start_cursor", cursor)
 	return q
+}
+
+// resumeBody replaces whatever start the JSON body names with the cursor.
+// A body that is not a JSON object is left for the gateway to refuse.
+func resumeBody(r *http.Request, cursor string) {
+	body, _ := io.ReadAll(r.Body)
+	fields := map[string]json.RawMessage{}
+	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &fields) != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return
+	}
+	for _, start := range startFields {
+		delete(fields, start)
+	}
+	fields["startCursor"], _ = json.Marshal(cursor)
+	body, _ = json.Marshal(fields)
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 }
 
 // ndjson writes one {"result": …} or {"error": …} object per line.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,6 +135,33 @@ func TestServerSentEvents(t *testing.T) {
 				t.Fatalf("%s + Last-Event-ID: event %d is %s, want %s", url, i, resumed[i+1].Data, want)
 			}
 		}
+	}
+}
+
+// TestPostSubscribeResumesFromLastEventID: a subscription whose filter is in
+// a JSON body resumes from Last-Event-ID too, whatever start the body
+// names.
+func TestPostSubscribeResumesFromLastEventID(t *testing.T) {
+	s := testserver.Start(t, nil)
+	ids := seed(t, s, 4)
+	evs := sseEvents(t, openStream(t, s, "startPosition=START_POSITION_EARLIEST", http.Header{"Accept": {"text/event-stream"}}), 3)
+	for _, body := range []string{``, `{}`, `{"startPosition":"START_POSITION_EARLIEST"}`, `{"startCursor":"` + evs[1].LastEventID + `","filter":{}}`} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.BaseURL+"/v1/events:subscribe", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Last-Event-ID", evs[2].LastEventID)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resumed := sseEvents(t, resp, 2)
+		var data item
+		if err := json.Unmarshal([]byte(resumed[1].Data), &data); err != nil || data.Event == nil || data.Event.ID != ids[2] {
+			t.Errorf("body %q + Last-Event-ID: first event %s, want %s", body, resumed[1].Data, ids[2])
+		}
+		resp.Body.Close()
 	}
 }
 

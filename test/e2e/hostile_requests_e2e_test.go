@@ -1,0 +1,162 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/connevents/connevents/server"
+	"github.com/connevents/connevents/server/fasten"
+	"github.com/connevents/connevents/server/gateway"
+	"github.com/connevents/connevents/server/reason"
+	"github.com/connevents/connevents/server/store/postgres/pgtest"
+	"github.com/connevents/connevents/test/testserver"
+)
+
+// TestHostileReadRequests: read requests no store could answer (NUL or
+// invalid UTF-8 in an id, a filter or a cursor, a value longer than any
+// stored id, thousands of filter values, a misspelt parameter, a body over
+// the limit) get a 4xx with a reason on PostgreSQL, the strictest backend,
+// before any query or access record; none is a 5xx or reaches the logs as
+// a storage error.
+func TestHostileReadRequests(t *testing.T) {
+	s := testserver.Start(t, func(c *server.Config) { c.Database = pgtest.Schema(t) })
+	long := strings.Repeat("a", 600)
+	many, _ := json.Marshal(map[string]any{"filter": map[string]any{"types": slicesOf("EVENT_TYPE_TEST", 400)}})
+	tests := []struct {
+		name, method, path, body string
+		header                   http.Header
+		code                     int
+		reason                   reason.Reason
+	}{
+		{"NUL in an event id", "GET", "/v1/events/%00", "", nil, 400, reason.InvalidRequest},
+		{"invalid UTF-8 in an event id", "GET", "/v1/events/%ff", "", nil, 400, reason.InvalidRequest},
+		{"NUL in a dead letter id", "GET", "/v1/dead-letters/%00", "", nil, 400, reason.InvalidRequest},
+		{"NUL in a patient filter", "GET", "/v1/events?filter.patient=%00", "", nil, 400, reason.InvalidRequest},
+		{"NUL in an org connection filter", "GET", "/v1/events?filter.orgConnectionId=a%00b", "", nil, 400, reason.InvalidRequest},
+		{"invalid UTF-8 in a health system filter", "GET", "/v1/connections?filter.healthSystem=%ff", "", nil, 400, reason.InvalidRequest},
+		{"invalid UTF-8 in an access-record filter", "GET", "/v1/access-records?keyName=%ff", "", nil, 400, reason.InvalidRequest},
+		{"a patient filter longer than any id", "GET", "/v1/events?filter.patient=" + long, "", nil, 400, reason.InvalidRequest},
+		{"a misspelt filter", "GET", "/v1/events?filter.patiant=x", "", nil, 400, reason.InvalidRequest},
+		{"an unknown parameter", "GET", "/v1/connections?unknownParam=1", "", nil, 400, reason.InvalidRequest},
+		{"four hundred filter values", "POST", "/v1/events:search", string(many), nil, 400, reason.InvalidRequest},
+		{"a search body over the limit", "POST", "/v1/events:search", `{"filter":{"patient":"` + strings.Repeat("a", 100_000) + `"}}`, nil, 413, reason.BodyTooLarge},
+		{"invalid UTF-8 in a subscription filter", "GET", "/v1/events:subscribe?filter.patient=%ff", "", nil, 400, reason.InvalidRequest},
+		{"NUL in a cursor", "GET", "/v1/connections:subscribe?startCursor=%00%ff", "", nil, 400, reason.InvalidRequest},
+		{"invalid UTF-8 in Last-Event-ID", "GET", "/v1/events:subscribe", "", http.Header{"Last-Event-ID": {"\xff"}}, 400, reason.InvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := request(t, s, tt.method, tt.path, tt.body, tt.header)
+			var got gateway.ErrorBody
+			if err := json.Unmarshal(body, &got); err != nil || code != tt.code || got.Reason != string(tt.reason) {
+				t.Fatalf("%d %s, want %d %s", code, body, tt.code, tt.reason)
+			}
+			if strings.Contains(got.Message, long) || strings.ContainsAny(got.Message, "\x00\xff") {
+				t.Errorf("the message repeats the value: %q", got.Message)
+			}
+		})
+	}
+	if logs := s.Logs.String(); strings.Contains(logs, "storage error") || strings.Contains(logs, "access log cannot record") {
+		t.Errorf("a hostile request reached the store:\n%s", logs)
+	}
+}
+
+// TestHostileReadsDoNotFailOthers: while one caller sends reads that no
+// store could answer, another caller's reads all succeed (their access
+// records once shared transactions with the bad ones).
+func TestHostileReadsDoNotFailOthers(t *testing.T) {
+	s := testserver.Start(t, func(c *server.Config) { c.Database = pgtest.Schema(t) })
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				request(t, s, "GET", "/v1/events?filter.patient=%00", "", nil)
+				request(t, s, "GET", "/v1/events?filter.patient="+strings.Repeat("b", 3000), "", nil)
+			}
+		})
+	}
+	for i := range 150 {
+		if code, body := request(t, s, "GET", "/v1/events?pageSize=1", "", nil); code != http.StatusOK {
+			t.Errorf("good read %d: %d %s", i, code, body)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// TestLongFastenIDDeadLettered: a signed delivery whose id is longer than
+// the store can index is kept as a dead letter (200), not retried forever
+// as a storage error, on PostgreSQL.
+func TestLongFastenIDDeadLettered(t *testing.T) {
+	s := testserver.Start(t, func(c *server.Config) { c.Database = pgtest.Schema(t) })
+	for _, body := range [][]byte{
+		sample(t, fasten.TypeEHIExportSuccess, fasten.WithID(strings.Repeat("0123456789", 1000))),
+		sample(t, fasten.TypeConnectionSuccess, fasten.WithData("external_id", strings.Repeat("p", 8000))),
+	} {
+		code, answer, err := post(s.BaseURL, signed(t, body))
+		if err != nil || code != http.StatusOK || !strings.Contains(string(answer), "INGEST_STATUS_DEAD_LETTERED") ||
+			!strings.Contains(string(answer), string(reason.TextNotStorable)) {
+			t.Errorf("%d %s %v, want 200 DEAD_LETTERED with TEXT_NOT_STORABLE", code, answer, err)
+		}
+	}
+	requireDeadLetters(t, s, 2)
+}
+
+// TestEventDatedNearYear9999: a delivery dated late in year 9999 is stored
+// and its journey is listed, read and streamed like any other (its stall
+// time would be past the last Timestamp: it never stalls).
+func TestEventDatedNearYear9999(t *testing.T) {
+	s := testserver.Start(t, nil)
+	late := time.Date(9999, 12, 31, 20, 0, 0, 0, time.UTC)
+	accept(t, s, signed(t, sample(t, fasten.TypeConnectionSuccess, fasten.WithDate(late), fasten.WithVariant("authorized"))), "INGEST_STATUS_STORED")
+	code, body := request(t, s, "GET", "/v1/connections", "", nil)
+	if code != http.StatusOK || !strings.Contains(string(body), "CONNECTION_STATUS_IN_PROGRESS") {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	code, body = request(t, s, "GET", "/v1/connections:subscribe?startPosition=START_POSITION_EARLIEST", "", nil)
+	if !strings.Contains(string(body), `"connection"`) || strings.Contains(string(body), `"error"`) {
+		t.Fatalf("subscribe: %d %s", code, body)
+	}
+}
+
+// request sends one HTTP request and returns the status and the body read
+// for at most a second (a subscription's first items).
+func request(t *testing.T, s *testserver.Server, method, path, body string, header http.Header) (int, []byte) {
+	req, err := http.NewRequest(method, s.BaseURL+path, strings.NewReader(body))
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	client := &http.Client{Timeout: time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body) // a subscription ends at the client's timeout
+	return resp.StatusCode, b
+}
+
+func slicesOf(v string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
