@@ -375,3 +375,18 @@ func TestMetricsDisabled(t *testing.T) {
 		t.Fatalf("/healthz = %d", resp.StatusCode)
 	}
 }
+
+// TestTransportLabelNotSpoofed: an NDJSON subscription that sends its own
+// metadata header naming a transport is still counted as NDJSON.
+func TestTransportLabelNotSpoofed(t *testing.T) {
+	s := testserver.Start(t, nil)
+	resp := openStream(t, s, "", http.Header{"Grpc-Metadata-X-Connevents-Transport": {"grpc"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("subscribe: %s", resp.Status)
+	}
+	eventually(t, "the subscription counted as NDJSON", func() bool {
+		_, fams := scrape(t, s)
+		return sum(fams, "connevents_subscriptions_active", map[string]string{"transport": "ndjson"}) == 1 &&
+			sum(fams, "connevents_subscriptions_active", map[string]string{"transport": "grpc"}) == 0
+	})
+}
