@@ -64,6 +64,7 @@ var answers = map[reason.Reason]answer{
 	reason.InvalidRequest:      {codes.InvalidArgument, http.StatusBadRequest},
 	reason.IDRequired:          {codes.InvalidArgument, http.StatusBadRequest},
 	reason.NotFound:            {codes.NotFound, http.StatusNotFound},
+	reason.MethodNotAllowed:    {codes.Unimplemented, http.StatusMethodNotAllowed},
 	reason.PageSizeNegative:    {codes.InvalidArgument, http.StatusBadRequest},
 	reason.OrderByInvalid:      {codes.InvalidArgument, http.StatusBadRequest},
 	reason.PageTokenInvalid:    {codes.InvalidArgument, http.StatusBadRequest},

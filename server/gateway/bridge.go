@@ -44,6 +44,7 @@ func muxOptions() []runtime.ServeMuxOption {
 		runtime.WithMarshalerOption(MIMENDJSON, ndjson{jsonMarshaler()}),
 		runtime.WithMarshalerOption(MIMEEventStream, sse{jsonMarshaler()}),
 		runtime.WithErrorHandler(errorHandler),
+		runtime.WithRoutingErrorHandler(routingError),
 		runtime.SetQueryParameterParser(strictQuery{}), // grpc-gateway keeps it in a global
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/code"
 
 	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // ErrorBody is the JSON body of every HTTP error the service answers:
@@ -51,6 +52,20 @@ func writeError(w http.ResponseWriter, err error) {
 // errorHandler makes grpc-gateway answer errors in the same shape.
 func errorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, err error) {
 	writeError(w, err)
+}
+
+// routingError answers a request no route serves in the same shape: an
+// unknown path is NOT_FOUND (404), a known path called with another method
+// METHOD_NOT_ALLOWED (405), anything else INVALID_REQUEST.
+func routingError(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, httpStatus int) {
+	switch httpStatus {
+	case http.StatusNotFound:
+		writeError(w, reason.New(reason.NotFound, "no route of the API has this path"))
+	case http.StatusMethodNotAllowed:
+		writeError(w, reason.New(reason.MethodNotAllowed, "this route does not take this method"))
+	default:
+		writeError(w, reason.New(reason.InvalidRequest, "the request could not be routed"))
+	}
 }
 
 func writeJSON(w http.ResponseWriter, httpStatus int, v any) {

@@ -109,8 +109,12 @@ const (
 	InvalidRequest Reason = "INVALID_REQUEST"
 	// IDRequired: GetEvent or GetConnection without an id.
 	IDRequired Reason = "ID_REQUIRED"
-	// NotFound: no event, or no connection journey, has the id.
+	// NotFound: no event, or no connection journey, has the id; or no
+	// route of the HTTP API has the path.
 	NotFound Reason = "NOT_FOUND"
+	// MethodNotAllowed: a route of the HTTP API called with a method it
+	// does not take (PUT /v1/events).
+	MethodNotAllowed Reason = "METHOD_NOT_ALLOWED"
 	// PageSizeNegative: ListEvents or ListConnections with a negative
 	// page_size.
 	PageSizeNegative Reason = "PAGE_SIZE_NEGATIVE"
@@ -181,7 +185,7 @@ func All() []Reason {
 		MalformedBundle, MalformedEntry, NotAnAuditEvent, MissingRecorded, InvalidRecorded,
 		TextNotStorable, IDNotUTF8,
 		DeadLetterNotFound, DeadLetterStillUnreadable,
-		InvalidRequest, IDRequired, NotFound, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
+		InvalidRequest, IDRequired, NotFound, MethodNotAllowed, PageSizeNegative, OrderByInvalid, PageTokenInvalid, SourceUnknown,
 		ConnectionIDInvalid, FilterInvalid, WindowInvalid,
 		CursorInvalid, CursorExpired, CursorOtherDatabase, CursorAheadOfLog, SubscriberTooSlow, TooManySubscriptions,
 		StorageUnavailable, ShuttingDown, AccessLogUnavailable, Internal,

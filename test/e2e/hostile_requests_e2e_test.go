@@ -47,6 +47,8 @@ func TestHostileReadRequests(t *testing.T) {
 		{"a search body over the limit", "POST", "/v1/events:search", `{"filter":{"patient":"` + strings.Repeat("a", 100_000) + `"}}`, nil, 413, reason.BodyTooLarge},
 		{"invalid UTF-8 in a subscription filter", "GET", "/v1/events:subscribe?filter.patient=%ff", "", nil, 400, reason.InvalidRequest},
 		{"NUL in a cursor", "GET", "/v1/connections:subscribe?startCursor=%00%ff", "", nil, 400, reason.InvalidRequest},
+		{"an unknown route", "GET", "/v1/nothing-here", "", nil, 404, reason.NotFound},
+		{"a method the route does not take", "PUT", "/v1/events", "", nil, 405, reason.MethodNotAllowed},
 		{"invalid UTF-8 in Last-Event-ID", "GET", "/v1/events:subscribe", "", http.Header{"Last-Event-ID": {"\xff"}}, 400, reason.InvalidRequest},
 	}
 	for _, tt := range tests {
@@ -159,4 +161,3 @@ func slicesOf(v string, n int) []string {
 	}
 	return out
 }
-
