@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/connevents/connevents/server/api"
@@ -27,6 +29,9 @@ func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 		return err
 	}
 	handler = withConsole(handler)
+	if s.keys.Open() && isLoopback(s.cfg.HTTPAddr) {
+		handler = loopbackHostsOnly(handler)
+	}
 	if tls { // every HTTPS answer, the console's too
 		handler = strictTransport(handler)
 	}
@@ -37,6 +42,32 @@ func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 	// No WriteTimeout: subscriptions stream for as long as the client stays.
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	return nil
+}
+
+// loopbackHostsOnly refuses requests whose Host is not a loopback name
+// (localhost, 127.0.0.1, [::1]), HOST_NOT_ALLOWED: a server without keys on
+// loopback trusts whoever can reach it, and a web page that rebinds its own
+// name to 127.0.0.1 could otherwise read the API from the user's browser.
+func loopbackHostsOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLoopbackHost(r.Host) {
+			gateway.WriteError(w, errHostNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+var errHostNotAllowed = reason.New(reason.HostNotAllowed, "this server has no API keys and answers only requests addressed to localhost, 127.0.0.1 or [::1]")
+
+// isLoopbackHost reports whether a Host header (with or without a port)
+// names the loopback interface.
+func isLoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return isLoopback(net.JoinHostPort(host, "0"))
 }
 
 // strictTransport tells browsers to reach this host over HTTPS only, for a

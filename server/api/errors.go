@@ -33,6 +33,7 @@ var answers = map[reason.Reason]answer{
 	reason.APIKeyInvalid:      {codes.Unauthenticated, http.StatusUnauthorized},
 	reason.RoleRequired:       {codes.PermissionDenied, http.StatusForbidden},
 	reason.MethodNotPermitted: {codes.PermissionDenied, http.StatusForbidden},
+	reason.HostNotAllowed:     {codes.PermissionDenied, http.StatusForbidden},
 
 	reason.NoSecretConfigured:      {codes.Unauthenticated, http.StatusUnauthorized},
 	reason.SignatureMissing:        {codes.Unauthenticated, http.StatusUnauthorized},

@@ -47,10 +47,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		writeError(w, reason.New(reason.BodyTooLarge, "request body is larger than the limit"))
+		WriteError(w, reason.New(reason.BodyTooLarge, "request body is larger than the limit"))
 		return nil, false
 	case err != nil:
-		writeError(w, reason.New(reason.BodyUnreadable, "request body could not be read"))
+		WriteError(w, reason.New(reason.BodyUnreadable, "request body could not be read"))
 		return nil, false
 	}
 	return body, true

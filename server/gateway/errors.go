@@ -42,16 +42,16 @@ func errorBody(err error) ErrorBody {
 	return b
 }
 
-// writeError writes an error (a status, a *reason.Error, …) as an HTTP
+// WriteError writes an error (a status, a *reason.Error, …) as an HTTP
 // error.
-func writeError(w http.ResponseWriter, err error) {
+func WriteError(w http.ResponseWriter, err error) {
 	b := errorBody(err)
 	writeJSON(w, b.Code, b)
 }
 
 // errorHandler makes grpc-gateway answer errors in the same shape.
 func errorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, err error) {
-	writeError(w, err)
+	WriteError(w, err)
 }
 
 // routingError answers a request no route serves in the same shape: an
@@ -60,11 +60,11 @@ func errorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w
 func routingError(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, httpStatus int) {
 	switch httpStatus {
 	case http.StatusNotFound:
-		writeError(w, reason.New(reason.NotFound, "no route of the API has this path"))
+		WriteError(w, reason.New(reason.NotFound, "no route of the API has this path"))
 	case http.StatusMethodNotAllowed:
-		writeError(w, reason.New(reason.MethodNotAllowed, "this route does not take this method"))
+		WriteError(w, reason.New(reason.MethodNotAllowed, "this route does not take this method"))
 	default:
-		writeError(w, reason.New(reason.InvalidRequest, "the request could not be routed"))
+		WriteError(w, reason.New(reason.InvalidRequest, "the request could not be routed"))
 	}
 }
 

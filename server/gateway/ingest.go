@@ -27,7 +27,7 @@ func fastenWebhook(svc *api.Service) http.Handler {
 			WebhookSignature: r.Header.Get("webhook-signature"),
 		})
 		if err != nil {
-			writeError(w, err)
+			WriteError(w, err)
 			return
 		}
 		writeProto(w, resp)
@@ -46,7 +46,7 @@ func oneupPush(svc *api.Service) http.Handler {
 			Payload:     body,
 		})
 		if err != nil {
-			writeError(w, err)
+			WriteError(w, err)
 			return
 		}
 		writeResults(w, resp.GetResults())
@@ -79,7 +79,7 @@ func writeResults(w http.ResponseWriter, results []*conneventsv1.IngestResult) {
 func writeProto(w http.ResponseWriter, m proto.Message) {
 	b, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(m)
 	if err != nil {
-		writeError(w, reason.New(reason.Internal, "could not encode the response"))
+		WriteError(w, reason.New(reason.Internal, "could not encode the response"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -94,7 +94,7 @@ func requireKey(keys *auth.Keys) runtime.Middleware {
 			}
 			caller, err := keys.CheckHTTP(r, rr.method)
 			if err != nil {
-				writeError(w, err)
+				WriteError(w, err)
 				return
 			}
 			ctx := api.WithHTTPCall(auth.NewContext(r.Context(), caller), rr.route, r.RemoteAddr)
@@ -112,7 +112,7 @@ func guard(keys *auth.Keys, pattern string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		caller, err := keys.CheckHTTP(r, pattern)
 		if err != nil {
-			writeError(w, err)
+			WriteError(w, err)
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), caller)))

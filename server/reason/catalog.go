@@ -13,6 +13,10 @@ const (
 	// (a server bug: every method and route must be in server/auth's
 	// table).
 	MethodNotPermitted Reason = "METHOD_NOT_PERMITTED"
+	// HostNotAllowed: an HTTP request to a server without API keys (open,
+	// on loopback) whose Host is not a loopback name: a web page's DNS
+	// rebinding, refused so that it cannot read the open API.
+	HostNotAllowed Reason = "HOST_NOT_ALLOWED"
 )
 
 // Fasten deliveries whose sender cannot be verified (server/fasten).
@@ -178,7 +182,7 @@ const (
 // All lists every reason of the catalog, in the order above.
 func All() []Reason {
 	return []Reason{
-		APIKeyInvalid, RoleRequired, MethodNotPermitted,
+		APIKeyInvalid, RoleRequired, MethodNotPermitted, HostNotAllowed,
 		NoSecretConfigured, SignatureMissing, SignatureInvalid, TimestampInvalid, TimestampOutOfTolerance,
 		BodyTooLarge, BodyUnreadable, UnsupportedMediaType, TooManyItems,
 		MalformedJSON, MissingID, MissingType, DataNotObject, InvalidDate,

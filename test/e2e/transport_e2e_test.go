@@ -64,3 +64,41 @@ func TestIdleGRPCConnectionClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenServerAnswersOnlyLoopbackHosts: a server without keys on
+// loopback refuses a request addressed to another name (a DNS-rebinding
+// page's), and answers those addressed to loopback names.
+func TestOpenServerAnswersOnlyLoopbackHosts(t *testing.T) {
+	s := testserver.Start(t, nil)
+	for host, want := range map[string]int{
+		"attacker.example.com": http.StatusForbidden, "attacker.example.com:8080": http.StatusForbidden,
+		"localhost": http.StatusOK, "127.0.0.1:8080": http.StatusOK, "[::1]:8080": http.StatusOK, s.HTTPAddr(): http.StatusOK,
+	} {
+		req, err := http.NewRequest(http.MethodGet, s.BaseURL+"/v1/events", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %s, want %d", host, resp.Status, want)
+		}
+	}
+	// With keys, the key protects the API whatever the Host.
+	keyed := testserver.Start(t, func(c *server.Config) { c.APIKeys = []string{"0123456789abcdef"} })
+	req, _ := http.NewRequest(http.MethodGet, keyed.BaseURL+"/v1/events", nil)
+	req.Host = "attacker.example.com"
+	req.Header.Set("Authorization", "Bearer 0123456789abcdef")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("with keys, another Host: %s, want 200", resp.Status)
+	}
+}
