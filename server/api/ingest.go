@@ -28,12 +28,14 @@ const fastenSrc = conneventsv1.Source_SOURCE_FASTEN
 // and acknowledged (retrying it cannot help, and failing would get the
 // endpoint disabled).
 func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.IngestFastenWebhookRequest) (*conneventsv1.IngestFastenWebhookResponse, error) {
-	if err := s.verifyFasten(ctx, req); err != nil {
-		s.board.Rejected(fastenSrc, reason.Of(err))
-		s.logger.InfoContext(ctx, "fasten delivery rejected", "reason", reason.Of(err))
-		return nil, s.toStatus(err)
+	mode, err := s.verifyFasten(ctx, req)
+	if err != nil {
+		return nil, s.rejectFasten(ctx, err)
 	}
 	ev, err := normalize(ctx, fastenSrc, req.GetPayload())
+	if err == nil && !mode.Allows(ev.GetApiMode()) {
+		return nil, s.rejectFasten(ctx, errWrongModeSecret)
+	}
 	if err != nil {
 		d, err := s.keeper.Keep(ctx, fastenSrc, req.GetPayload(), err)
 		if err != nil {
@@ -51,29 +53,42 @@ func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.Ing
 	return &conneventsv1.IngestFastenWebhookResponse{Result: res}, nil
 }
 
+// errWrongModeSecret: a delivery signed with a secret bound to one mode
+// (test:whsec_…) that says it is of the other: a widely shared test secret
+// must not be able to inject live events.
+var errWrongModeSecret = reason.New(reason.SignatureInvalid, "the delivery's api_mode is not the mode of the secret that signed it")
+
+// rejectFasten counts and logs a delivery refused as not authentic, and
+// returns its status.
+func (s *Service) rejectFasten(ctx context.Context, err error) error {
+	s.board.Rejected(fastenSrc, reason.Of(err))
+	s.logger.InfoContext(ctx, "fasten delivery rejected", "reason", reason.Of(err))
+	return s.toStatus(err)
+}
+
 // verifyFasten checks the size and, unless verification is off, the
-// signature of a delivery.
-func (s *Service) verifyFasten(ctx context.Context, req *conneventsv1.IngestFastenWebhookRequest) error {
+// signature of a delivery; it returns the mode of the secret that signed it.
+func (s *Service) verifyFasten(ctx context.Context, req *conneventsv1.IngestFastenWebhookRequest) (fasten.Mode, error) {
 	_, span := tracer().Start(ctx, "fasten.verify", trace.WithAttributes(attribute.Int("bytes", len(req.GetPayload()))))
 	defer span.End()
-	err := s.checkFasten(req)
+	mode, err := s.checkFasten(req)
 	if err != nil {
 		span.SetAttributes(attribute.String("reason", string(reason.Of(err))))
 	}
-	return err
+	return mode, err
 }
 
-func (s *Service) checkFasten(req *conneventsv1.IngestFastenWebhookRequest) error {
+func (s *Service) checkFasten(req *conneventsv1.IngestFastenWebhookRequest) (fasten.Mode, error) {
 	// The HTTP route stops larger bodies while reading them (413); a relay's
 	// arrive whole, so the same limit is checked here.
 	if len(req.GetPayload()) > fasten.MaxBodyBytes {
-		return reason.New(reason.BodyTooLarge, "the delivery body is larger than 256 KiB")
+		return fasten.AnyMode, reason.New(reason.BodyTooLarge, "the delivery body is larger than 256 KiB")
 	}
 	if s.noVerify {
-		return nil
+		return fasten.AnyMode, nil
 	}
 	h := fasten.Headers{ID: req.GetWebhookId(), Timestamp: req.GetWebhookTimestamp(), Signature: req.GetWebhookSignature()}
-	return s.verifier.Verify(h, req.GetPayload(), s.now())
+	return s.verifier.Check(h, req.GetPayload(), s.now())
 }
 
 // normalize is deadletter.Normalize in a span.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/reason"
 )
 
@@ -23,25 +24,64 @@ type Headers struct {
 // Verifier checks deliveries against a fixed set of signing secrets. It is
 // immutable and safe for concurrent use.
 type Verifier struct {
-	keys [][]byte
+	keys []signingKey
+}
+
+// signingKey is one secret, decoded, and the mode it signs for.
+type signingKey struct {
+	key  []byte
+	mode Mode
+}
+
+// Mode is the api_mode a secret signs deliveries of: Fasten gives test and
+// live deliveries separate secrets. AnyMode is a secret configured without
+// a mode.
+type Mode string
+
+// The modes of a secret.
+const (
+	AnyMode  Mode = ""
+	TestMode Mode = "test"
+	LiveMode Mode = "live"
+)
+
+// Allows reports whether a delivery signed for m may say it is of the API
+// mode apiMode.
+func (m Mode) Allows(apiMode conneventsv1.ApiMode) bool {
+	switch m {
+	case TestMode:
+		return apiMode == conneventsv1.ApiMode_API_MODE_TEST
+	case LiveMode:
+		return apiMode == conneventsv1.ApiMode_API_MODE_LIVE
+	}
+	return true
 }
 
 // NewVerifier returns a Verifier that accepts a delivery signed with any of
-// secrets (several during a rotation, or one per mode: test and live).
-// Blank entries are skipped; a Verifier without secrets refuses every
-// delivery with reason.NoSecretConfigured. A malformed secret is an error
-// that names its position, never its value.
+// secrets (several during a rotation, or one per mode). A secret written
+// `test:whsec_…` or `live:whsec_…` signs only deliveries of that api_mode
+// (Mode); a plain `whsec_…` any. Blank entries are skipped; a Verifier
+// without secrets refuses every delivery with reason.NoSecretConfigured. A
+// malformed secret is an error that names its position, never its value.
 func NewVerifier(secrets []string) (*Verifier, error) {
 	v := &Verifier{}
 	for i, s := range secrets {
-		if strings.TrimSpace(s) == "" {
+		s = strings.TrimSpace(s)
+		if s == "" {
 			continue
+		}
+		mode := AnyMode
+		if m, rest, ok := strings.Cut(s, ":"); ok {
+			if Mode(m) != TestMode && Mode(m) != LiveMode {
+				return nil, fmt.Errorf("fasten webhook secret #%d: the mode before ':' must be test or live", i+1)
+			}
+			mode, s = Mode(m), rest
 		}
 		key, err := decodeSecret(s)
 		if err != nil {
 			return nil, fmt.Errorf("fasten webhook secret #%d: %w", i+1, err)
 		}
-		v.keys = append(v.keys, key)
+		v.keys = append(v.keys, signingKey{key: key, mode: mode})
 	}
 	return v, nil
 }
@@ -52,20 +92,29 @@ func NewVerifier(secrets []string) (*Verifier, error) {
 // reason.TimestampInvalid, reason.TimestampOutOfTolerance or
 // reason.SignatureInvalid.
 func (v *Verifier) Verify(h Headers, body []byte, now time.Time) error {
+	_, err := v.Check(h, body, now)
+	return err
+}
+
+// Check is Verify, and also returns the mode of the secret that signed the
+// delivery (AnyMode when a secret without a mode did): the caller checks
+// the delivery's api_mode against it once the body is read.
+func (v *Verifier) Check(h Headers, body []byte, now time.Time) (Mode, error) {
 	if v == nil || len(v.keys) == 0 {
-		return reason.New(reason.NoSecretConfigured, "no Fasten webhook secret is configured")
+		return AnyMode, reason.New(reason.NoSecretConfigured, "no Fasten webhook secret is configured")
 	}
 	if h.ID == "" || h.Timestamp == "" || h.Signature == "" {
-		return reason.New(reason.SignatureMissing,
+		return AnyMode, reason.New(reason.SignatureMissing,
 			"webhook-id, webhook-timestamp and webhook-signature headers are required")
 	}
 	if err := checkTimestamp(h.Timestamp, now); err != nil {
-		return err
+		return AnyMode, err
 	}
-	if !v.matches(h, body) {
-		return reason.New(reason.SignatureInvalid, "no v1 signature matches a configured secret")
+	mode, ok := v.signer(h, body)
+	if !ok {
+		return AnyMode, reason.New(reason.SignatureInvalid, "no v1 signature matches a configured secret")
 	}
-	return nil
+	return mode, nil
 }
 
 // checkTimestamp compares in whole seconds, so that exactly Tolerance away
@@ -83,22 +132,27 @@ func checkTimestamp(header string, now time.Time) error {
 	return nil
 }
 
-// matches reports whether any v1 entry of the signature header equals the
-// MAC under any key. Each key's MAC is computed once.
-func (v *Verifier) matches(h Headers, body []byte) bool {
+// signer finds a key whose MAC equals a v1 entry of the signature header,
+// and returns its mode (AnyMode if a key without a mode matches). Each
+// key's MAC is computed once.
+func (v *Verifier) signer(h Headers, body []byte) (Mode, bool) {
 	sigs := v1Signatures(h.Signature)
 	if len(sigs) == 0 {
-		return false
+		return AnyMode, false
 	}
-	for _, key := range v.keys {
-		mac := computeMAC(key, h.ID, h.Timestamp, body)
+	mode, found := AnyMode, false
+	for _, k := range v.keys {
+		mac := computeMAC(k.key, h.ID, h.Timestamp, body)
 		for _, sig := range sigs {
 			if hmac.Equal(mac, sig) {
-				return true
+				if k.mode == AnyMode {
+					return AnyMode, true
+				}
+				mode, found = k.mode, true
 			}
 		}
 	}
-	return false
+	return mode, found
 }
 
 // v1Signatures decodes the `v1,<base64>` entries of a signature header,

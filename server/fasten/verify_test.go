@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/reason"
 )
 
@@ -183,3 +184,34 @@ func TestSignKnownVector(t *testing.T) {
 }
 
 const knownSignature = "v1,MbnabNtvtG9xHotMNWAOBsHSSOxTL0fai4uhck0ULnc="
+
+// TestSecretModes: a secret written test:… or live:… signs only
+// deliveries of that api_mode; a plain one any; a mode other than test or
+// live is refused at start-up without repeating the secret.
+func TestSecretModes(t *testing.T) {
+	h := signed(t, testSecretA, testNow, testBody)
+	for _, tt := range []struct {
+		secrets []string
+		want    Mode
+	}{
+		{[]string{"test:" + testSecretA}, TestMode},
+		{[]string{"live:" + testSecretA}, LiveMode},
+		{[]string{testSecretA}, AnyMode},
+		{[]string{"live:" + testSecretB, testSecretA}, AnyMode},
+	} {
+		mode, err := mustVerifier(t, tt.secrets...).Check(h, testBody, testNow)
+		if err != nil || mode != tt.want {
+			t.Errorf("%v: Check = %q, %v; want %q", tt.secrets[0][:5], mode, err, tt.want)
+		}
+	}
+	if _, err := mustVerifier(t, "test:"+testSecretB).Check(h, testBody, testNow); reason.Of(err) != reason.SignatureInvalid {
+		t.Errorf("another mode's secret: %v, want SIGNATURE_INVALID", err)
+	}
+	if _, err := NewVerifier([]string{"prod:" + testSecretA}); err == nil || strings.Contains(err.Error(), testSecretA[6:]) {
+		t.Errorf("NewVerifier(prod:…) = %v, want an error without the secret", err)
+	}
+	live, test := conneventsv1.ApiMode_API_MODE_LIVE, conneventsv1.ApiMode_API_MODE_TEST
+	if !TestMode.Allows(test) || TestMode.Allows(live) || !LiveMode.Allows(live) || LiveMode.Allows(test) || !AnyMode.Allows(live) {
+		t.Error("Mode.Allows is wrong")
+	}
+}

@@ -160,3 +160,29 @@ func TestFastenHeaderNamesAnyCase(t *testing.T) {
 	accept(t, s, d, "INGEST_STATUS_STORED")
 	bySourceID(t, requireCount(t, s, 1), envelope(t, body)["id"].(string))
 }
+
+// TestSecretBoundToMode: with --fasten-webhook-secrets test:…,live:…, a
+// delivery signed with the test secret is accepted when it says
+// api_mode test and refused (401 SIGNATURE_INVALID) when it says live; the
+// live secret signs live deliveries.
+func TestSecretBoundToMode(t *testing.T) {
+	testSecret, liveSecret := mustSecret(t), mustSecret(t)
+	s := testserver.Start(t, func(c *server.Config) {
+		c.FastenWebhookSecrets = []string{"test:" + testSecret, "live:" + liveSecret}
+	})
+	now := time.Now()
+	accept(t, s, signedAt(t, testSecret, sample(t, fasten.TypeConnectionSuccess, fasten.WithAPIMode("test"), fasten.WithID("t1")), now), "INGEST_STATUS_STORED")
+	accept(t, s, signedAt(t, liveSecret, sample(t, fasten.TypeConnectionSuccess, fasten.WithAPIMode("live"), fasten.WithID("l1")), now), "INGEST_STATUS_STORED")
+	refuse(t, s, signedAt(t, testSecret, sample(t, fasten.TypeConnectionSuccess, fasten.WithAPIMode("live"), fasten.WithID("l2")), now),
+		http.StatusUnauthorized, "UNAUTHENTICATED", reason.SignatureInvalid)
+	requireCount(t, s, 2)
+}
+
+func mustSecret(t *testing.T) string {
+	t.Helper()
+	s, err := fasten.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
