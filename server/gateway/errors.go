@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/code"
@@ -57,11 +58,12 @@ func errorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w
 // routingError answers a request no route serves in the same shape: an
 // unknown path is NOT_FOUND (404), a known path called with another method
 // METHOD_NOT_ALLOWED (405), anything else INVALID_REQUEST.
-func routingError(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, httpStatus int) {
+func routingError(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
 	switch httpStatus {
 	case http.StatusNotFound:
 		WriteError(w, reason.New(reason.NotFound, "no route of the API has this path"))
 	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", strings.Join(allowedMethods(r.URL.Path), ", "))
 		WriteError(w, reason.New(reason.MethodNotAllowed, "this route does not take this method"))
 	default:
 		WriteError(w, reason.New(reason.InvalidRequest, "the request could not be routed"))

@@ -3,6 +3,8 @@ package gateway
 import (
 	"net/http"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -66,6 +68,37 @@ func binding(b *annotations.HttpRule) (verb, path string) {
 		return p.Custom.GetKind(), p.Custom.GetPath()
 	}
 	return "", ""
+}
+
+// routePaths are the RPCs' HTTP bindings as a path regexp and a method, to
+// name the methods a path takes (the Allow header of a 405).
+var routePaths = pathRegexps(conneventsv1.File_connevents_v1_service_proto.Services())
+
+type routePath struct {
+	verb string
+	path *regexp.Regexp
+}
+
+func pathRegexps(services protoreflect.ServiceDescriptors) []routePath {
+	var out []routePath
+	forEachBinding(services, func(verb, path, _ string) {
+		quoted := regexp.QuoteMeta(shortVariable.ReplaceAllString(path, "\x00"))
+		re := strings.ReplaceAll(quoted, "\x00", `[^/]+`)
+		out = append(out, routePath{verb, regexp.MustCompile("^" + re + "$")})
+	})
+	return out
+}
+
+// allowedMethods returns the methods the RPC bindings take at path, in
+// binding order, each once.
+func allowedMethods(path string) []string {
+	var verbs []string
+	for _, r := range routePaths {
+		if r.path.MatchString(path) && !slices.Contains(verbs, r.verb) {
+			verbs = append(verbs, r.verb)
+		}
+	}
+	return verbs
 }
 
 var shortVariable = regexp.MustCompile(`\{([^}=]+)\}`)

@@ -161,3 +161,20 @@ func slicesOf(v string, n int) []string {
 	}
 	return out
 }
+
+// TestMethodNotAllowedNamesAllow: a 405 names the methods the path takes.
+func TestMethodNotAllowedNamesAllow(t *testing.T) {
+	s := testserver.Start(t, nil)
+	req, err := http.NewRequest(http.MethodDelete, s.BaseURL+"/v1/events:subscribe", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, POST" {
+		t.Errorf("DELETE /v1/events:subscribe: %s, Allow %q; want 405 with GET, POST", resp.Status, resp.Header.Get("Allow"))
+	}
+}
