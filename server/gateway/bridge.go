@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -20,7 +21,10 @@ import (
 // gateway answers 501), so SubscribeEvents and SubscribeConnections keep
 // the gRPC connection.
 func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, err error) {
-	unary = runtime.NewServeMux(append(muxOptions(), runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), limitBody))...)
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	unary = runtime.NewServeMux(append(muxOptions(d.Logger), runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), limitBody))...)
 	// In-process calls meet no gRPC server: the request check and the
 	// access log run here.
 	svc := api.Intercepted(d.Service, api.ChainUnary(api.UnaryRequestCheck, d.Access))
@@ -29,7 +33,7 @@ func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, er
 	}
 	// The gRPC server checks streams again; checking here too answers the
 	// HTTP caller before a stream is opened.
-	streams = runtime.NewServeMux(append(muxOptions(),
+	streams = runtime.NewServeMux(append(muxOptions(d.Logger),
 		runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), limitBody, resume),
 		runtime.WithMetadata(streamTransport))...)
 	if err := conneventsv1.RegisterConnectionEventServiceHandler(ctx, streams, d.Conn); err != nil {
@@ -38,12 +42,13 @@ func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, er
 	return unary, streams, nil
 }
 
-func muxOptions() []runtime.ServeMuxOption {
+func muxOptions(logger *slog.Logger) []runtime.ServeMuxOption {
 	return []runtime.ServeMuxOption{
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler()),
 		runtime.WithMarshalerOption(MIMENDJSON, ndjson{jsonMarshaler()}),
 		runtime.WithMarshalerOption(MIMEEventStream, sse{jsonMarshaler()}),
-		runtime.WithErrorHandler(errorHandler),
+		runtime.WithErrorHandler(errorHandler(logger)),
+		runtime.WithStreamErrorHandler(streamErrorHandler(logger)),
 		runtime.WithRoutingErrorHandler(routingError),
 		runtime.SetQueryParameterParser(strictQuery{}), // grpc-gateway keeps it in a global
 	}

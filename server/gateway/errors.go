@@ -3,11 +3,15 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/code"
+	"google.golang.org/grpc/status"
 
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/reason"
@@ -50,9 +54,35 @@ func WriteError(w http.ResponseWriter, err error) {
 	writeJSON(w, b.Code, b)
 }
 
-// errorHandler makes grpc-gateway answer errors in the same shape.
-func errorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, err error) {
-	WriteError(w, err)
+// errorHandler makes grpc-gateway answer errors in the same shape. The
+// service answers statuses; any other error is the gateway's own failure
+// to encode an answer (a bug): INTERNAL, logged.
+func errorHandler(logger *slog.Logger) runtime.ErrorHandlerFunc {
+	return func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, err error) {
+		WriteError(w, gatewayError(ctx, logger, err))
+	}
+}
+
+// streamErrorHandler is errorHandler for an error in the middle of a
+// stream (an item that cannot be encoded), which ends the stream.
+func streamErrorHandler(logger *slog.Logger) runtime.StreamErrorHandlerFunc {
+	return func(ctx context.Context, err error) *status.Status {
+		return api.Status(gatewayError(ctx, logger, err))
+	}
+}
+
+// errEncode answers what the gateway could not encode.
+var errEncode = reason.New(reason.Internal, "the server could not encode the answer")
+
+// gatewayError is err if it is a status or a reason, else errEncode, logged
+// by type only (an encoder's message may quote a value).
+func gatewayError(ctx context.Context, logger *slog.Logger, err error) error {
+	var r *reason.Error
+	if _, ok := status.FromError(err); ok || errors.As(err, &r) {
+		return err
+	}
+	logger.ErrorContext(ctx, "the gateway could not encode an answer", "error_type", fmt.Sprintf("%T", err))
+	return errEncode
 }
 
 // routingError answers a request no route serves in the same shape: an

@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"maps"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -52,5 +55,30 @@ func TestErrorBody(t *testing.T) {
 				t.Errorf("HTTP %d %+v, want %+v", w.Code, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestEncodeFailureIsInternal: an error of the gateway's own (an answer it
+// could not encode) is INTERNAL and logged without its text; a status or a
+// reason passes through unchanged, unlogged.
+func TestEncodeFailureIsInternal(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	rec := httptest.NewRecorder()
+	errorHandler(logger)(t.Context(), nil, nil, rec, nil, errors.New("proto: seconds out of range 253402387199 for patient-1"))
+	var got ErrorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.Code != 500 || got.Reason != string(reason.Internal) {
+		t.Fatalf("answer %s, want 500 INTERNAL", rec.Body)
+	}
+	if !strings.Contains(logs.String(), "could not encode") || strings.Contains(logs.String(), "patient-1") {
+		t.Errorf("log %q: want one line without the error's text", logs.String())
+	}
+	if st := streamErrorHandler(logger)(t.Context(), errors.New("x")); st.Code() != codes.Internal {
+		t.Errorf("stream: %v, want INTERNAL", st)
+	}
+	logs.Reset()
+	notFound := status.Error(codes.NotFound, "no")
+	if st := streamErrorHandler(logger)(t.Context(), notFound); st.Code() != codes.NotFound || logs.Len() != 0 {
+		t.Errorf("a status: %v (logged %q), want it unchanged and unlogged", st, logs.String())
 	}
 }
