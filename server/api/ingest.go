@@ -32,10 +32,12 @@ func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.Ing
 	if err != nil {
 		return nil, s.rejectFasten(ctx, err)
 	}
-	ev, err := normalize(ctx, fastenSrc, req.GetPayload())
-	if err == nil && !mode.Allows(ev.GetApiMode()) {
+	// Before normalizing: a delivery kept as a dead letter is held to its
+	// signer's mode too (a retry could make it an event).
+	if !mode.Allows(fasten.DeclaredAPIMode(req.GetPayload())) {
 		return nil, s.rejectFasten(ctx, errWrongModeSecret)
 	}
+	ev, err := normalize(ctx, fastenSrc, req.GetPayload())
 	if err != nil {
 		d, err := s.keeper.Keep(ctx, fastenSrc, req.GetPayload(), err)
 		if err != nil {

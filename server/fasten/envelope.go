@@ -78,6 +78,19 @@ func parseData(raw json.RawMessage) (fields, error) {
 	return data, nil
 }
 
+// DeclaredAPIMode is the api_mode a delivery's body says, read as
+// Normalize reads it, from any body: API_MODE_UNSPECIFIED when it is not a
+// JSON object or says neither test nor live. It lets a receiver hold a
+// delivery that cannot be normalized (kept as a dead letter) to its
+// signer's mode too.
+func DeclaredAPIMode(body []byte) conneventsv1.ApiMode {
+	top, ok := object(bytes.TrimLeft(body, " \t\r\n"))
+	if !ok || top == nil {
+		return conneventsv1.ApiMode_API_MODE_UNSPECIFIED
+	}
+	return apiMode(top.str("api_mode"))
+}
+
 func apiMode(s string) conneventsv1.ApiMode {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "test":

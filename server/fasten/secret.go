@@ -20,6 +20,20 @@ var errBadSecret = errors.New("not a signing secret: want whsec_ followed by non
 // decodeSecret returns the HMAC key of a `whsec_<base64>` secret. The prefix
 // is optional (as in the Standard Webhooks libraries); padded and unpadded
 // standard base64 are accepted.
+// splitSecret separates the mode a configured secret is bound to (`test:`
+// or `live:`, see Mode) from the whsec_ secret itself.
+func splitSecret(s string) (Mode, string, error) {
+	s = strings.TrimSpace(s)
+	m, rest, ok := strings.Cut(s, ":")
+	if !ok {
+		return AnyMode, s, nil
+	}
+	if Mode(m) != TestMode && Mode(m) != LiveMode {
+		return AnyMode, "", errors.New("the mode before ':' must be test or live")
+	}
+	return Mode(m), rest, nil
+}
+
 func decodeSecret(secret string) ([]byte, error) {
 	b64 := strings.TrimPrefix(strings.TrimSpace(secret), secretPrefix)
 	key, err := base64.StdEncoding.DecodeString(b64)
@@ -45,6 +59,10 @@ func NewSecret() (string, error) {
 // Sign returns the webhook-signature header value (`v1,<base64>`) of a
 // delivery with the webhook-id id, sent at ts, signed with secret.
 func Sign(secret, id string, ts time.Time, body []byte) (string, error) {
+	_, secret, err := splitSecret(secret)
+	if err != nil {
+		return "", err
+	}
 	key, err := decodeSecret(secret)
 	if err != nil {
 		return "", err

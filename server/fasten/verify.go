@@ -46,13 +46,14 @@ const (
 )
 
 // Allows reports whether a delivery signed for m may say it is of the API
-// mode apiMode.
+// mode apiMode: a secret of one mode cannot sign a delivery that says it is
+// of the other (one that says neither claims nothing).
 func (m Mode) Allows(apiMode conneventsv1.ApiMode) bool {
 	switch m {
 	case TestMode:
-		return apiMode == conneventsv1.ApiMode_API_MODE_TEST
+		return apiMode != conneventsv1.ApiMode_API_MODE_LIVE
 	case LiveMode:
-		return apiMode == conneventsv1.ApiMode_API_MODE_LIVE
+		return apiMode != conneventsv1.ApiMode_API_MODE_TEST
 	}
 	return true
 }
@@ -70,14 +71,11 @@ func NewVerifier(secrets []string) (*Verifier, error) {
 		if s == "" {
 			continue
 		}
-		mode := AnyMode
-		if m, rest, ok := strings.Cut(s, ":"); ok {
-			if Mode(m) != TestMode && Mode(m) != LiveMode {
-				return nil, fmt.Errorf("fasten webhook secret #%d: the mode before ':' must be test or live", i+1)
-			}
-			mode, s = Mode(m), rest
+		mode, secret, err := splitSecret(s)
+		if err != nil {
+			return nil, fmt.Errorf("fasten webhook secret #%d: %w", i+1, err)
 		}
-		key, err := decodeSecret(s)
+		key, err := decodeSecret(secret)
 		if err != nil {
 			return nil, fmt.Errorf("fasten webhook secret #%d: %w", i+1, err)
 		}

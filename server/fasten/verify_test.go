@@ -210,8 +210,29 @@ func TestSecretModes(t *testing.T) {
 	if _, err := NewVerifier([]string{"prod:" + testSecretA}); err == nil || strings.Contains(err.Error(), testSecretA[6:]) {
 		t.Errorf("NewVerifier(prod:…) = %v, want an error without the secret", err)
 	}
-	live, test := conneventsv1.ApiMode_API_MODE_LIVE, conneventsv1.ApiMode_API_MODE_TEST
-	if !TestMode.Allows(test) || TestMode.Allows(live) || !LiveMode.Allows(live) || LiveMode.Allows(test) || !AnyMode.Allows(live) {
+	live, test, none := conneventsv1.ApiMode_API_MODE_LIVE, conneventsv1.ApiMode_API_MODE_TEST, conneventsv1.ApiMode_API_MODE_UNSPECIFIED
+	if !TestMode.Allows(test) || TestMode.Allows(live) || !LiveMode.Allows(live) || LiveMode.Allows(test) || !AnyMode.Allows(live) ||
+		!TestMode.Allows(none) || !LiveMode.Allows(none) {
 		t.Error("Mode.Allows is wrong")
+	}
+	if DeclaredAPIMode([]byte(`{"api_mode":"live","date":"not a date"}`)) != live || DeclaredAPIMode([]byte(`not json`)) != none {
+		t.Error("DeclaredAPIMode is wrong")
+	}
+}
+
+// TestSignWithBoundSecret: a secret written with its mode signs as the
+// secret itself (connevents fasten send takes what serve takes).
+func TestSignWithBoundSecret(t *testing.T) {
+	plain, err := Sign(testSecretA, "msg_1", testNow, testBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bound := range []string{"test:" + testSecretA, "live:" + testSecretA} {
+		if got, err := Sign(bound, "msg_1", testNow, testBody); err != nil || got != plain {
+			t.Errorf("Sign(%s…) = %q, %v; want the plain secret's signature", bound[:5], got, err)
+		}
+	}
+	if _, err := Sign("prod:"+testSecretA, "msg_1", testNow, testBody); err == nil {
+		t.Error("Sign(prod:…) succeeded")
 	}
 }

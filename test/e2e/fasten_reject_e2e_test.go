@@ -175,7 +175,12 @@ func TestSecretBoundToMode(t *testing.T) {
 	accept(t, s, signedAt(t, liveSecret, sample(t, fasten.TypeConnectionSuccess, fasten.WithAPIMode("live"), fasten.WithID("l1")), now), "INGEST_STATUS_STORED")
 	refuse(t, s, signedAt(t, testSecret, sample(t, fasten.TypeConnectionSuccess, fasten.WithAPIMode("live"), fasten.WithID("l2")), now),
 		http.StatusUnauthorized, "UNAUTHENTICATED", reason.SignatureInvalid)
+	// Nor is a live delivery it signs kept as a dead letter, which a retry
+	// could turn into an event.
+	refuse(t, s, signedAt(t, testSecret, []byte(`{"id":"dl-1","type":"patient.connection_success","api_mode":"live","date":"not a date","data":{}}`), now),
+		http.StatusUnauthorized, "UNAUTHENTICATED", reason.SignatureInvalid)
 	requireCount(t, s, 2)
+	requireDeadLetters(t, s, 0)
 }
 
 func mustSecret(t *testing.T) string {
