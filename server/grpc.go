@@ -74,6 +74,9 @@ func (s *Server) publicTransport() []grpc.ServerOption {
 func (s *Server) newGRPCServer(tlsConf *tls.Config, ao api.AccessOptions, m *telemetry.Metrics, extra ...grpc.ServerOption) *grpc.Server {
 	unary := []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor(), api.UnaryAuth(s.keys), api.UnaryRequestCheck}
 	streams := []grpc.StreamServerInterceptor{m.StreamServerInterceptor(), api.StreamAuth(s.keys), api.StreamRequestCheck}
+	if !ao.FromGateway {
+		streams = append(streams, stream.UntrustedTransport)
+	}
 	if s.access != nil {
 		unary = append(unary, api.UnaryAccess(s.access, ao))
 		streams = append(streams, api.StreamAccess(s.access, ao))

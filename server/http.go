@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +37,7 @@ func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 	if tls { // every HTTPS answer, the console's too
 		handler = strictTransport(handler)
 	}
+	handler = gateway.BodyDeadline(handler)
 	// Traced and counted outermost: the route pattern is the innermost
 	// mux's (a gateway route, a vendor route, the console), and the span
 	// is named after it.
@@ -48,9 +51,12 @@ func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 // (localhost, 127.0.0.1, [::1]), HOST_NOT_ALLOWED: a server without keys on
 // loopback trusts whoever can reach it, and a web page that rebinds its own
 // name to 127.0.0.1 could otherwise read the API from the user's browser.
+//
+// A browser's request from another site's page carries that site's Origin:
+// it is refused too, so that no page can post events or searches to it.
 func loopbackHostsOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isLoopbackHost(r.Host) {
+		if !isLoopbackHost(r.Host) || !isLoopbackOrigin(r.Header.Get("Origin")) {
 			gateway.WriteError(w, errHostNotAllowed)
 			return
 		}
@@ -58,16 +64,29 @@ func loopbackHostsOnly(h http.Handler) http.Handler {
 	})
 }
 
-var errHostNotAllowed = reason.New(reason.HostNotAllowed, "this server has no API keys and answers only requests addressed to localhost, 127.0.0.1 or [::1]")
+var errHostNotAllowed = reason.New(reason.HostNotAllowed, "this server has no API keys and answers only requests addressed to localhost, 127.0.0.1 or [::1], from pages of those hosts")
 
-// isLoopbackHost reports whether a Host header (with or without a port)
-// names the loopback interface.
+// isLoopbackHost reports whether a Host header (with or without a numeric
+// port) names the loopback interface.
 func isLoopbackHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return false
+		}
 		host = h
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	return isLoopback(net.JoinHostPort(host, "0"))
+}
+
+// isLoopbackOrigin reports whether an Origin header is absent (not a
+// browser's cross-site request) or names a loopback host.
+func isLoopbackOrigin(origin string) bool {
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && isLoopbackHost(u.Host)
 }
 
 // strictTransport tells browsers to reach this host over HTTPS only, for a

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -139,11 +138,6 @@ func classify(err error) (*status.Status, bool) {
 // query parameter ("parsing field \"page_size\": strconv.ParseInt: …").
 var gatewayField = regexp.MustCompile(`^(?:parsing (?:field|list) "|type mismatch, parameter: )([a-zA-Z0-9_.]+)`)
 
-// unknownParameter is the gateway's strict query parser naming a parameter
-// that is no field of the request; only a name of field characters is
-// repeated.
-var unknownParameter = regexp.MustCompile(`^unknown query parameter "([a-zA-Z0-9_.]{1,100})"$`)
-
 // requestMessage is the message for a request grpc-gateway could not parse:
 // the field it names, never the rest of its text, which names Go's parsers
 // (strconv, time layouts) and repeats the value sent (possibly a patient
@@ -152,12 +146,7 @@ func requestMessage(gateway string) string {
 	if m := gatewayField.FindStringSubmatch(gateway); m != nil {
 		return "the value of " + m[1] + " is not valid for its type"
 	}
-	if m := unknownParameter.FindStringSubmatch(gateway); m != nil {
-		return m[1] + " is not a parameter of this call"
-	}
-	if strings.HasPrefix(gateway, "unknown query parameter") {
-		return "a query parameter is not a parameter of this call"
-	}
+
 	return "the request could not be parsed"
 }
 

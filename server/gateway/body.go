@@ -19,6 +19,21 @@ const bodyReadTimeout = 30 * time.Second
 // subscription's filter: a few hundred bytes in practice).
 const maxRequestBody = 64 << 10
 
+// BodyDeadline gives a request that has a body bodyReadTimeout to send it,
+// whichever handler answers: net/http drains a body the handler did not
+// read before it answers, so a request refused unread (no key, no route,
+// another host) would otherwise hold its connection for as long as its
+// sender trickles. limitBody lifts it once it has read an API call's body,
+// so that a subscription stays open.
+func BodyDeadline(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // limitBody reads an API call's body, at most maxRequestBody within
 // bodyReadTimeout, before grpc-gateway decodes it: a larger one is
 // BODY_TOO_LARGE (413) and a slow sender is cut off. The connection's read

@@ -24,7 +24,7 @@ func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, er
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	unary = runtime.NewServeMux(append(muxOptions(d.Logger), runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), limitBody))...)
+	unary = runtime.NewServeMux(append(muxOptions(d.Logger), runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), strictQuery, limitBody))...)
 	// In-process calls meet no gRPC server: the request check and the
 	// access log run here.
 	svc := api.Intercepted(d.Service, api.ChainUnary(api.UnaryRequestCheck, d.Access))
@@ -34,7 +34,7 @@ func newMuxes(ctx context.Context, d Deps) (unary, streams *runtime.ServeMux, er
 	// The gRPC server checks streams again; checking here too answers the
 	// HTTP caller before a stream is opened.
 	streams = runtime.NewServeMux(append(muxOptions(d.Logger),
-		runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), limitBody, resume),
+		runtime.WithMiddlewares(telemetry.GatewayRoute, requireKey(d.Keys), strictQuery, limitBody, resume),
 		runtime.WithMetadata(streamTransport))...)
 	if err := conneventsv1.RegisterConnectionEventServiceHandler(ctx, streams, d.Conn); err != nil {
 		return nil, nil, err
@@ -50,7 +50,9 @@ func muxOptions(logger *slog.Logger) []runtime.ServeMuxOption {
 		runtime.WithErrorHandler(errorHandler(logger)),
 		runtime.WithStreamErrorHandler(streamErrorHandler(logger)),
 		runtime.WithRoutingErrorHandler(routingError),
-		runtime.SetQueryParameterParser(strictQuery{}), // grpc-gateway keeps it in a global
+		// A form POST is never a GET in disguise: the body would be read
+		// before any check (and without limitBody's bounds).
+		runtime.WithDisablePathLengthFallback(),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -49,18 +50,28 @@ func New(ctx context.Context, d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
+	allowed := map[string][]string{} // path: its methods
+	route := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, h)
+		method, path, _ := strings.Cut(pattern, " ")
+		allowed[path] = append(allowed[path], method)
+	}
 	// The RPCs' bindings: each checked with its RPC's rule (requireKey).
 	mux.Handle("/", unary)
-	mux.Handle("GET /v1/events:subscribe", subscribe(streams))
-	mux.Handle("POST /v1/events:subscribe", subscribe(streams)) // the filter in a JSON body
-	mux.Handle("GET /v1/connections:subscribe", subscribe(streams))
-	mux.Handle("POST /v1/connections:subscribe", subscribe(streams)) // the filter in a JSON body
+	route("GET /v1/events:subscribe", subscribe(streams))
+	route("POST /v1/events:subscribe", subscribe(streams)) // the filter in a JSON body
+	route("GET /v1/connections:subscribe", subscribe(streams))
+	route("POST /v1/connections:subscribe", subscribe(streams)) // the filter in a JSON body
 	// Every other route: checked with its pattern's rule (guard).
-	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, guard(d.Keys, pattern, h)) }
+	handle := func(pattern string, h http.Handler) { route(pattern, guard(d.Keys, pattern, h)) }
 	handle("GET /healthz", healthz(d.Ready))
 	handle("GET /openapi.json", http.HandlerFunc(serveOpenAPI))
 	handle("POST /v1/webhooks/fasten", fastenWebhook(d.Service))
 	handle("POST /v1/oneup/audit-events", oneupPush(d.Service))
+	// Their paths with another method: 405, not the gateway's 404.
+	for path, methods := range allowed {
+		mux.Handle(path, methodNotAllowed(methods))
+	}
 	return mux, nil
 }
 
@@ -74,6 +85,16 @@ func jsonMarshaler() *runtime.JSONPb {
 		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{},
 	}
+}
+
+// methodNotAllowed answers METHOD_NOT_ALLOWED, naming the methods the
+// path takes.
+func methodNotAllowed(methods []string) http.Handler {
+	allow := strings.Join(methods, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		WriteError(w, reason.New(reason.MethodNotAllowed, "this route does not take this method"))
+	})
 }
 
 func healthz(ready func(context.Context) error) http.HandlerFunc {

@@ -1,32 +1,63 @@
 package gateway
 
 import (
-	"fmt"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/connevents/connevents/server/reason"
 )
 
-// strictQuery parses query parameters as grpc-gateway does, after checking
-// that each names a field of the request (by its proto or JSON name, dotted
-// into nested messages): grpc-gateway ignores an unknown one, so that a
-// misspelt filter (filter.patiant) would widen a read to every event. An
-// unknown name is INVALID_REQUEST, as an unknown field of a JSON body is.
-type strictQuery struct{ runtime.DefaultQueryParser }
+// strictQuery refuses a query string that does not parse, or a parameter
+// that names no field of the route's request (by its proto or JSON name,
+// dotted into nested messages; on a route whose request is the whole body,
+// none does): grpc-gateway would ignore it, so that a misspelt filter
+// (filter.patiant) widened a read to every event. INVALID_REQUEST, as an
+// unknown field of a JSON body is. It runs after requireKey, on matched
+// routes only.
+func strictQuery(next runtime.HandlerFunc) runtime.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+		if err := checkQuery(r); err != nil {
+			WriteError(w, err)
+			return
+		}
+		next(w, r, params)
+	}
+}
 
-func (q strictQuery) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
+func checkQuery(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return reason.New(reason.InvalidRequest, "the query string is malformed")
+	}
+	var rr rpcRoute
+	if pat, ok := runtime.HTTPPattern(r.Context()); ok {
+		rr = rpcRoutes[r.Method+" "+pat.String()]
+	}
 	for key := range values {
-		if !isField(msg.ProtoReflect().Descriptor(), key) {
-			// The text server/api turns into the answer's message (the
-			// name, if it is one, never the value).
-			return fmt.Errorf("unknown query parameter %q", key)
+		if rr.input == nil || rr.bodyAll || !isField(rr.input, key) {
+			return reason.New(reason.InvalidRequest, unknownParameter(key))
 		}
 	}
-	return q.DefaultQueryParser.Parse(msg, values, filter)
+	return nil
+}
+
+// fieldName is what a parameter name must look like to be repeated in a
+// message (a client may put anything there, even a patient id).
+var fieldName = regexp.MustCompile(`^[a-zA-Z0-9_.]{1,100}$`)
+
+func unknownParameter(key string) string {
+	if fieldName.MatchString(key) {
+		return key + " is not a parameter of this call"
+	}
+	return "a query parameter is not a parameter of this call"
 }
 
 // isField reports whether the dotted path names a field of md.

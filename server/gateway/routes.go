@@ -26,26 +26,31 @@ var rpcRoutes = bindings(conneventsv1.File_connevents_v1_service_proto.Services(
 type rpcRoute struct {
 	method string // full gRPC method name
 	route  string // "GET /v1/events/{id}"
+	// input is the RPC's request message; bodyAll is true when the whole
+	// request comes in the body (body: "*"), so that the query holds none
+	// of it.
+	input   protoreflect.MessageDescriptor
+	bodyAll bool
 }
 
 func bindings(services protoreflect.ServiceDescriptors) map[string]rpcRoute {
 	out := map[string]rpcRoute{}
-	forEachBinding(services, func(verb, path, method string) {
-		out[verb+" "+matchedPattern(path)] = rpcRoute{method, verb + " " + path}
+	forEachBinding(services, func(verb, path string, md protoreflect.MethodDescriptor, b *annotations.HttpRule) {
+		full := "/" + string(md.Parent().FullName()) + "/" + string(md.Name())
+		out[verb+" "+matchedPattern(path)] = rpcRoute{method: full, route: verb + " " + path, input: md.Input(), bodyAll: b.GetBody() == "*"}
 	})
 	return out
 }
 
-func forEachBinding(services protoreflect.ServiceDescriptors, f func(verb, path, method string)) {
+func forEachBinding(services protoreflect.ServiceDescriptors, f func(verb, path string, md protoreflect.MethodDescriptor, b *annotations.HttpRule)) {
 	for i := range services.Len() {
 		sd := services.Get(i)
 		for j := range sd.Methods().Len() {
 			md := sd.Methods().Get(j)
-			full := "/" + string(sd.FullName()) + "/" + string(md.Name())
 			rule, _ := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
 			for _, b := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
 				if verb, path := binding(b); path != "" {
-					f(verb, path, full)
+					f(verb, path, md, b)
 				}
 			}
 		}
@@ -81,7 +86,7 @@ type routePath struct {
 
 func pathRegexps(services protoreflect.ServiceDescriptors) []routePath {
 	var out []routePath
-	forEachBinding(services, func(verb, path, _ string) {
+	forEachBinding(services, func(verb, path string, _ protoreflect.MethodDescriptor, _ *annotations.HttpRule) {
 		quoted := regexp.QuoteMeta(shortVariable.ReplaceAllString(path, "\x00"))
 		re := strings.ReplaceAll(quoted, "\x00", `[^/]+`)
 		out = append(out, routePath{verb, regexp.MustCompile("^" + re + "$")})

@@ -55,7 +55,7 @@ func resume(next runtime.HandlerFunc) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
 		if last := r.Header.Get("Last-Event-ID"); last != "" {
 			if r.Method == http.MethodGet {
-				r.URL.RawQuery = resumeQuery(r.URL.Query(), last).Encode()
+				r.URL.RawQuery = resumeQuery(r.URL.RawQuery, last)
 			} else {
 				resumeBody(r, last)
 			}
@@ -64,8 +64,13 @@ func resume(next runtime.HandlerFunc) runtime.HandlerFunc {
 	}
 }
 
-// resumeQuery replaces whatever start the query names with the cursor.
-func resumeQuery(q url.Values, cursor string) url.Values {
+// resumeQuery replaces whatever start the query names with the cursor. A
+// query that does not parse is left for the gateway to refuse.
+func resumeQuery(raw, cursor string) string {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return raw
+	}
 	for name := range q {
 		for _, start := range startFields {
 			if name == start || strings.HasPrefix(name, start+".") {
@@ -74,16 +79,20 @@ func resumeQuery(q url.Values, cursor string) url.Values {
 		}
 	}
 	q.Set("start_cursor", cursor)
-	return q
+	return q.Encode()
 }
 
 // resumeBody replaces whatever start the JSON body names with the cursor.
-// A body that is not a JSON object is left for the gateway to refuse.
+// A body that is not one JSON object with distinct keys is left for the
+// gateway to refuse.
 func resumeBody(r *http.Request, cursor string) {
 	body, _ := io.ReadAll(r.Body)
-	fields := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &fields) != nil {
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	fields, ok := jsonObject(body)
+	if !ok {
 		return
 	}
 	for _, start := range startFields {
@@ -92,6 +101,35 @@ func resumeBody(r *http.Request, cursor string) {
 	fields["startCursor"], _ = json.Marshal(cursor)
 	body, _ = json.Marshal(fields)
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+}
+
+// jsonObject decodes b as one JSON object whose keys are distinct: protojson
+// refuses a field given twice, where a map would keep the last.
+func jsonObject(b []byte) (map[string]json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		key, isKey := t.(string)
+		if _, dup := fields[key]; err != nil || !isKey || dup {
+			return nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		fields[key] = v
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	return fields, true
 }
 
 // ndjson writes one {"result": …} or {"error": …} object per line.

@@ -27,6 +27,28 @@ var (
 // gRPC. It only labels metrics.
 const TransportMetadata = "x-connevents-transport"
 
+// UntrustedTransport is a stream interceptor for a gRPC server that the
+// gateway does not call (the public one): it drops TransportMetadata from
+// its calls, so that a client cannot label its subscription as another
+// transport's.
+func UntrustedTransport(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, next grpc.StreamHandler) error {
+	md, ok := metadata.FromIncomingContext(ss.Context())
+	if ok && len(md.Get(TransportMetadata)) > 0 {
+		md = md.Copy()
+		md.Delete(TransportMetadata)
+		ss = contextStream{ss, metadata.NewIncomingContext(ss.Context(), md)}
+	}
+	return next(srv, ss)
+}
+
+// contextStream is a stream with another context.
+type contextStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s contextStream) Context() context.Context { return s.ctx }
+
 // transportOf is the subscription's transport, for its metrics.
 func transportOf(ctx context.Context) telemetry.Transport {
 	if v := metadata.ValueFromIncomingContext(ctx, TransportMetadata); len(v) == 1 {

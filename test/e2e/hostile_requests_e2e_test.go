@@ -49,6 +49,16 @@ func TestHostileReadRequests(t *testing.T) {
 		{"NUL in a cursor", "GET", "/v1/connections:subscribe?startCursor=%00%ff", "", nil, 400, reason.InvalidRequest},
 		{"an unknown route", "GET", "/v1/nothing-here", "", nil, 404, reason.NotFound},
 		{"a method the route does not take", "PUT", "/v1/events", "", nil, 405, reason.MethodNotAllowed},
+		{"a parameter on a route whose request is the body", "POST", "/v1/events:search?filter.patient=x", "{}", nil, 400, reason.InvalidRequest},
+		{"a parameter on a route without query fields", "GET", "/v1/sources?bogus=1", "", nil, 400, reason.InvalidRequest},
+		{"a parameter on a dead letter", "DELETE", "/v1/dead-letters/abc?bogus=1", "", nil, 400, reason.InvalidRequest},
+		{"a malformed query", "GET", "/v1/events?filter.patient=x;y", "", nil, 400, reason.InvalidRequest},
+		{"a form POST to a GET route", "POST", "/v1/events", "a=b", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-Http-Method-Override": {"GET"}}, 405, reason.MethodNotAllowed},
+		{"a GET of the webhook route", "GET", "/v1/webhooks/fasten", "", nil, 405, reason.MethodNotAllowed},
+		{"a POST of /healthz", "POST", "/healthz", "x", nil, 405, reason.MethodNotAllowed},
+		{"a null subscription body resuming", "POST", "/v1/events:subscribe", "null", http.Header{"Last-Event-ID": {"x"}}, 400, reason.InvalidRequest},
+		{"a subscription body with a repeated field, resuming", "POST", "/v1/events:subscribe", `{"filter":{"patient":"x"},"filter":{}}`, http.Header{"Last-Event-ID": {"x"}}, 400, reason.InvalidRequest},
+		{"a malformed subscription query, resuming", "GET", "/v1/events:subscribe?filter.patient=x%zz", "", http.Header{"Last-Event-ID": {"x"}}, 400, reason.InvalidRequest},
 		{"invalid UTF-8 in Last-Event-ID", "GET", "/v1/events:subscribe", "", http.Header{"Last-Event-ID": {"\xff"}}, 400, reason.InvalidRequest},
 	}
 	for _, tt := range tests {

@@ -14,11 +14,13 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"google.golang.org/grpc/metadata"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/oneup/oneuptest"
+	"github.com/connevents/connevents/server/stream"
 	"github.com/connevents/connevents/server/telemetry"
 	"github.com/connevents/connevents/test/testserver"
 )
@@ -377,16 +379,27 @@ func TestMetricsDisabled(t *testing.T) {
 }
 
 // TestTransportLabelNotSpoofed: an NDJSON subscription that sends its own
-// metadata header naming a transport is still counted as NDJSON.
+// metadata header naming a transport is still counted as NDJSON, and a
+// gRPC one that names a transport in its metadata as gRPC.
 func TestTransportLabelNotSpoofed(t *testing.T) {
 	s := testserver.Start(t, nil)
 	resp := openStream(t, s, "", http.Header{"Grpc-Metadata-X-Connevents-Transport": {"grpc"}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("subscribe: %s", resp.Status)
 	}
-	eventually(t, "the subscription counted as NDJSON", func() bool {
+	ctx := metadata.AppendToOutgoingContext(t.Context(), stream.TransportMetadata, "sse")
+	sub, err := s.Client.SubscribeEvents(ctx, &conneventsv1.SubscribeEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.Recv(); err != nil { // the first checkpoint: subscribed
+		t.Fatal(err)
+	}
+	eventually(t, "one subscription counted as NDJSON, one as gRPC", func() bool {
 		_, fams := scrape(t, s)
-		return sum(fams, "connevents_subscriptions_active", map[string]string{"transport": "ndjson"}) == 1 &&
-			sum(fams, "connevents_subscriptions_active", map[string]string{"transport": "grpc"}) == 0
+		active := func(transport string) float64 {
+			return sum(fams, "connevents_subscriptions_active", map[string]string{"transport": transport})
+		}
+		return active("ndjson") == 1 && active("grpc") == 1 && active("sse") == 0
 	})
 }

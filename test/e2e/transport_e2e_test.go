@@ -70,22 +70,36 @@ func TestIdleGRPCConnectionClosed(t *testing.T) {
 // page's), and answers those addressed to loopback names.
 func TestOpenServerAnswersOnlyLoopbackHosts(t *testing.T) {
 	s := testserver.Start(t, nil)
-	for host, want := range map[string]int{
-		"attacker.example.com": http.StatusForbidden, "attacker.example.com:8080": http.StatusForbidden,
-		"localhost": http.StatusOK, "127.0.0.1:8080": http.StatusOK, "[::1]:8080": http.StatusOK, s.HTTPAddr(): http.StatusOK,
+	for _, tc := range []struct {
+		host, origin string
+		want         int
+	}{
+		{"attacker.example.com", "", http.StatusForbidden},
+		{"attacker.example.com:8080", "", http.StatusForbidden},
+		{"localhost:8080.attacker.example.com", "", http.StatusForbidden},
+		{s.HTTPAddr(), "http://attacker.example.com", http.StatusForbidden}, // another site's page
+		{s.HTTPAddr(), "null", http.StatusForbidden},
+		{"localhost", "", http.StatusOK},
+		{"127.0.0.1:8080", "", http.StatusOK},
+		{"[::1]:8080", "", http.StatusOK},
+		{s.HTTPAddr(), "http://" + s.HTTPAddr(), http.StatusOK}, // the console's own page
+		{s.HTTPAddr(), "http://localhost:3000", http.StatusOK},
 	} {
 		req, err := http.NewRequest(http.MethodGet, s.BaseURL+"/v1/events", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Host = host
+		req.Host = tc.host
+		if tc.origin != "" {
+			req.Header.Set("Origin", tc.origin)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("Host %s: %s, want %d", host, resp.Status, want)
+		if resp.StatusCode != tc.want {
+			t.Errorf("Host %s, Origin %q: %s, want %d", tc.host, tc.origin, resp.Status, tc.want)
 		}
 	}
 	// With keys, the key protects the API whatever the Host.
