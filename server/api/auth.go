@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	middleware "github.com/grpc-ecosystem/go-grpc-middleware/v2"
 	"google.golang.org/grpc"
 
 	"github.com/connevents/connevents/server/auth"
@@ -27,14 +28,8 @@ func StreamAuth(k *auth.Keys) grpc.StreamServerInterceptor {
 		if err != nil {
 			return Status(err).Err()
 		}
-		return next(srv, callerStream{ss, auth.NewContext(ss.Context(), caller)})
+		wrapped := middleware.WrapServerStream(ss)
+		wrapped.WrappedContext = auth.NewContext(ss.Context(), caller)
+		return next(srv, wrapped)
 	}
 }
-
-// callerStream is a stream whose context carries the Caller.
-type callerStream struct {
-	grpc.ServerStream
-	ctx context.Context
-}
-
-func (s callerStream) Context() context.Context { return s.ctx }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/code"
@@ -93,8 +92,7 @@ func routingError(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w
 	case http.StatusNotFound:
 		WriteError(w, reason.New(reason.NotFound, "no route of the API has this path"))
 	case http.StatusMethodNotAllowed:
-		w.Header().Set("Allow", strings.Join(allowedMethods(r.URL.Path), ", "))
-		WriteError(w, reason.New(reason.MethodNotAllowed, "this route does not take this method"))
+		methodNotAllowed(allowedMethods(r.URL.Path)).ServeHTTP(w, r)
 	default:
 		WriteError(w, reason.New(reason.InvalidRequest, "the request could not be routed"))
 	}

@@ -37,10 +37,7 @@ func checkQuery(r *http.Request) error {
 	if err != nil {
 		return reason.New(reason.InvalidRequest, "the query string is malformed")
 	}
-	var rr rpcRoute
-	if pat, ok := runtime.HTTPPattern(r.Context()); ok {
-		rr = rpcRoutes[r.Method+" "+pat.String()]
-	}
+	rr := routeOf(r)
 	for key := range values {
 		if rr.input == nil || rr.bodyAll || !isField(rr.input, key) {
 			return reason.New(reason.InvalidRequest, unknownParameter(key))

@@ -114,6 +114,15 @@ func matchedPattern(path string) string {
 	return shortVariable.ReplaceAllString(path, "{${1}=*}")
 }
 
+// routeOf is the RPC binding grpc-gateway matched for r (the zero rpcRoute
+// outside a matched route).
+func routeOf(r *http.Request) rpcRoute {
+	if pat, ok := runtime.HTTPPattern(r.Context()); ok {
+		return rpcRoutes[r.Method+" "+pat.String()]
+	}
+	return rpcRoute{}
+}
+
 // requireKey does for the HTTP bindings what the gRPC auth interceptor does
 // for gRPC calls: it runs only on matched routes, finds the route's RPC and
 // decides with that RPC's rule, and passes the Caller on in the context.
@@ -126,10 +135,7 @@ func matchedPattern(path string) string {
 func requireKey(keys *auth.Keys) runtime.Middleware {
 	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
-			var rr rpcRoute
-			if pat, ok := runtime.HTTPPattern(r.Context()); ok {
-				rr = rpcRoutes[r.Method+" "+pat.String()]
-			}
+			rr := routeOf(r)
 			caller, err := keys.CheckHTTP(r, rr.method)
 			if err != nil {
 				WriteError(w, err)

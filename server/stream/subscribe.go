@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	middleware "github.com/grpc-ecosystem/go-grpc-middleware/v2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
@@ -36,18 +37,12 @@ func UntrustedTransport(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo,
 	if ok && len(md.Get(TransportMetadata)) > 0 {
 		md = md.Copy()
 		md.Delete(TransportMetadata)
-		ss = contextStream{ss, metadata.NewIncomingContext(ss.Context(), md)}
+		wrapped := middleware.WrapServerStream(ss)
+		wrapped.WrappedContext = metadata.NewIncomingContext(ss.Context(), md)
+		ss = wrapped
 	}
 	return next(srv, ss)
 }
-
-// contextStream is a stream with another context.
-type contextStream struct {
-	grpc.ServerStream
-	ctx context.Context
-}
-
-func (s contextStream) Context() context.Context { return s.ctx }
 
 // transportOf is the subscription's transport, for its metrics.
 func transportOf(ctx context.Context) telemetry.Transport {
