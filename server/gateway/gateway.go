@@ -6,9 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/connevents/connevents/gen/openapi"
 	"github.com/connevents/connevents/server/api"
@@ -73,18 +71,6 @@ func New(ctx context.Context, d Deps) (http.Handler, error) {
 		mux.Handle(path, methodNotAllowed(methods))
 	}
 	return mux, nil
-}
-
-// jsonMarshaler writes canonical protojson: lowerCamelCase names, enums as
-// strings, and empty lists and zero scalars included so that clients see
-// every field of the schema. It reads request bodies strictly: an unknown
-// field or enum value is INVALID_REQUEST, never ignored (a misspelt filter
-// would otherwise widen to every event).
-func jsonMarshaler() *runtime.JSONPb {
-	return &runtime.JSONPb{
-		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
-		UnmarshalOptions: protojson.UnmarshalOptions{},
-	}
 }
 
 // methodNotAllowed answers METHOD_NOT_ALLOWED, naming the methods the

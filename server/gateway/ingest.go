@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"net/http"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/apijson"
 	"github.com/connevents/connevents/server/reason"
 )
 
@@ -57,7 +57,6 @@ func oneupPush(svc *api.Service) http.Handler {
 // would) one result at a time, so that the answer to a push of many items
 // is never held whole.
 func writeResults(w http.ResponseWriter, results []*conneventsv1.IngestResult) {
-	opts := protojson.MarshalOptions{EmitDefaultValues: true}
 	w.Header().Set("Content-Type", "application/json")
 	bw := bufio.NewWriter(w)
 	_, _ = bw.WriteString(`{"results":[`)
@@ -67,7 +66,7 @@ func writeResults(w http.ResponseWriter, results []*conneventsv1.IngestResult) {
 			_ = bw.WriteByte(',')
 		}
 		var err error
-		if buf, err = opts.MarshalAppend(buf[:0], res); err != nil {
+		if buf, err = apijson.Append(buf[:0], res); err != nil {
 			return // cannot happen for an IngestResult; the answer ends short
 		}
 		_, _ = bw.Write(buf)
@@ -77,7 +76,7 @@ func writeResults(w http.ResponseWriter, results []*conneventsv1.IngestResult) {
 }
 
 func writeProto(w http.ResponseWriter, m proto.Message) {
-	b, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(m)
+	b, err := apijson.Marshal(m)
 	if err != nil {
 		WriteError(w, reason.New(reason.Internal, "could not encode the response"))
 		return

@@ -11,9 +11,9 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/connevents/connevents/server/apijson"
 	"github.com/connevents/connevents/server/stream"
 )
 
@@ -133,7 +133,7 @@ func jsonObject(b []byte) (map[string]json.RawMessage, bool) {
 }
 
 // ndjson writes one {"result": …} or {"error": …} object per line.
-type ndjson struct{ *runtime.JSONPb }
+type ndjson struct{ apiJSON }
 
 func (ndjson) ContentType(any) string { return MIMENDJSON }
 func (ndjson) Delimiter() []byte      { return []byte("\n") }
@@ -142,14 +142,14 @@ func (m ndjson) Marshal(v any) ([]byte, error) {
 	if st, ok := streamError(v); ok {
 		return json.Marshal(map[string]ErrorBody{"error": errorBody(st.Err())})
 	}
-	return m.JSONPb.Marshal(v)
+	return m.apiJSON.Marshal(v)
 }
 
 // sse writes Server-Sent Events: `id:` is the cursor, `event:` is the kind
 // of item (`event` or `connection`, `checkpoint`) or `error`, and `data:`
 // the JSON of the item (the same object as an NDJSON `result`) or of the
 // error.
-type sse struct{ *runtime.JSONPb }
+type sse struct{ apiJSON }
 
 func (sse) ContentType(any) string { return MIMEEventStream }
 func (sse) Delimiter() []byte      { return []byte("\n") }
@@ -161,9 +161,9 @@ func (m sse) Marshal(v any) ([]byte, error) {
 	}
 	item, ok := streamResult(v)
 	if !ok {
-		return m.JSONPb.Marshal(v)
+		return m.apiJSON.Marshal(v)
 	}
-	data, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(item)
+	data, err := apijson.Marshal(item)
 	if err != nil {
 		return nil, err
 	}
