@@ -1,5 +1,5 @@
 // Package postgres is the PostgreSQL backend of store.Store, on pgx (pgxpool).
-// It only opens the pool; the statements are sqlstore's, in its PostgreSQL
+// It only opens the pool (one pool, read through two DBs: see Plans); the statements are sqlstore's, in its PostgreSQL
 // dialect.
 //
 // # Ordering across processes
@@ -16,6 +16,14 @@
 //
 // An Append returns after COMMIT, which with the server's default
 // synchronous_commit=on means the WAL is flushed: the batch survives a crash.
+//
+// # Plans
+//
+// Reads (sqlstore.PGXReads) are planned with their arguments on every call;
+// the writer's statements (sqlstore.PGX) are prepared once and cached. A
+// cached read would get PostgreSQL's generic plan after five calls, chosen
+// for an average argument: for a rare event type that is a walk of the
+// whole log.
 //
 // # Schema
 //

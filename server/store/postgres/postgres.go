@@ -32,9 +32,9 @@ func Open(ctx context.Context, url string, opts ...sqlstore.Option) (*Store, err
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := sqlstore.PGX(pool)
 	s, err := sqlstore.Open(ctx, sqlstore.Config{
-		Dialect: sqlstore.PostgreSQL, Write: db, Read: db, Options: sqlstore.NewOptions(opts...),
+		Dialect: sqlstore.PostgreSQL, Write: sqlstore.PGX(pool), Read: sqlstore.PGXReads(pool),
+		Options: sqlstore.NewOptions(opts...),
 	})
 	if err != nil {
 		return nil, err

@@ -3,10 +3,45 @@ package postgres
 import (
 	"testing"
 
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/postgres/pgtest"
 	"github.com/connevents/connevents/server/store/storetest"
 )
 
 func newStore(tb testing.TB) store.Store { return openTemp(tb) }
 
 func TestConformance(t *testing.T) { storetest.RunAll(t, newStore) }
+
+// TestReadsPlannedWithTheirArguments: reads are not cached prepared
+// statements, which PostgreSQL would give a generic plan after five calls
+// (for a rare event type, a walk of the whole log); the writer's are. On a
+// pool of one connection, the connection's pg_prepared_statements shows
+// which statements were prepared.
+func TestReadsPlannedWithTheirArguments(t *testing.T) {
+	s := openURL(t, pgtest.Schema(t)+"&pool_max_conns=1")
+	if _, err := s.Append(t.Context(), []*conneventsv1.ConnectionEvent{storetest.SampleEvent(1)}); err != nil {
+		t.Fatal(err)
+	}
+	filter := &conneventsv1.EventFilter{Types: []conneventsv1.EventType{conneventsv1.EventType_EVENT_TYPE_CONNECTION_FAILED}}
+	for range 7 {
+		if _, err := s.List(t.Context(), store.Query{Filter: filter, Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prepared := func(like string) int {
+		var n int
+		err := s.pool.QueryRow(t.Context(), "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE $1", like).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := prepared("%FROM events e%ORDER BY e.sequence%"); n != 0 {
+		t.Errorf("%d list statements are cached prepared statements; want none", n)
+	}
+	if n := prepared("INSERT INTO events%"); n == 0 {
+		t.Error("the append's INSERT is not a cached prepared statement; the writer should keep its plans")
+	}
+}

@@ -10,7 +10,20 @@ import (
 
 // PGX returns the DB of a pgx pool. pgx prepares and caches statements on
 // its own, so Prepare does nothing; ExecBatch sends one pgx.Batch.
-func PGX(pool *pgxpool.Pool) DB { return &pgxDB{pgxQuerier{pool}, pool} }
+func PGX(pool *pgxpool.Pool) DB { return &pgxDB{pgxQuerier{r: pool}, pool, nil} }
+
+// PGXReads returns a DB of the same pool for reads, whose statements are
+// planned with their arguments on every call. A cached prepared statement
+// gets PostgreSQL's generic plan after five calls, planned for an average
+// argument: for a filter by a rare event type that is a walk of the whole
+// log in sequence order, expecting the common type's matches (30 ms at
+// 100,000 events, growing with the log, against 1 ms planned for the
+// value). Planning each read costs a few tens of µs; the writer's
+// statements, the same shape every time, keep their cached plans.
+func PGXReads(pool *pgxpool.Pool) DB {
+	mode := []any{pgx.QueryExecModeCacheDescribe}
+	return &pgxDB{pgxQuerier{r: pool, mode: mode}, pool, mode}
+}
 
 // pgxRunner is what a pgx pool and a pgx transaction share.
 type pgxRunner interface {
@@ -19,15 +32,27 @@ type pgxRunner interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-type pgxQuerier struct{ r pgxRunner }
+// pgxQuerier runs statements on r; mode, when set, is the pgx query
+// execution mode passed before every statement's arguments.
+type pgxQuerier struct {
+	r    pgxRunner
+	mode []any
+}
+
+func (q pgxQuerier) with(args []any) []any {
+	if q.mode == nil {
+		return args
+	}
+	return append(q.mode[:len(q.mode):len(q.mode)], args...)
+}
 
 func (q pgxQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := q.r.Exec(ctx, query, args...)
+	tag, err := q.r.Exec(ctx, query, q.with(args)...)
 	return tag.RowsAffected(), err
 }
 
 func (q pgxQuerier) Query(ctx context.Context, query string, args ...any) (Rows, error) {
-	rows, err := q.r.Query(ctx, query, args...)
+	rows, err := q.r.Query(ctx, query, q.with(args)...)
 	if err != nil {
 		return nil, err
 	}
@@ -36,17 +61,18 @@ func (q pgxQuerier) Query(ctx context.Context, query string, args ...any) (Rows,
 
 // QueryRow's Scan reports pgx.ErrNoRows, which matches sql.ErrNoRows.
 func (q pgxQuerier) QueryRow(ctx context.Context, query string, args ...any) Row {
-	return q.r.QueryRow(ctx, query, args...)
+	return q.r.QueryRow(ctx, query, q.with(args)...)
 }
 
 type pgxDB struct {
 	pgxQuerier
 	pool *pgxpool.Pool
+	mode []any
 }
 
 func (d *pgxDB) InTx(ctx context.Context, f func(Tx) error) error {
 	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		return f(pgxTx{pgxQuerier{tx}, tx})
+		return f(pgxTx{pgxQuerier{r: tx, mode: d.mode}, tx})
 	})
 }
 
