@@ -259,7 +259,7 @@ func isLoopback(addr string) bool {
 	if err != nil {
 		return false
 	}
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") { // host names ignore case
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -80,10 +80,12 @@ func TestOpenServerAnswersOnlyLoopbackHosts(t *testing.T) {
 		{s.HTTPAddr(), "http://attacker.example.com", http.StatusForbidden}, // another site's page
 		{s.HTTPAddr(), "null", http.StatusForbidden},
 		{"localhost", "", http.StatusOK},
+		{"LocalHost:8080", "", http.StatusOK}, // host names ignore case
 		{"127.0.0.1:8080", "", http.StatusOK},
 		{"[::1]:8080", "", http.StatusOK},
 		{s.HTTPAddr(), "http://" + s.HTTPAddr(), http.StatusOK}, // the console's own page
 		{s.HTTPAddr(), "http://localhost:3000", http.StatusOK},
+		{s.HTTPAddr(), "http://LOCALHOST:3000", http.StatusOK},
 	} {
 		req, err := http.NewRequest(http.MethodGet, s.BaseURL+"/v1/events", nil)
 		if err != nil {
