@@ -28,9 +28,11 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// Options is the protojson configuration this package reproduces; it
-// encodes what this package hands on.
-var Options = protojson.MarshalOptions{EmitDefaultValues: true}
+// Protojson returns the protojson configuration this package reproduces,
+// which also encodes what it hands on.
+func Protojson() protojson.MarshalOptions {
+	return protojson.MarshalOptions{EmitDefaultValues: true}
+}
 
 // Marshal returns m's JSON.
 func Marshal(m proto.Message) ([]byte, error) {
@@ -54,7 +56,7 @@ func appendMessage(b []byte, m protoreflect.Message) ([]byte, error) {
 		return appendDuration(b, m)
 	}
 	if !plain(md) {
-		return Options.MarshalAppend(b, m.Interface())
+		return Protojson().MarshalAppend(b, m.Interface())
 	}
 	b = append(b, '{')
 	first := true

@@ -43,7 +43,7 @@ func apiMessages(t testing.TB) []protoreflect.MessageType {
 func sameAsProtojson(t *testing.T, m proto.Message) {
 	t.Helper()
 	got, err := apijson.Marshal(m)
-	want, wantErr := apijson.Options.Marshal(m)
+	want, wantErr := apijson.Protojson().Marshal(m)
 	if (err != nil) != (wantErr != nil) {
 		t.Fatalf("%T: error %v, protojson's %v", m, err, wantErr)
 	}
@@ -279,7 +279,7 @@ func BenchmarkPage(b *testing.B) {
 	})
 	b.Run("protojson", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := apijson.Options.Marshal(page); err != nil {
+			if _, err := apijson.Protojson().Marshal(page); err != nil {
 				b.Fatal(err)
 			}
 		}

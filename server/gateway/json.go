@@ -18,7 +18,7 @@ type apiJSON struct{ *runtime.JSONPb }
 
 func jsonMarshaler() apiJSON {
 	return apiJSON{&runtime.JSONPb{
-		MarshalOptions:   apijson.Options,
+		MarshalOptions:   apijson.Protojson(),
 		UnmarshalOptions: protojson.UnmarshalOptions{},
 	}}
 }

@@ -1,6 +1,6 @@
 // Package postgres is the PostgreSQL backend of store.Store, on pgx (pgxpool).
-// It only opens the pool (one pool, read through two DBs: see Plans); the statements are sqlstore's, in its PostgreSQL
-// dialect.
+// It only opens the pool, used through two DBs (see Plans); the statements
+// are sqlstore's, in its PostgreSQL dialect.
 //
 // # Ordering across processes
 //
