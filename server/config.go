@@ -259,7 +259,9 @@ func isLoopback(addr string) bool {
 	if err != nil {
 		return false
 	}
-	if strings.EqualFold(host, "localhost") { // host names ignore case
+	// Host names ignore case; the length check keeps EqualFold's Unicode
+	// folding (ſ for s) out, as every other letter of a match is ASCII.
+	if len(host) == len("localhost") && strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

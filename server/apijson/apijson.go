@@ -83,7 +83,10 @@ type field struct {
 	key []byte
 }
 
-// plans holds each message descriptor's fields in declaration order.
+// plans holds each message descriptor's fields in declaration order. It
+// grows with the descriptors encoded: the generated ones, a fixed set (a
+// caller building descriptors per request would make it grow without
+// bound).
 var plans sync.Map // protoreflect.MessageDescriptor → []field
 
 func planOf(md protoreflect.MessageDescriptor) []field {

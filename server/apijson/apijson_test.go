@@ -5,14 +5,22 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -39,8 +47,9 @@ func apiMessages(t testing.TB) []protoreflect.MessageType {
 }
 
 // sameAsProtojson fails unless m encodes to protojson's bytes (both
-// compacted: protojson adds whitespace at random) or both refuse it.
-func sameAsProtojson(t *testing.T, m proto.Message) {
+// compacted: protojson adds whitespace at random) or both refuse it. It
+// reports whether m encoded.
+func sameAsProtojson(t *testing.T, m proto.Message) bool {
 	t.Helper()
 	got, err := apijson.Marshal(m)
 	want, wantErr := apijson.Protojson().Marshal(m)
@@ -48,7 +57,7 @@ func sameAsProtojson(t *testing.T, m proto.Message) {
 		t.Fatalf("%T: error %v, protojson's %v", m, err, wantErr)
 	}
 	if err != nil {
-		return
+		return false
 	}
 	var g, w bytes.Buffer
 	if err := json.Compact(&g, got); err != nil {
@@ -60,20 +69,35 @@ func sameAsProtojson(t *testing.T, m proto.Message) {
 	if g.String() != w.String() {
 		t.Fatalf("%T:\n got %s\nwant %s", m, g.String(), w.String())
 	}
+	return true
 }
 
 func TestRandomAPIMessagesMatchProtojson(t *testing.T) {
 	for _, mt := range apiMessages(t) {
 		t.Run(string(mt.Descriptor().Name()), func(t *testing.T) {
-			sameAsProtojson(t, mt.New().Interface()) // every field at its default
-			sameAsProtojson(t, mt.Zero().Interface())
-			r := rand.New(rand.NewPCG(1, uint64(len(mt.Descriptor().FullName()))))
-			for range 200 {
-				m := mt.New()
-				fill(r, m, 3)
-				sameAsProtojson(t, m.Interface())
-			}
+			matchesRandomFills(t, mt)
 		})
+	}
+}
+
+// matchesRandomFills checks mt at its defaults and 200 random fills, of
+// which most must encode: a run that only compared refusals would prove
+// nothing.
+func matchesRandomFills(t *testing.T, mt protoreflect.MessageType) {
+	t.Helper()
+	sameAsProtojson(t, mt.New().Interface()) // every field at its default
+	sameAsProtojson(t, mt.Zero().Interface())
+	r := rand.New(rand.NewPCG(1, uint64(len(mt.Descriptor().FullName()))))
+	encoded := 0
+	for range 200 {
+		m := mt.New()
+		fill(r, m, 3)
+		if sameAsProtojson(t, m.Interface()) {
+			encoded++
+		}
+	}
+	if encoded < 100 {
+		t.Errorf("only %d of 200 random %s encoded", encoded, mt.Descriptor().FullName())
 	}
 }
 
@@ -107,6 +131,76 @@ func TestDurationsMatchProtojson(t *testing.T) {
 	for _, d := range durations {
 		m := &conneventsv1.FunnelConversion{P50: d, P90: d}
 		sameAsProtojson(t, m)
+	}
+}
+
+// allMessage is testdata/all.textproto's message: floats, proto3
+// optional, a oneof, maps with non-string keys, a custom JSON name, an
+// aliased enum, well-known types nested in a plain message.
+func allMessage(t *testing.T) protoreflect.MessageType {
+	t.Helper()
+	text, err := os.ReadFile("testdata/all.textproto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fdp descriptorpb.FileDescriptorProto
+	if err := prototext.Unmarshal(text, &fdp); err != nil {
+		t.Fatal(err)
+	}
+	// The well-known types' files are registered by their packages,
+	// imported here.
+	fd, err := protodesc.NewFile(&fdp, protoregistry.GlobalFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dynamicpb.NewMessageType(fd.Messages().ByName("All"))
+}
+
+func TestRandomFeaturesMatchProtojson(t *testing.T) {
+	matchesRandomFills(t, allMessage(t))
+}
+
+func TestFeatureEdgesMatchProtojson(t *testing.T) {
+	mt := allMessage(t)
+	fields := mt.Descriptor().Fields()
+	set := func(name string, v protoreflect.Value) proto.Message {
+		m := mt.New()
+		m.Set(fields.ByName(protoreflect.Name(name)), v)
+		return m.Interface()
+	}
+	message := func(name string, sub proto.Message) proto.Message {
+		return set(name, protoreflect.ValueOfMessage(sub.ProtoReflect()))
+	}
+	for _, f := range []float32{0, 1e-7, 1e-6, 1e21, 1e20, math.MaxFloat32, math.SmallestNonzeroFloat32, 16777217, float32(math.NaN()), float32(math.Inf(-1))} {
+		sameAsProtojson(t, set("f32", protoreflect.ValueOfFloat32(f)))
+	}
+	sameAsProtojson(t, set("opt_int", protoreflect.ValueOfInt32(0)))       // present though zero
+	sameAsProtojson(t, set("choice_text", protoreflect.ValueOfString(""))) // a oneof set to its default
+	sameAsProtojson(t, set("choice_kind", protoreflect.ValueOfEnum(0)))
+	sameAsProtojson(t, set("nothing", protoreflect.ValueOfEnum(0)))
+	sameAsProtojson(t, set("renamed", protoreflect.ValueOfInt64(-7)))
+	anyTime, err := anypb.New(timestamppb.New(time.Unix(1, 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := structpb.NewValue(map[string]any{"n": 1.5, "l": []any{"x", nil, true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, sub := range map[string]proto.Message{
+		"any": anyTime, "val": value, "st": value.GetStructValue(), "wrapped": wrapperspb.Int64(-3),
+		"mask": &fieldmaskpb.FieldMask{Paths: []string{"a.b", "c_d"}}, "empty": &emptypb.Empty{},
+	} {
+		sameAsProtojson(t, message(name, sub))
+	}
+	// Refused alike: an Any of no known type, a mask protojson cannot name,
+	// a map key that is not UTF-8.
+	sameAsProtojson(t, message("any", &anypb.Any{TypeUrl: "example.com/unknown", Value: []byte{1}}))
+	sameAsProtojson(t, message("mask", &fieldmaskpb.FieldMask{Paths: []string{"Upper"}}))
+	bad := mt.New()
+	bad.Mutable(fields.ByName("by_int")).Map().Set(protoreflect.ValueOfInt32(1).MapKey(), protoreflect.ValueOfString("\xff"))
+	if sameAsProtojson(t, bad.Interface()) {
+		t.Error("a map value of invalid UTF-8 encoded")
 	}
 }
 
@@ -155,7 +249,7 @@ func fill(r *rand.Rand, m protoreflect.Message, depth int) {
 	fields := m.Descriptor().Fields()
 	for i := range fields.Len() {
 		fd := fields.Get(i)
-		if r.IntN(3) == 0 || (fd.Message() != nil && depth == 0) {
+		if r.IntN(3) == 0 || (fd.Message() != nil && (depth == 0 || handedOn(fd.Message()))) {
 			continue
 		}
 		switch {
@@ -173,7 +267,14 @@ func fill(r *rand.Rand, m protoreflect.Message, depth int) {
 		case fd.IsMap():
 			mp := m.Mutable(fd).Map()
 			for range r.IntN(4) {
-				mp.Set(randomScalar(r, fd.MapKey()).MapKey(), randomScalar(r, fd.MapValue()))
+				k := randomScalar(r, fd.MapKey()).MapKey()
+				if fd.MapValue().Message() == nil {
+					mp.Set(k, randomScalar(r, fd.MapValue()))
+				} else if depth > 0 {
+					v := mp.NewValue()
+					fill(r, v.Message(), depth-1)
+					mp.Set(k, v)
+				}
 			}
 		case fd.Message() != nil:
 			fill(r, m.Mutable(fd).Message(), depth-1)
@@ -183,17 +284,30 @@ func fill(r *rand.Rand, m protoreflect.Message, depth int) {
 	}
 }
 
+// handedOn reports whether apijson gives md to protojson: a well-known
+// type other than Timestamp and Duration. Random ones (an Any of a random
+// type, a mask of random paths) are nearly always refused, so fill leaves
+// them to TestFeatureEdgesMatchProtojson.
+func handedOn(md protoreflect.MessageDescriptor) bool {
+	name := md.FullName()
+	return md.ParentFile().Package() == "google.protobuf" &&
+		name != "google.protobuf.Timestamp" && name != "google.protobuf.Duration"
+}
+
 func randomScalar(r *rand.Rand, fd protoreflect.FieldDescriptor) protoreflect.Value {
 	switch fd.Kind() {
 	case protoreflect.BoolKind:
 		return protoreflect.ValueOfBool(r.IntN(2) == 0)
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		if v, ok := timeField(r, fd); ok {
+			return protoreflect.ValueOfInt32(int32(v))
+		}
 		return protoreflect.ValueOfInt32(int32(r.Uint32()) >> r.IntN(32))
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
 		return protoreflect.ValueOfUint32(r.Uint32() >> r.IntN(32))
 	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
-		if fd.ContainingMessage().FullName() == "google.protobuf.Timestamp" {
-			return protoreflect.ValueOfInt64(r.Int64N(400*365*24*3600) - 100*365*24*3600)
+		if v, ok := timeField(r, fd); ok {
+			return protoreflect.ValueOfInt64(v)
 		}
 		return protoreflect.ValueOfInt64(int64(r.Uint64()) >> r.IntN(64))
 	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
@@ -218,6 +332,24 @@ func randomScalar(r *rand.Rand, fd protoreflect.FieldDescriptor) protoreflect.Va
 		return protoreflect.ValueOfEnum(values.Get(r.IntN(values.Len())).Number())
 	}
 	panic("no random value for " + fd.Kind().String())
+}
+
+// timeField draws a Timestamp's or a Duration's field: in range (and a
+// Duration's two fields of one sign, both positive) nine times in ten, so
+// that most random messages encode rather than fail in both encoders; the
+// tenth is anything, for the refusals.
+func timeField(r *rand.Rand, fd protoreflect.FieldDescriptor) (int64, bool) {
+	name := fd.ContainingMessage().FullName()
+	if (name != "google.protobuf.Timestamp" && name != "google.protobuf.Duration") || r.IntN(10) == 0 {
+		return 0, false
+	}
+	if fd.Number() == 2 { // nanos
+		return r.Int64N(1e9), true
+	}
+	if name == "google.protobuf.Duration" {
+		return r.Int64N(315576000000), true
+	}
+	return r.Int64N(400*365*24*3600) - 100*365*24*3600, true
 }
 
 func randomFloat(r *rand.Rand) float64 {

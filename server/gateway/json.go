@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"io"
+
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -36,4 +38,17 @@ func (m apiJSON) Marshal(v any) ([]byte, error) {
 		}
 	}
 	return m.JSONPb.Marshal(v)
+}
+
+// NewEncoder writes what Marshal writes, then the delimiter, as JSONPb's
+// does (JSONPb's own would not call this Marshal).
+func (m apiJSON) NewEncoder(w io.Writer) runtime.Encoder {
+	return runtime.EncoderFunc(func(v any) error {
+		b, err := m.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, m.Delimiter()...))
+		return err
+	})
 }

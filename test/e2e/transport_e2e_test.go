@@ -86,6 +86,7 @@ func TestOpenServerAnswersOnlyLoopbackHosts(t *testing.T) {
 		{s.HTTPAddr(), "http://" + s.HTTPAddr(), http.StatusOK}, // the console's own page
 		{s.HTTPAddr(), "http://localhost:3000", http.StatusOK},
 		{s.HTTPAddr(), "http://LOCALHOST:3000", http.StatusOK},
+		{s.HTTPAddr(), "http://localho\u017ft:3000", http.StatusForbidden}, // ASCII case only: not the long s
 	} {
 		req, err := http.NewRequest(http.MethodGet, s.BaseURL+"/v1/events", nil)
 		if err != nil {

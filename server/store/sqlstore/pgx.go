@@ -19,8 +19,15 @@ func PGX(pool *pgxpool.Pool) DB { return &pgxDB{pgxQuerier{r: pool}, pool, nil} 
 // log in sequence order, expecting the common type's matches (30 ms at
 // 100,000 events, growing with the log, against 1 ms planned for the
 // value). Planning each read costs a few tens of µs; the writer's
-// statements, the same shape every time, keep their cached plans.
+// statements, the same shape every time, keep their cached plans. A pool
+// whose URL chose another execution mode (default_query_exec_mode, for a
+// pooler or a proxy) or no description cache keeps that choice for reads
+// too.
 func PGXReads(pool *pgxpool.Pool) DB {
+	conn := pool.Config().ConnConfig
+	if conn.DefaultQueryExecMode != pgx.QueryExecModeCacheStatement || conn.DescriptionCacheCapacity == 0 {
+		return PGX(pool)
+	}
 	mode := []any{pgx.QueryExecModeCacheDescribe}
 	return &pgxDB{pgxQuerier{r: pool, mode: mode}, pool, mode}
 }
