@@ -45,3 +45,19 @@ func TestReadsPlannedWithTheirArguments(t *testing.T) {
 		t.Error("the append's INSERT is not a cached prepared statement; the writer should keep its plans")
 	}
 }
+
+// TestReadsKeepTheURLsExecutionMode: a URL that chose how pgx runs
+// statements (here: no description cache, which the per-call planning of
+// reads needs) keeps that choice for reads, which still work.
+func TestReadsKeepTheURLsExecutionMode(t *testing.T) {
+	for _, params := range []string{"&description_cache_capacity=0", "&default_query_exec_mode=simple_protocol"} {
+		s := openURL(t, pgtest.Schema(t)+params)
+		if _, err := s.Append(t.Context(), []*conneventsv1.ConnectionEvent{storetest.SampleEvent(1)}); err != nil {
+			t.Fatalf("%s: append: %v", params, err)
+		}
+		page, err := s.List(t.Context(), store.Query{Limit: 10})
+		if err != nil || len(page) != 1 {
+			t.Fatalf("%s: list: %d events, %v", params, len(page), err)
+		}
+	}
+}
