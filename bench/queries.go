@@ -69,6 +69,7 @@ func filterFields(withConnections bool) []filterField {
 		{"occurred_before=day 1", func(f *conneventsv1.EventFilter, p *pools) {
 			f.OccurredBefore = timestamppb.New(p.end.Add(-(trafficDays - 1) * 24 * time.Hour))
 		}},
+		{"occurred_before=1h ago", func(f *conneventsv1.EventFilter, p *pools) { f.OccurredBefore = timestamppb.New(p.end.Add(-time.Hour)) }},
 	}
 	if withConnections {
 		fields = append(fields, filterField{"connection_id", func(f *conneventsv1.EventFilter, p *pools) {

@@ -56,9 +56,11 @@ func scansEvents(plan []string, common bool) bool {
 
 // timeBounded reports whether an Index Cond bounds the sequence by an
 // occurred_max probe (an InitPlan's $n): the first event that can match an
-// occurred_after bound, or the last in-order one of an occurred_before.
+// occurred_after bound, or the end of an occurred_before's in-order part
+// (alone, or with a page's bound in a CASE).
 func timeBounded(cond string) bool {
-	return strings.Contains(cond, "sequence >= COALESCE($") || strings.Contains(cond, "sequence < COALESCE($")
+	return strings.Contains(cond, "sequence >= COALESCE($") || strings.Contains(cond, "sequence < COALESCE($") ||
+		strings.Contains(cond, "sequence < CASE WHEN") && strings.Contains(cond, "COALESCE($")
 }
 
 // TestJourneyPlans: with statistics, no connection filter's plan reads the

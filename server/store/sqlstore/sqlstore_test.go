@@ -2,7 +2,11 @@ package sqlstore
 
 import (
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/connevents/connevents/server/store/internal/eventsql"
 )
 
 func TestNumberedPlaceholders(t *testing.T) {
@@ -64,3 +68,22 @@ func TestUnnest(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestStragglerIndexMatchesQueries: the planners use events_late only for
+// queries whose condition reads as its predicate, and the window of the
+// queries (eventsql.StragglerNanos) is the one the index was built with.
+func TestStragglerIndexMatchesQueries(t *testing.T) {
+	predicate := strings.ReplaceAll(eventsql.StragglerSQL, "e.", "")
+	if !strings.HasSuffix(predicate, " - "+strconv.FormatInt(eventsql.StragglerNanos, 10)) {
+		t.Fatalf("StragglerSQL %q is not StragglerNanos (%d) behind the running maximum", eventsql.StragglerSQL, eventsql.StragglerNanos)
+	}
+	for _, name := range []string{"0010_stragglers.sqlite.sql", "0010_stragglers.postgres.sql"} {
+		b, err := migrationFiles.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "WHERE "+predicate+";") {
+			t.Errorf("%s: events_late's predicate is not %q", name, predicate)
+		}
+	}
+}

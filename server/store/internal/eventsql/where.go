@@ -3,7 +3,9 @@ package eventsql
 import (
 	"cmp"
 	"errors"
+	"math"
 	"strings"
+	"time"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
@@ -24,18 +26,18 @@ func Select(q store.Query) (string, []any, error) {
 		order = "ASC"
 	}
 	f, lead := q.Filter, leadingField(q.Filter)
-	conds := func(lead string) *where {
+	conds := func(lead string, before int64) *where {
 		w := &where{}
-		w.bounds(q.After, q.Before)
+		w.bounds(q.After, before)
 		w.filter(f, lead)
 		return w
 	}
-	w := conds(lead)
+	w := conds(lead, q.Before)
 	switch {
 	case f.GetPatient() != "":
 		w = w.patientPage(f.GetPatient(), order, int64(q.Limit))
 	case lead == "" && f.GetOccurredBefore() != nil:
-		w = beforePage(conds, *TimestampNanos(f.GetOccurredBefore()), order, int64(q.Limit))
+		w = beforePage(conds, *TimestampNanos(f.GetOccurredBefore()), q.Before, order, int64(q.Limit))
 	}
 	limit := w.arg(int64(q.Limit))
 	return w.clause() + " ORDER BY e.sequence " + order + " LIMIT " + limit, w.args, nil
@@ -61,27 +63,51 @@ func (w *where) patientPage(p, order string, limit int64) *where {
 	return union(branches, order, limit)
 }
 
+// StragglerNanos is how far below the running maximum of occurred_at (15
+// minutes) an event's occurred_at must be for it to be a straggler, kept
+// in the partial index events_late. Its SQL form, StragglerSQL, must read
+// exactly as the index's predicate (migration 10) for the planners to use
+// the index.
+const (
+	StragglerNanos = int64(15 * time.Minute)
+	StragglerSQL   = "e.occurred_at < e.occurred_max - 900000000000"
+)
+
 // beforePage returns the conditions of a page with an occurred_before
 // bound t (and no more selective field), from conds(lead), the filter's
-// conditions with lead's column left to lead the plan. Every event before
-// the first whose running maximum of occurred_at reaches t occurred before
-// t; after it, only late events can (their occurred_at is below the
-// running maximum, which the partial index events_late holds). So the page
-// is chosen among a page of the first part, read along the sequence, and a
-// page of the late events before t, read from their index: neither walks
-// the log after t, as a walk in sequence order checking occurred_at would.
-func beforePage(conds func(lead string) *where, t int64, order string, limit int64) *where {
-	// ordered reads the in-order part: every column written +col, so that
-	// the sequence bound leads.
-	ordered := conds("e.sequence")
-	ordered.add("e.sequence < " + firstReaching(ordered, t))
-	late := conds("e.occurred_at")
-	late.add("e.occurred_at < e.occurred_max")
-	late.add("+e.sequence >= " + firstReaching(late, t))
+// conditions with lead's column left to lead the plan. Let Y be the first
+// sequence whose running maximum of occurred_at reaches t +
+// StragglerNanos. Before Y, the events that occurred before t are read
+// along the sequence (recent, testing the time): every event before the
+// first whose running maximum reaches t matches, and between that one and
+// Y lies only what arrived while the running maximum was within the
+// straggler window past t, a stretch as long as what arrives in that
+// window, not as the log. From Y on, an event that occurred before t is a
+// straggler, at least the window behind the running maximum (stragglers,
+// read from events_late by time). Neither walks the log after t, as a walk
+// in sequence order checking occurred_at would, nor every event that
+// occurred before t, as a read of their times would.
+func beforePage(conds func(lead string, before int64) *where, t, before int64, order string, limit int64) *where {
+	y := t + min(StragglerNanos, math.MaxInt64-t) // saturating
+	// recent: every column written +col and one upper bound on the
+	// sequence (the page's and Y's in one), so that it leads: given two,
+	// SQLite walks down from the page's and tests the other on each row.
+	recent := conds("e.sequence", 0)
+	if before > 0 {
+		// Arguments are taken in the order they appear in the text.
+		b, r := recent.arg(before), firstReaching(recent, y)
+		recent.add("e.sequence < CASE WHEN " + b + " < " + r + " THEN " + recent.arg(before) +
+			" ELSE " + firstReaching(recent, y) + " END")
+	} else {
+		recent.add("e.sequence < " + firstReaching(recent, y))
+	}
+	stragglers := conds("e.occurred_at", before)
+	stragglers.add(StragglerSQL)
+	stragglers.add("+e.sequence >= " + firstReaching(stragglers, y))
 	// Sorted as an expression, so that no plan reads the table in sequence
-	// order for it: the late events' index range, sorted, is the cheap way.
-	late.sortBy = "+e.sequence"
-	return union([]*where{ordered, late}, order, limit)
+	// order for it: the stragglers' index range, sorted, is the cheap way.
+	stragglers.sortBy = "+e.sequence"
+	return union([]*where{recent, stragglers}, order, limit)
 }
 
 // firstReaching is the SQL of the first sequence whose running maximum of
