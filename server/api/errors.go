@@ -146,7 +146,6 @@ func requestMessage(gateway string) string {
 	if m := gatewayField.FindStringSubmatch(gateway); m != nil {
 		return "the value of " + m[1] + " is not valid for its type"
 	}
-
 	return "the request could not be parsed"
 }
 

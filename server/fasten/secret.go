@@ -17,9 +17,6 @@ const secretPrefix = "whsec_"
 // errBadSecret never includes the secret itself.
 var errBadSecret = errors.New("not a signing secret: want whsec_ followed by non-empty base64")
 
-// decodeSecret returns the HMAC key of a `whsec_<base64>` secret. The prefix
-// is optional (as in the Standard Webhooks libraries); padded and unpadded
-// standard base64 are accepted.
 // splitSecret separates the mode a configured secret is bound to (`test:`
 // or `live:`, see Mode) from the whsec_ secret itself.
 func splitSecret(s string) (Mode, string, error) {
@@ -34,6 +31,9 @@ func splitSecret(s string) (Mode, string, error) {
 	return Mode(m), rest, nil
 }
 
+// decodeSecret returns the HMAC key of a `whsec_<base64>` secret. The prefix
+// is optional (as in the Standard Webhooks libraries); padded and unpadded
+// standard base64 are accepted.
 func decodeSecret(secret string) ([]byte, error) {
 	b64 := strings.TrimPrefix(strings.TrimSpace(secret), secretPrefix)
 	key, err := base64.StdEncoding.DecodeString(b64)

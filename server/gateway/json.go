@@ -41,7 +41,8 @@ func (m apiJSON) Marshal(v any) ([]byte, error) {
 }
 
 // NewEncoder writes what Marshal writes, then the delimiter, as JSONPb's
-// does (JSONPb's own would not call this Marshal).
+// does (JSONPb's own would not call this Marshal). ndjson and sse inherit
+// it with apiJSON's Marshal; grpc-gateway writes streams through Marshal.
 func (m apiJSON) NewEncoder(w io.Writer) runtime.Encoder {
 	return runtime.EncoderFunc(func(v any) error {
 		b, err := m.Marshal(v)

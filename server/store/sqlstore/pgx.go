@@ -10,7 +10,7 @@ import (
 
 // PGX returns the DB of a pgx pool. pgx prepares and caches statements on
 // its own, so Prepare does nothing; ExecBatch sends one pgx.Batch.
-func PGX(pool *pgxpool.Pool) DB { return &pgxDB{pgxQuerier{r: pool}, pool, nil} }
+func PGX(pool *pgxpool.Pool) DB { return &pgxDB{pgxQuerier{r: pool}, pool} }
 
 // PGXReads returns a DB of the same pool for reads, whose statements are
 // planned with their arguments on every call. A cached prepared statement
@@ -28,8 +28,7 @@ func PGXReads(pool *pgxpool.Pool) DB {
 	if conn.DefaultQueryExecMode != pgx.QueryExecModeCacheStatement || conn.DescriptionCacheCapacity == 0 {
 		return PGX(pool)
 	}
-	mode := []any{pgx.QueryExecModeCacheDescribe}
-	return &pgxDB{pgxQuerier{r: pool, mode: mode}, pool, mode}
+	return &pgxDB{pgxQuerier{r: pool, mode: []any{pgx.QueryExecModeCacheDescribe}}, pool}
 }
 
 // pgxRunner is what a pgx pool and a pgx transaction share.
@@ -71,10 +70,10 @@ func (q pgxQuerier) QueryRow(ctx context.Context, query string, args ...any) Row
 	return q.r.QueryRow(ctx, query, q.with(args)...)
 }
 
+// pgxDB is a pool's DB; its transactions run statements in its mode.
 type pgxDB struct {
 	pgxQuerier
 	pool *pgxpool.Pool
-	mode []any
 }
 
 func (d *pgxDB) InTx(ctx context.Context, f func(Tx) error) error {
