@@ -19,6 +19,7 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/api"
 	"github.com/connevents/connevents/server/gateway"
+	"github.com/connevents/connevents/server/grpccodec"
 	"github.com/connevents/connevents/server/stream"
 	"github.com/connevents/connevents/server/telemetry"
 )
@@ -86,7 +87,7 @@ func (s *Server) newGRPCServer(tlsConf *tls.Config, ao api.AccessOptions, m *tel
 		grpc.ChainStreamInterceptor(streams...),
 		telemetry.GRPCServerStatsHandler(),
 		grpc.MaxRecvMsgSize(maxMessage),
-		stream.ServerOption(),
+		grpccodec.ServerOption(),
 	}
 	opts = append(opts, extra...)
 	if tlsConf != nil {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/grpccodec"
 	"github.com/connevents/connevents/server/protowalk"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
@@ -25,11 +26,16 @@ const maxRequestList = 100
 // parameter), or be longer than store.MaxKeyBytes (no stored id, name or
 // token is), and no list may hold more than maxRequestList values. It
 // answers INVALID_REQUEST naming the field, never its value. Ingest
-// requests carry bytes, judged item by item (ingest.Storable): exempt.
+// requests carry bytes, judged item by item (ingest.Storable): exempt,
+// unless they are not protobuf at all (grpccodec.Undecodable), which no
+// request may be.
 func checkRequest(req any) error {
 	m, ok := req.(proto.Message)
 	if !ok {
 		return nil
+	}
+	if why, bad := grpccodec.Undecodable(m); bad {
+		return reason.New(reason.InvalidRequest, "the request cannot be decoded: "+why)
 	}
 	switch m.(type) {
 	case *conneventsv1.IngestFastenWebhookRequest, *conneventsv1.IngestOneUpAuditEventsRequest:

@@ -15,6 +15,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/api"
+	"github.com/connevents/connevents/server/grpccodec"
 	"github.com/connevents/connevents/server/ingest"
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/sqlite"
@@ -66,7 +67,7 @@ func serve(t testing.TB, st store.Store, opts stream.Options) *env {
 	go func() { defer close(watched); hub.Watch(watchCtx) }()
 	in := ingest.New(st, ingest.WithNotifier(hub))
 	lis := bufconn.Listen(1 << 20)
-	srv := grpc.NewServer(stream.ServerOption())
+	srv := grpc.NewServer(grpccodec.ServerOption())
 	// The service answers as the server's does: server/api turns the hub's
 	// errors into statuses.
 	conneventsv1.RegisterConnectionEventServiceServer(srv, api.New(api.Deps{Store: st, Ingester: in, Streams: hub}))

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/grpccodec"
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/telemetry"
 )
@@ -73,7 +74,7 @@ func (l *logHead) state() (int64, <-chan struct{}) {
 // read the store.
 type ringEntry struct {
 	event *conneventsv1.ConnectionEvent
-	wire  func() (encoded, error)
+	wire  func() (grpccodec.Encoded, error)
 }
 
 func newRingEntry(ev *conneventsv1.ConnectionEvent, dbID string) ringEntry {
@@ -81,7 +82,7 @@ func newRingEntry(ev *conneventsv1.ConnectionEvent, dbID string) ringEntry {
 	basic.Raw = nil
 	return ringEntry{
 		event: basic,
-		wire:  sync.OnceValues(func() (encoded, error) { return proto.Marshal(eventItem(dbID, basic)) }),
+		wire:  sync.OnceValues(func() (grpccodec.Encoded, error) { return proto.Marshal(eventItem(dbID, basic)) }),
 	}
 }
 

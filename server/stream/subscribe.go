@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/connevents/connevents/server/grpccodec"
 	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/telemetry"
 )
@@ -68,7 +69,7 @@ type feed interface {
 // positioned is a stream item and its position in the log.
 type positioned struct {
 	pos  int64
-	item any // a response message, or encoded
+	item any // a response message, or grpccodec.Encoded
 	// receivedAt is the event's received_at, or the journey change's
 	// commit time (zero for other items): the delivery lag is measured
 	// from it.
@@ -134,7 +135,7 @@ type subscription struct {
 // frame is one stream item in the send buffer: an item encoded once, or a
 // checkpoint.
 type frame struct {
-	msg        any // encoded, or a checkpoint's response message
+	msg        any // grpccodec.Encoded, or a checkpoint's response message
 	size       int64
 	item       bool
 	receivedAt time.Time // an event's received_at or a change's commit, for the delivery lag
@@ -263,7 +264,7 @@ func (s *subscription) room() int {
 // ring entry's, shared by every subscriber, already is), so that the
 // buffer holds bytes it can count.
 func (s *subscription) item(item any) (frame, error) {
-	b, ok := item.(encoded)
+	b, ok := item.(grpccodec.Encoded)
 	if !ok {
 		var err error
 		if b, err = proto.Marshal(item.(proto.Message)); err != nil {
