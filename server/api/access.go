@@ -3,7 +3,6 @@ package api
 import (
 	"cmp"
 	"context"
-	"reflect"
 	"strings"
 	"time"
 	"unicode"
@@ -21,6 +20,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/auth"
+	"github.com/connevents/connevents/server/grpccodec"
 	"github.com/connevents/connevents/server/store"
 )
 
@@ -207,31 +207,29 @@ func itemFields(method string) map[protowire.Number]bool {
 // (server/stream sends items encoded once for every subscriber), sets one
 // of the item fields.
 func isItem(m any, items map[protowire.Number]bool) bool {
-	if pm, ok := m.(proto.Message); ok {
+	switch m := m.(type) {
+	case proto.Message:
 		found := false
-		pm.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		m.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
 			found = items[fd.Number()]
 			return !found
 		})
 		return found
-	}
-	rv := reflect.ValueOf(m)
-	if rv.Kind() != reflect.Slice || rv.Type().Elem().Kind() != reflect.Uint8 {
-		return false
-	}
-	for b := rv.Bytes(); len(b) > 0; {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return false
+	case grpccodec.Encoded:
+		for b := []byte(m); len(b) > 0; {
+			num, typ, n := protowire.ConsumeTag(b)
+			if n < 0 {
+				return false
+			}
+			if items[num] {
+				return true
+			}
+			v := protowire.ConsumeFieldValue(num, typ, b[n:])
+			if v < 0 {
+				return false
+			}
+			b = b[n+v:]
 		}
-		if items[num] {
-			return true
-		}
-		m := protowire.ConsumeFieldValue(num, typ, b[n:])
-		if m < 0 {
-			return false
-		}
-		b = b[n+m:]
 	}
 	return false
 }
