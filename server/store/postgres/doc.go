@@ -23,7 +23,9 @@
 // the writer's statements (sqlstore.PGX) are prepared once and cached. A
 // cached read would get PostgreSQL's generic plan after five calls, chosen
 // for an average argument: for a rare event type that is a walk of the
-// whole log.
+// whole log. Parallel query is off (max_parallel_workers_per_gather=0,
+// unless the URL sets it): no statement reads enough rows to repay
+// starting workers, and the planner overestimates the stragglers' index.
 //
 // # Schema
 //

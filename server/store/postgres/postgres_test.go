@@ -61,3 +61,22 @@ func TestReadsKeepTheURLsExecutionMode(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelQueryOffUnlessTheURLSetsIt: the store's connections plan no
+// parallel workers (a read that finds nothing paid 40–60 ms to start them),
+// unless the URL asks for them.
+func TestParallelQueryOffUnlessTheURLSetsIt(t *testing.T) {
+	for _, tc := range []struct{ params, want string }{
+		{"", "0"},
+		{"&max_parallel_workers_per_gather=2", "2"},
+	} {
+		s := openURL(t, pgtest.Schema(t)+tc.params)
+		var got string
+		if err := s.pool.QueryRow(t.Context(), "SHOW max_parallel_workers_per_gather").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("URL params %q: max_parallel_workers_per_gather = %s, want %s", tc.params, got, tc.want)
+		}
+	}
+}
