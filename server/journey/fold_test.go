@@ -272,3 +272,19 @@ func TestProgressNearTheLastTimestampNeverStalls(t *testing.T) {
 		t.Errorf("status %v, want IN_PROGRESS", j.GetStatus())
 	}
 }
+
+// TestEventAtTheZeroTimeHasATime: an event dated 0001-01-01T00:00:00Z (Go's
+// zero time, which the fold reads as "no time") still gives its journey a
+// first and last event time and a step time (without them a store could
+// not index the journey).
+func TestEventAtTheZeroTimeHasATime(t *testing.T) {
+	var zero time.Time
+	auth := fastenEvent(t, fasten.TypeConnectionSuccess, zero, 1, fasten.WithVariant("authorized"))
+	j := journeyOf(t0, auth)
+	if j.GetFirstEventAt() == nil || j.GetLastEventAt() == nil || j.GetStepTimes().GetAuthorizedAt() == nil {
+		t.Fatalf("first %v last %v authorized %v, want times near year 1", j.GetFirstEventAt(), j.GetLastEventAt(), j.GetStepTimes().GetAuthorizedAt())
+	}
+	if got := j.GetFirstEventAt().AsTime(); got.Sub(zero) != time.Nanosecond {
+		t.Errorf("first event at %v, want a nanosecond after the zero time", got)
+	}
+}

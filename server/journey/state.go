@@ -30,6 +30,9 @@ func pointOf(ev *conneventsv1.ConnectionEvent) point {
 	p := point{Seq: ev.GetSequence()}
 	if ts != nil {
 		p.Sec, p.Nano = ts.GetSeconds(), ts.GetNanos()
+		if p.time().IsZero() {
+			p.Nano = 1 // the zero time means "none" here; an event at 0001-01-01T00:00:00Z has one
+		}
 	} else {
 		var zero time.Time
 		p.Sec = zero.Unix()

@@ -142,6 +142,32 @@ func TestEventDatedNearYear9999(t *testing.T) {
 	}
 }
 
+// TestEventDatedYearOne: a delivery dated 0001-01-01T00:00:00Z (Go's zero
+// time) as the first event of a database is stored with its journey on
+// both backends. It once crashed the committer (a journey without a first
+// event time), and on PostgreSQL the stragglers' index predicate overflowed
+// for a log whose times were all below the int64 range.
+func TestEventDatedYearOne(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			s := testserver.Start(t, func(c *server.Config) {
+				if backend == "postgres" {
+					c.Database = pgtest.Schema(t)
+				}
+			})
+			var first time.Time
+			accept(t, s, signed(t, sample(t, fasten.TypeConnectionSuccess, fasten.WithDate(first), fasten.WithVariant("authorized"))), "INGEST_STATUS_STORED")
+			accept(t, s, signed(t, sample(t, fasten.TypeConnectionSuccess, fasten.WithVariant("authorized"))), "INGEST_STATUS_STORED")
+			code, body := request(t, s, "GET", "/v1/connections", "", nil)
+			// One journey (the same connection), from the first event's time.
+			if code != http.StatusOK || !strings.Contains(string(body), `"firstEventAt":"0001-01-01T00:00:00.000000001Z"`) ||
+				!strings.Contains(string(body), `"eventCount":"2"`) {
+				t.Fatalf("list: %d %s", code, body)
+			}
+		})
+	}
+}
+
 // request sends one HTTP request and returns the status and the body read
 // for at most a second (a subscription's first items).
 func request(t *testing.T, s *testserver.Server, method, path, body string, header http.Header) (int, []byte) {

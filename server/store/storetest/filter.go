@@ -251,3 +251,48 @@ func pagedSeqs(t *testing.T, s store.Store, filter *v1.EventFilter, order store.
 		}
 	}
 }
+
+// testExtremeTimes: events dated outside what int64 nanoseconds hold (year
+// 1, year 9999), the first of their log included, are stored with their
+// journeys, read back with their own times, and found by time bounds on the
+// right side of ordinary times.
+func testExtremeTimes(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	dates := []time.Time{
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), // the first event of the log
+		time.Date(1677, 9, 21, 0, 20, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+	}
+	seqs := make([]int64, len(dates))
+	for i, d := range dates {
+		ev := SampleEvent(i)
+		ev.OccurredAt = timestamppb.New(d)
+		got, err := s.Append(t.Context(), []*v1.ConnectionEvent{ev})
+		if err != nil {
+			t.Fatalf("append of an event dated %v: %v", d, err)
+		}
+		seqs[i] = got[0].Event.GetSequence()
+		back, err := s.Get(t.Context(), ev.GetId(), false)
+		if err != nil || !back.GetOccurredAt().AsTime().Equal(d) {
+			t.Fatalf("event dated %v read back as %v, %v", d, back.GetOccurredAt().AsTime(), err)
+		}
+	}
+	list := func(f *v1.EventFilter) []int64 {
+		page, err := s.List(t.Context(), store.Query{Filter: f, Order: store.Ascending, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, ev := range page {
+			out = append(out, ev.GetSequence())
+		}
+		return out
+	}
+	if got := list(&v1.EventFilter{OccurredBefore: timestamppb.New(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))}); !slices.Equal(got, seqs[:2]) {
+		t.Errorf("occurred_before 2000: %v, want %v", got, seqs[:2])
+	}
+	if got := list(&v1.EventFilter{OccurredAfter: timestamppb.New(time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC))}); !slices.Equal(got, seqs[2:3]) {
+		t.Errorf("occurred_after 3000: %v, want %v", got, seqs[2:3])
+	}
+}

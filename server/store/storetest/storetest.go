@@ -30,6 +30,7 @@ func RunAll(t *testing.T, newStore NewStore) {
 		{"Filter", testFilter},
 		{"FilterPaging", testFilterPaging},
 		{"OccurredLate", testOccurredLate},
+		{"ExtremeTimes", testExtremeTimes},
 		{"BadLimit", testBadLimit},
 		{"GetUnknown", testGetUnknown},
 		{"InvalidEvent", testInvalidEvent},

@@ -59,7 +59,11 @@ func TestTimeNanosClamps(t *testing.T) {
 		{time.Unix(0, 0), 0},
 		{time.Unix(-1, 999_999_999), -1},
 		{time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), math.MaxInt64},
-		{time.Time{}, math.MinInt64},
+		// Low times stop StragglerNanos above the lowest int64, so that the
+		// stragglers' predicate (a running maximum minus the window) holds.
+		{time.Time{}, math.MinInt64 + StragglerNanos},
+		{time.Unix(0, math.MinInt64+1), math.MinInt64 + StragglerNanos},
+		{time.Unix(0, math.MinInt64+StragglerNanos+1), math.MinInt64 + StragglerNanos + 1},
 	}
 	for _, c := range cases {
 		if got := TimeNanos(c.at); got != c.want {

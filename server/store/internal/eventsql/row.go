@@ -95,7 +95,8 @@ func nonEmpty(s string) *string {
 
 // TimestampNanos returns ts as unix nanoseconds, or nil when ts is nil.
 // Times outside the int64 range (before 1678 or after 2262) are clamped to
-// it, so they still compare correctly with times inside it.
+// it (minNanos, math.MaxInt64), so they still compare correctly with times
+// inside it.
 func TimestampNanos(ts *timestamppb.Timestamp) *int64 {
 	if ts == nil {
 		return nil
@@ -109,13 +110,20 @@ func TimeNanos(t time.Time) int64 {
 	return clampNanos(t.Unix(), int64(t.Nanosecond()))
 }
 
+// minNanos is the lowest stored time: StragglerNanos above the lowest
+// int64, so that the stragglers' index predicate (StragglerSQL), which
+// subtracts that window from a running maximum of stored times on every
+// insert, never overflows (PostgreSQL refuses an overflow: a log whose
+// first event was dated before 1678 could store nothing).
+const minNanos = math.MinInt64 + StragglerNanos
+
 func clampNanos(sec, nsec int64) int64 {
 	const limit = math.MaxInt64/int64(time.Second) - 1
 	switch {
 	case sec > limit:
 		return math.MaxInt64
 	case sec < -limit:
-		return math.MinInt64
+		return minNanos
 	}
-	return sec*int64(time.Second) + nsec
+	return max(sec*int64(time.Second)+nsec, minNanos)
 }
