@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -10,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/reason"
 	"github.com/connevents/connevents/server/store"
 )
 
@@ -78,7 +81,7 @@ func (in *Ingester) commit(batch []*request) {
 		trace.WithAttributes(attribute.Int("events", len(events)), attribute.Int("requests", len(batch))))
 	defer span.End()
 	start := time.Now()
-	appended, err := in.store.Append(ctx, events)
+	appended, err := in.append(ctx, events)
 	if err == nil {
 		in.metrics.Committed(len(events), time.Since(start))
 	} else {
@@ -94,7 +97,7 @@ func (in *Ingester) commit(batch []*request) {
 		}
 		return
 	}
-	in.writesFailing.Store(err != nil && !errors.Is(err, store.ErrInvalidEvent))
+	in.writesFailing.Store(err != nil && !errors.Is(err, store.ErrInvalidEvent) && !errors.Is(err, errStorePanicked))
 	if err != nil {
 		in.logger.Error("commit failed", "events", len(events), "requests", len(batch), "err", err)
 		for _, r := range batch {
@@ -116,6 +119,25 @@ func (in *Ingester) commit(batch []*request) {
 		in.notifier.Committed(fresh)
 		in.metrics.SetLogHead(fresh[len(fresh)-1].GetSequence())
 	}
+}
+
+// errStorePanicked answers the requests of a batch whose Append panicked.
+var errStorePanicked = reason.New(reason.Internal, "storing the events hit a server bug (logged); nothing was stored")
+
+// append is the store's Append with a panic turned into errStorePanicked:
+// a bug that one request's events trigger must not stop the service. The
+// transaction rolls back (the store's defer), and commit retries the batch
+// request by request, so that only the request that triggers it fails.
+func (in *Ingester) append(ctx context.Context, events []*conneventsv1.ConnectionEvent) (appended []store.Appended, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// The panic's value is not logged: it may quote an event.
+			in.logger.Error("the store panicked appending a batch (a bug)", "events", len(events),
+				"panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
+			appended, err = nil, errStorePanicked
+		}
+	}()
+	return in.store.Append(ctx, events)
 }
 
 // count tells the recorder and the metrics what was stored and what was a

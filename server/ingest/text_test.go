@@ -143,3 +143,46 @@ func BenchmarkStorable(b *testing.B) {
 		}
 	}
 }
+
+// panickingStore panics on any Append whose batch holds the marked event,
+// as a store with a bug such an event triggers would.
+type panickingStore struct {
+	store.Store
+	mark string
+}
+
+func (s panickingStore) Append(ctx context.Context, evs []*conneventsv1.ConnectionEvent) ([]store.Appended, error) {
+	for _, e := range evs {
+		if e.GetSourceEventId() == s.mark {
+			panic("a bug")
+		}
+	}
+	return s.Store.Append(ctx, evs)
+}
+
+// A store that panics on one request's events fails that request with
+// INTERNAL, commits the others of its batch, and keeps committing: the
+// service does not stop, and its health does not say the disk is failing.
+func TestStorePanicFailsOnlyItsRequest(t *testing.T) {
+	in := New(panickingStore{Store: newStore(t), mark: "poison"})
+	defer in.Close()
+	good := &request{events: []*conneventsv1.ConnectionEvent{ev("good-1")}, reply: make(chan reply, 1)}
+	bad := &request{events: []*conneventsv1.ConnectionEvent{ev("poison")}, reply: make(chan reply, 1)}
+	if err := in.stamp(append(append([]*conneventsv1.ConnectionEvent{}, good.events...), bad.events...)); err != nil {
+		t.Fatal(err)
+	}
+	in.commit([]*request{good, bad})
+	if got := <-good.reply; got.err != nil || len(got.appended) != 1 {
+		t.Fatalf("the good request: %+v", got)
+	}
+	var r *reason.Error
+	if got := <-bad.reply; !errors.As(got.err, &r) || r.Reason != reason.Internal {
+		t.Fatalf("the poisoned request: %v, want reason INTERNAL", got.err)
+	}
+	if in.writesFailing.Load() {
+		t.Error("a panic marked writes as failing")
+	}
+	if _, err := in.Ingest(context.Background(), []*conneventsv1.ConnectionEvent{ev("after")}); err != nil {
+		t.Fatalf("an ingest after the panic: %v", err)
+	}
+}
