@@ -94,17 +94,19 @@ func TestUnstorableText(t *testing.T) {
 	}
 }
 
-// failingStore fails any Append whose batch holds an event with the marked
-// source_event_id, as a store does on a value it cannot hold.
-type failingStore struct {
+// poisonedStore answers any Append whose batch holds an event with the
+// marked source_event_id with poison's error (or panic), as a store does on
+// a value it cannot hold (or one that triggers a bug).
+type poisonedStore struct {
 	store.Store
-	mark string
+	mark   string
+	poison func() error
 }
 
-func (s failingStore) Append(ctx context.Context, evs []*conneventsv1.ConnectionEvent) ([]store.Appended, error) {
+func (s poisonedStore) Append(ctx context.Context, evs []*conneventsv1.ConnectionEvent) ([]store.Appended, error) {
 	for _, e := range evs {
 		if e.GetSourceEventId() == s.mark {
-			return nil, errors.New("ERROR: invalid byte sequence (SQLSTATE 22021)")
+			return nil, s.poison()
 		}
 	}
 	return s.Store.Append(ctx, evs)
@@ -113,7 +115,8 @@ func (s failingStore) Append(ctx context.Context, evs []*conneventsv1.Connection
 // Whatever the store error, a request whose events cannot be stored fails
 // alone: the others sharing its transaction are committed.
 func TestStoreErrorFailsOnlyItsRequest(t *testing.T) {
-	in := New(failingStore{Store: newStore(t), mark: "poison"})
+	in := New(poisonedStore{Store: newStore(t), mark: "poison",
+		poison: func() error { return errors.New("ERROR: invalid byte sequence (SQLSTATE 22021)") }})
 	defer in.Close()
 	good := &request{events: []*conneventsv1.ConnectionEvent{ev("good-1"), ev("good-2")}, reply: make(chan reply, 1)}
 	bad := &request{events: []*conneventsv1.ConnectionEvent{ev("fine"), ev("poison")}, reply: make(chan reply, 1)}
@@ -144,27 +147,11 @@ func BenchmarkStorable(b *testing.B) {
 	}
 }
 
-// panickingStore panics on any Append whose batch holds the marked event,
-// as a store with a bug such an event triggers would.
-type panickingStore struct {
-	store.Store
-	mark string
-}
-
-func (s panickingStore) Append(ctx context.Context, evs []*conneventsv1.ConnectionEvent) ([]store.Appended, error) {
-	for _, e := range evs {
-		if e.GetSourceEventId() == s.mark {
-			panic("a bug")
-		}
-	}
-	return s.Store.Append(ctx, evs)
-}
-
 // A store that panics on one request's events fails that request with
 // INTERNAL, commits the others of its batch, and keeps committing: the
 // service does not stop, and its health does not say the disk is failing.
 func TestStorePanicFailsOnlyItsRequest(t *testing.T) {
-	in := New(panickingStore{Store: newStore(t), mark: "poison"})
+	in := New(poisonedStore{Store: newStore(t), mark: "poison", poison: func() error { panic("a bug") }})
 	defer in.Close()
 	good := &request{events: []*conneventsv1.ConnectionEvent{ev("good-1")}, reply: make(chan reply, 1)}
 	bad := &request{events: []*conneventsv1.ConnectionEvent{ev("poison")}, reply: make(chan reply, 1)}
