@@ -11,7 +11,8 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/sqlstore"
@@ -19,7 +20,10 @@ import (
 
 // busyTimeoutMS is how long a connection waits for another's lock (another
 // process's writer, or a checkpoint) before failing with SQLITE_BUSY.
-const busyTimeoutMS = "10000"
+const (
+	busyTimeoutMS = "10000"
+	busyTimeout   = 10 * time.Second
+)
 
 // Checkpoints copy the WAL back into the database file. A background
 // goroutine runs one every checkpointInterval on its own connection, so
@@ -51,6 +55,9 @@ var _ store.Store = (*Store)(nil)
 func Open(ctx context.Context, path string, opts ...sqlstore.Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsAny(path, "?#") {
 		return nil, errors.New("sqlite: path must be a plain file name")
+	}
+	if err := walMode(ctx, path); err != nil {
+		return nil, fmt.Errorf("sqlite: connect: %w", err)
 	}
 	write, err := openDB(path, writerParams(), 1)
 	if err != nil {
@@ -105,6 +112,32 @@ func (s *Store) startCheckpoints() (stop func()) {
 		}
 	}()
 	return sync.OnceFunc(func() { close(quit); <-done })
+}
+
+// walMode puts the file in WAL mode before the pools open it. Switching a
+// new file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY
+// at once, without waiting out the busy timeout, while another process
+// opening the same new file holds a lock; so the switch is retried for as
+// long as the busy timeout. Once the file is in WAL mode, the writer's own
+// journal_mode(WAL) changes nothing and takes no lock.
+func walMode(ctx context.Context, path string) error {
+	db, err := openDB(path, url.Values{"_pragma": {"busy_timeout(" + busyTimeoutMS + ")"}}, 1)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(busyTimeout); ; {
+		_, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL")
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // writerParams: WAL with synchronous=FULL (durable on power loss), and
