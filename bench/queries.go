@@ -149,7 +149,7 @@ func (b *Bench) queriesPhase(ctx context.Context) error {
 
 func (b *Bench) queryBackend(ctx context.Context, backend string, small, large int) error {
 	type key struct{ shape, page string }
-	type measured struct{ p50, p99 float64 }
+	type measured struct{ p50, p99, max float64 }
 	var got [2]map[key]measured
 	var shapes []queryShape
 	var n int
@@ -180,12 +180,12 @@ func (b *Bench) queryBackend(ctx context.Context, backend string, small, large i
 					return fmt.Errorf("%s, %s: %w", s.name, page, err)
 				}
 				n = len(lat.lat)
-				got[i][key{s.name, page}] = measured{lat.percentile(0.5), lat.percentile(0.99)}
+				got[i][key{s.name, page}] = measured{lat.percentile(0.5), lat.percentile(0.99), lat.percentile(1)}
 			}
 		}
 		done()
 	}
-	var worstL, worstRatio float64
+	var worstL, worstRatio, slowest float64
 	var worstLName, worstRatioName string
 	var over int
 	var p50s []float64
@@ -198,6 +198,7 @@ func (b *Bench) queryBackend(ctx context.Context, backend string, small, large i
 				Ratio: max(lg.p99, ratioFloorMs) / max(sm.p99, ratioFloorMs)}
 			b.queries = append(b.queries, q)
 			p50s = append(p50s, lg.p50)
+			slowest = max(slowest, lg.max)
 			if lg.p99 > 10 {
 				over++
 			}
@@ -213,8 +214,8 @@ func (b *Bench) queryBackend(ctx context.Context, backend string, small, large i
 	total := len(shapes) * len(pages)
 	r := Result{Name: fmt.Sprintf("ListEvents filters on %s events, %s (%d shapes × 2 pages)", humanCount(large), backend, len(shapes)),
 		Value: worstL, Unit: "ms worst p99", P50: p50s[len(p50s)/2], P99: worstL,
-		Note: fmt.Sprintf("store List, page of %d, one client; p50 column = median of the shapes' p50s; worst: %s; %d of %d over 10 ms",
-			queryPageSize, worstLName, over, total)}
+		Note: fmt.Sprintf("store List, page of %d, one client, up to 200 calls a shape-page; p50 column = median of the shapes' p50s; worst: %s; %d of %d over 10 ms; slowest single call %.1f ms",
+			queryPageSize, worstLName, over, total, slowest)}
 	b.add(r.withTarget("every p99 ≤ 10 ms", over == 0))
 	rr := Result{Name: fmt.Sprintf("ListEvents filters, p99 on %s ÷ on %s events, %s", humanCount(large), humanCount(small), backend),
 		Value: worstRatio, Unit: "× worst", Ratio: worstRatio,
@@ -234,7 +235,10 @@ func (b *Bench) timeQuery(ctx context.Context, st store.Store, s queryShape, pag
 	if page == "deep page" {
 		q.Before = bounds.Oldest + (bounds.Head-bounds.Oldest)/20
 	}
-	maxCalls, minCalls, budget := 60, 5, 400*time.Millisecond
+	// 200 calls, so that the p99 is one (the third slowest call), not the
+	// slowest of a few dozen, which one scheduler hiccup on a shared
+	// machine sets; the slowest is reported too.
+	maxCalls, minCalls, budget := 200, 5, time.Second
 	if b.cfg.Quick {
 		maxCalls, minCalls, budget = 20, 3, 150*time.Millisecond
 	}
