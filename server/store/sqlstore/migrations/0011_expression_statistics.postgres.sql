@@ -13,15 +13,15 @@
 DO $$
 BEGIN
     IF current_setting('server_version_num')::int >= 140000 THEN
-        CREATE STATISTICS events_source_plus ON (+source) FROM events;
-        CREATE STATISTICS events_type_plus ON (+type) FROM events;
-        CREATE STATISTICS events_stage_plus ON (+stage) FROM events;
-        CREATE STATISTICS events_outcome_plus ON (+outcome) FROM events;
-        CREATE STATISTICS events_api_mode_plus ON (+api_mode) FROM events;
-        CREATE STATISTICS journeys_source_plus ON (+source) FROM journeys;
-        CREATE STATISTICS journeys_status_plus ON (+status) FROM journeys;
-        CREATE STATISTICS journeys_stage_plus ON (+stage) FROM journeys;
-        CREATE STATISTICS journeys_api_mode_plus ON (+api_mode) FROM journeys;
+        CREATE STATISTICS IF NOT EXISTS events_source_plus ON (+source) FROM events;
+        CREATE STATISTICS IF NOT EXISTS events_type_plus ON (+type) FROM events;
+        CREATE STATISTICS IF NOT EXISTS events_stage_plus ON (+stage) FROM events;
+        CREATE STATISTICS IF NOT EXISTS events_outcome_plus ON (+outcome) FROM events;
+        CREATE STATISTICS IF NOT EXISTS events_api_mode_plus ON (+api_mode) FROM events;
+        CREATE STATISTICS IF NOT EXISTS journeys_source_plus ON (+source) FROM journeys;
+        CREATE STATISTICS IF NOT EXISTS journeys_status_plus ON (+status) FROM journeys;
+        CREATE STATISTICS IF NOT EXISTS journeys_stage_plus ON (+stage) FROM journeys;
+        CREATE STATISTICS IF NOT EXISTS journeys_api_mode_plus ON (+api_mode) FROM journeys;
     END IF;
 END
 $$;
