@@ -255,6 +255,11 @@ func TestHTTPAndGRPCSpans(t *testing.T) {
 		resp.Body.Close()
 	}
 
+	// The gRPC server span ends after its answer is written, so it may
+	// reach the exporter after the client has its answer: wait for it.
+	for deadline := time.Now().Add(5 * time.Second); len(exp.GetSpans()) < 3 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	byName := map[string]tracetest.SpanStub{} // the server span of each name
 	for _, s := range exp.GetSpans() {
 		if s.SpanKind == trace.SpanKindServer {
