@@ -40,43 +40,46 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	if err == nil || !ok {
 		return err
 	}
-	mark := notProtobuf
+	mk := notProtobuf
 	if strings.Contains(err.Error(), "invalid UTF-8") {
-		mark = notUTF8
+		mk = notUTF8
 	}
 	proto.Reset(m)
-	m.ProtoReflect().SetUnknown(mark)
+	m.ProtoReflect().SetUnknown(mk.wire)
 	return nil
 }
 
-// The marks of an undecodable request: an unknown field of the highest
-// field number, whose value says why.
+// The marks of an undecodable request, by why it is: an unknown field of
+// the highest field number, whose value says why.
 var (
-	notUTF8     = mark("a string field holds invalid UTF-8")
-	notProtobuf = mark("the message is not valid protobuf")
+	notUTF8     = newMark("a string field holds invalid UTF-8")
+	notProtobuf = newMark("the message is not valid protobuf")
 )
 
-func mark(why string) []byte {
+type mark struct {
+	why  string
+	wire []byte
+}
+
+func newMark(why string) mark {
 	b := protowire.AppendTag(nil, protowire.MaxValidNumber, protowire.BytesType)
-	return protowire.AppendString(b, why)
+	return mark{why, protowire.AppendString(b, why)}
 }
 
 // Undecodable reports whether m is a request the codec could not decode,
 // and why (words safe for an error message: they name no value).
 func Undecodable(m proto.Message) (why string, ok bool) {
 	unknown := m.ProtoReflect().GetUnknown()
-	for _, mk := range [][]byte{notUTF8, notProtobuf} {
-		if bytes.Equal(unknown, mk) {
-			_, _, n := protowire.ConsumeTag(mk)
-			s, _ := protowire.ConsumeString(mk[n:])
-			return s, true
+	for _, mk := range []mark{notUTF8, notProtobuf} {
+		if bytes.Equal(unknown, mk.wire) {
+			return mk.why, true
 		}
 	}
 	return "", false
 }
 
-// ServerOption installs the codec on a gRPC server. Every server that
-// serves stream subscriptions must have it.
+// ServerOption installs the codec on a gRPC server. Every server of the
+// API must have it: for stream subscriptions, and for the request check.
 func ServerOption() grpc.ServerOption {
 	return grpc.ForceServerCodecV2(codec{encoding.GetCodecV2(gproto.Name)})
 }

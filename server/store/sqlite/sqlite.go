@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,12 +19,12 @@ import (
 	"github.com/connevents/connevents/server/store/sqlstore"
 )
 
-// busyTimeoutMS is how long a connection waits for another's lock (another
-// process's writer, or a checkpoint) before failing with SQLITE_BUSY.
-const (
-	busyTimeoutMS = "10000"
-	busyTimeout   = 10 * time.Second
-)
+// busyTimeout is how long a connection waits for another's lock (another
+// process's writer, or a checkpoint) before failing with SQLITE_BUSY;
+// busyTimeoutMS is it as the busy_timeout pragma takes it.
+const busyTimeout = 10 * time.Second
+
+var busyTimeoutMS = strconv.FormatInt(busyTimeout.Milliseconds(), 10)
 
 // Checkpoints copy the WAL back into the database file. A background
 // goroutine runs one every checkpointInterval on its own connection, so

@@ -76,9 +76,8 @@ const (
 // beforePage returns the conditions of a page with an occurred_before
 // bound t (and no more selective field), from conds(lead, seq), the
 // filter's conditions with lead's column left to lead the plan and the
-// page's bounds written on seq. Let Y be the first
-// sequence whose running maximum of occurred_at reaches t +
-// StragglerNanos. Before Y, the events that occurred before t are read
+// page's bounds written on seq. Let Y be the first sequence whose running
+// maximum of occurred_at reaches t + StragglerNanos. Before Y, the events that occurred before t are read
 // along the sequence (recent, testing the time): every event before the
 // first whose running maximum reaches t matches, and between that one and
 // Y lies only what arrived while the running maximum was within the
