@@ -118,6 +118,15 @@ func TestQueryShapesAreEveryFieldAloneAndInPairs(t *testing.T) {
 	}
 }
 
+// TestQueryFiguresAreMediansOfRounds: one slow round of a shape-page does
+// not set its p99; its slowest call is still reported.
+func TestQueryFiguresAreMediansOfRounds(t *testing.T) {
+	got := medianOf([]measured{{1, 2, 3, 200}, {1.5, 40, 90, 180}, {0.9, 2.5, 4, 200}})
+	if want := (measured{1, 2.5, 90, 180}); got != want {
+		t.Errorf("medianOf = %+v, want %+v", got, want)
+	}
+}
+
 // TestTrafficLooksReal: many patients, rare failures, 30 days, never a
 // test event (the filter that must match nothing).
 func TestTrafficLooksReal(t *testing.T) {

@@ -75,7 +75,7 @@ func (r *Report) writeQueries(w io.Writer) {
 	if len(r.Queries) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nListEvents filters (store List, page of 100, one client), p50 / p99 ms:")
+	fmt.Fprintf(w, "\nListEvents filters (store List, page of 100, one client), p50 / p99 ms, medians of %d rounds:\n", r.Queries[0].Rounds)
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
 	fmt.Fprintln(tw, "| backend\t filter\t page\t small store\t large store\t p99 ratio\t")
