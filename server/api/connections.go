@@ -97,7 +97,7 @@ func journeyListArgs(req *conneventsv1.ListConnectionsRequest) proto.Message {
 // journeyPosition is a journey's place in list order as page token bytes:
 // last_event_at in Unix nanoseconds (8 bytes) and the id.
 func journeyPosition(k store.JourneyKey) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(k.LastEventAt.UnixNano())), k.ID...)
+	return append(binary.BigEndian.AppendUint64(nil, uint64(store.UnixNanos(k.LastEventAt))), k.ID...)
 }
 
 func journeyKeyAt(pos []byte) (store.JourneyKey, bool) {

@@ -19,6 +19,7 @@ package store
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
@@ -244,6 +245,22 @@ type Store interface {
 	// DeadLetters keeps authentic deliveries that could not be normalized
 	// (see deadletters.go).
 	DeadLetters
+}
+
+// UnixNanos is t as unix nanoseconds, like t.UnixNano, except that times
+// outside its range (before 1678, after 2262) saturate at the int64 bounds
+// instead of wrapping, so that the order of times is kept: every time the
+// stores and page tokens keep as an integer goes through it.
+func UnixNanos(t time.Time) int64 {
+	const limit = math.MaxInt64/int64(time.Second) - 1
+	switch sec := t.Unix(); {
+	case sec > limit:
+		return math.MaxInt64
+	case sec < -limit:
+		return math.MinInt64
+	default:
+		return sec*int64(time.Second) + int64(t.Nanosecond())
+	}
 }
 
 // JourneyKey is a journey's place in ListJourneys order.

@@ -2,13 +2,16 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server"
 	"github.com/connevents/connevents/server/fasten"
 	"github.com/connevents/connevents/server/gateway"
@@ -163,6 +166,45 @@ func TestEventDatedYearOne(t *testing.T) {
 			if code != http.StatusOK || !strings.Contains(string(body), `"firstEventAt":"0001-01-01T00:00:00.000000001Z"`) ||
 				!strings.Contains(string(body), `"eventCount":"2"`) {
 				t.Fatalf("list: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestConnectionPagesAcrossExtremeDates: journeys last active before 1678
+// or after 2262 (outside int64 nanoseconds) page like any other; a page
+// token that ended on one used to wrap around and skip the journeys between.
+func TestConnectionPagesAcrossExtremeDates(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			s := testserver.Start(t, func(c *server.Config) {
+				if backend == "postgres" {
+					c.Database = pgtest.Schema(t)
+				}
+			})
+			dates := []time.Time{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), time.Now().Add(-time.Hour),
+				time.Now().Add(-2 * time.Hour), time.Now().Add(-3 * time.Hour), time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)}
+			for i, at := range dates {
+				accept(t, s, signed(t, sample(t, fasten.TypeConnectionSuccess, fasten.WithDate(at), fasten.WithVariant("authorized"),
+					fasten.WithData("org_connection_id", fmt.Sprintf("oc-extreme-%d", i)))), "INGEST_STATUS_STORED")
+			}
+			var seen []string
+			req := &conneventsv1.ListConnectionsRequest{PageSize: 1}
+			for range len(dates) + 1 {
+				page, err := s.Client.ListConnections(t.Context(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range page.GetConnections() {
+					seen = append(seen, c.GetConnection().GetOrgConnectionId())
+				}
+				if req.PageToken = page.GetNextPageToken(); req.PageToken == "" {
+					break
+				}
+			}
+			want := []string{"oc-extreme-0", "oc-extreme-1", "oc-extreme-2", "oc-extreme-3", "oc-extreme-4"}
+			if !slices.Equal(seen, want) {
+				t.Errorf("pages of one: %v, want %v (newest first)", seen, want)
 			}
 		})
 	}

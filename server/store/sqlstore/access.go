@@ -8,6 +8,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/internal/eventsql"
 )
 
 var errAccessLimit = errors.New("store: access query limit must be > 0")
@@ -30,7 +31,7 @@ func (s *Store) AppendAccessRecords(ctx context.Context, records []store.AccessR
 	key, role, method, route := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	request, peer, outcome, patient := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
 	for i, r := range records {
-		at[i], phase[i], items[i] = r.Time.UnixNano(), int32(r.Phase), r.Count
+		at[i], phase[i], items[i] = eventsql.TimeNanos(r.Time), int32(r.Phase), r.Count
 		key[i], role[i], method[i], route[i] = r.KeyName, r.Role, r.Method, r.Route
 		request[i], peer[i], outcome[i] = r.Filter, r.Peer, r.Outcome
 		if r.Patient != "" {
@@ -88,10 +89,10 @@ func accessWhere(q store.AccessQuery) (string, []any) {
 		add("patient = ?", q.Patient)
 	}
 	if !q.Start.IsZero() {
-		add("at >= ?", q.Start.UnixNano())
+		add("at >= ?", eventsql.TimeNanos(q.Start))
 	}
 	if !q.End.IsZero() {
-		add("at < ?", q.End.UnixNano())
+		add("at < ?", eventsql.TimeNanos(q.End))
 	}
 	if q.Before > 0 {
 		add("id < ?", q.Before)
@@ -126,7 +127,7 @@ func (s *Store) PruneAccessRecords(ctx context.Context, before time.Time) (int64
 	var n int64
 	err := s.write.InTx(ctx, func(tx Tx) error {
 		var err error
-		n, err = tx.Exec(ctx, s.d.sql(`DELETE FROM access_records WHERE at < ?`), before.UnixNano())
+		n, err = tx.Exec(ctx, s.d.sql(`DELETE FROM access_records WHERE at < ?`), eventsql.TimeNanos(before))
 		return err
 	})
 	return n, s.wrap("prune access records", err)

@@ -12,6 +12,7 @@ import (
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/store"
+	"github.com/connevents/connevents/server/store/internal/eventsql"
 )
 
 const (
@@ -63,7 +64,7 @@ func (s *Store) addDeadLetter(ctx context.Context, tx Tx, d *conneventsv1.DeadLe
 	sum := sha256.Sum256(raw)
 	digest := hex.EncodeToString(sum[:])
 	n, err := tx.Exec(ctx, s.d.sql(sqlAddDeadLetter), d.GetId(), int32(d.GetSource()), d.GetReason(), d.GetMessage(),
-		d.GetReceivedAt().AsTime().UnixNano(), d.GetRetries(), digest, raw)
+		eventsql.TimeNanos(d.GetReceivedAt().AsTime()), d.GetRetries(), digest, raw)
 	if err != nil || n == 1 {
 		return store.KeptDeadLetter{DeadLetter: d, Added: true}, err
 	}

@@ -147,6 +147,12 @@ func testAccessAppendOnly(t *testing.T, newStore NewStore) {
 	}
 }
 
+// farPast and farFuture are outside the times int64 nanoseconds hold.
+var (
+	farPast   = time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)
+	farFuture = time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 func testAccessFilters(t *testing.T, newStore NewStore) {
 	s := newStore(t)
 	in := appendAccess(t, s, 24)
@@ -165,6 +171,12 @@ func testAccessFilters(t *testing.T, newStore NewStore) {
 		{"end", store.AccessQuery{End: accessEpoch.Add(3 * time.Minute)}, func(r store.AccessRecord) bool {
 			return r.Time.Before(accessEpoch.Add(3 * time.Minute))
 		}},
+		// Bounds outside the nanosecond range (1678–2262) keep their
+		// meaning instead of wrapping around.
+		{"start after 2262", store.AccessQuery{Start: farFuture}, func(store.AccessRecord) bool { return false }},
+		{"end after 2262", store.AccessQuery{End: farFuture}, func(store.AccessRecord) bool { return true }},
+		{"start before 1678", store.AccessQuery{Start: farPast}, func(store.AccessRecord) bool { return true }},
+		{"end before 1678", store.AccessQuery{End: farPast}, func(store.AccessRecord) bool { return false }},
 		{"all at once", store.AccessQuery{KeyName: "reader", Method: "/m/GetEvent", Start: accessEpoch.Add(5 * time.Minute), End: accessEpoch.Add(19 * time.Minute)},
 			func(r store.AccessRecord) bool {
 				return r.KeyName == "reader" && r.Method == "/m/GetEvent" &&

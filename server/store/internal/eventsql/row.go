@@ -101,13 +101,13 @@ func TimestampNanos(ts *timestamppb.Timestamp) *int64 {
 	if ts == nil {
 		return nil
 	}
-	n := clampNanos(ts.GetSeconds(), int64(ts.GetNanos()))
+	n := TimeNanos(ts.AsTime())
 	return &n
 }
 
 // TimeNanos returns t as unix nanoseconds, clamped like TimestampNanos.
 func TimeNanos(t time.Time) int64 {
-	return clampNanos(t.Unix(), int64(t.Nanosecond()))
+	return max(store.UnixNanos(t), minNanos)
 }
 
 // minNanos is the lowest stored time: StragglerNanos above the lowest
@@ -116,14 +116,3 @@ func TimeNanos(t time.Time) int64 {
 // insert, never overflows (PostgreSQL refuses an overflow: a log whose
 // first event was dated before 1678 could store nothing).
 const minNanos = math.MinInt64 + StragglerNanos
-
-func clampNanos(sec, nsec int64) int64 {
-	const limit = math.MaxInt64/int64(time.Second) - 1
-	switch {
-	case sec > limit:
-		return math.MaxInt64
-	case sec < -limit:
-		return minNanos
-	}
-	return max(sec*int64(time.Second)+nsec, minNanos)
-}
