@@ -150,9 +150,6 @@ func (s *Service) funnelQuery(req *conneventsv1.GetFunnelRequest) (store.FunnelQ
 	if q.End.Sub(q.Start) > FunnelWindow {
 		return q, reason.New(reason.WindowInvalid, "the window must not be longer than 366 days")
 	}
-	if _, ok := conneventsv1.FunnelGroupBy_name[int32(q.GroupBy)]; !ok {
-		return q, reason.New(reason.InvalidRequest, "group_by is not a FunnelGroupBy value")
-	}
 	return q, nil
 }
 

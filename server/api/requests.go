@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 	"github.com/connevents/connevents/server/grpccodec"
@@ -24,7 +25,8 @@ const maxRequestList = 100
 // before it is served or recorded in the access log: no string may hold NUL
 // or invalid UTF-8 (no stored text does, and PostgreSQL refuses it as a
 // parameter), or be longer than store.MaxKeyBytes (no stored id, name or
-// token is), and no list may hold more than maxRequestList values. It
+// token is), no enum may hold a number it does not define, and no list
+// may hold more than maxRequestList values. It
 // answers INVALID_REQUEST naming the field, never its value. Ingest
 // requests carry bytes, judged item by item (ingest.Storable): exempt,
 // unless they are not protobuf at all (grpccodec.Undecodable), which no
@@ -41,7 +43,7 @@ func checkRequest(req any) error {
 	case *conneventsv1.IngestFastenWebhookRequest, *conneventsv1.IngestOneUpAuditEventsRequest:
 		return nil
 	}
-	return protowalk.Walk(m.ProtoReflect(), protowalk.Visitor{Text: requestText, List: requestList})
+	return protowalk.Walk(m.ProtoReflect(), protowalk.Visitor{Text: requestText, List: requestList, Enum: requestEnum})
 }
 
 func requestText(p protowalk.Path, s string) error {
@@ -50,6 +52,16 @@ func requestText(p protowalk.Path, s string) error {
 		return reason.New(reason.InvalidRequest, p.String()+" holds a NUL character or invalid UTF-8")
 	case len(s) > store.MaxKeyBytes:
 		return reason.New(reason.InvalidRequest, fmt.Sprintf("%s is longer than %d bytes", p, store.MaxKeyBytes))
+	}
+	return nil
+}
+
+// requestEnum refuses a number its enum does not define: protobuf and
+// protojson both accept any number (open enums), and the store would
+// silently match nothing.
+func requestEnum(p protowalk.Path, e protoreflect.EnumDescriptor, n protoreflect.EnumNumber) error {
+	if e.Values().ByNumber(n) == nil {
+		return reason.New(reason.InvalidRequest, fmt.Sprintf("%s is not a %s value", p, e.Name()))
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
-// Package protowalk visits the text and the lists of a protobuf message,
-// nested messages and map keys included, naming each by its path of field
-// names. The service's text rules (ingest.Storable for events, the API's
-// request check) are written on it.
+// Package protowalk visits the text, the enum values and the lists of a
+// protobuf message, nested messages and map keys included, naming each by
+// its path of field names. The service's text rules (ingest.Storable for
+// events, the API's request check) are written on it.
 package protowalk
 
 import (
@@ -32,6 +32,9 @@ type Visitor struct {
 	Text func(p Path, s string) error
 	// List is called with the length of every non-empty list and map.
 	List func(p Path, n int) error
+	// Enum is called with every enum value set (a field's, a list's
+	// element, a map's value) and the enum it should be one of.
+	Enum func(p Path, e protoreflect.EnumDescriptor, n protoreflect.EnumNumber) error
 }
 
 // Walk visits every populated field of m in field order.
@@ -91,6 +94,10 @@ func (v Visitor) value(fd protoreflect.FieldDescriptor, val protoreflect.Value, 
 	case protoreflect.StringKind:
 		if v.Text != nil {
 			return v.Text(p, val.String())
+		}
+	case protoreflect.EnumKind:
+		if v.Enum != nil {
+			return v.Enum(p, fd.Enum(), val.Enum())
 		}
 	case protoreflect.MessageKind, protoreflect.GroupKind:
 		return v.message(val.Message(), p)

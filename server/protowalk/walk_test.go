@@ -2,8 +2,11 @@ package protowalk
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 )
@@ -43,5 +46,29 @@ func TestWalk(t *testing.T) {
 	err = Walk(ev.ProtoReflect(), Visitor{Text: func(Path, string) error { n++; return stop }})
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("Walk = %v after %d texts, want stop after 1", err, n)
+	}
+}
+
+// TestWalkEnums: every enum value set is visited with its enum, list
+// elements included; unset (zero) values are not.
+func TestWalkEnums(t *testing.T) {
+	f := &conneventsv1.EventFilter{
+		Types:   []conneventsv1.EventType{conneventsv1.EventType_EVENT_TYPE_CONNECTION_FAILED, 99},
+		ApiMode: conneventsv1.ApiMode_API_MODE_TEST,
+	}
+	var got []string
+	err := Walk(f.ProtoReflect(), Visitor{Enum: func(p Path, e protoreflect.EnumDescriptor, n protoreflect.EnumNumber) error {
+		got = append(got, fmt.Sprintf("%s %s %d", p, e.Name(), n))
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := []string{fmt.Sprintf("api_mode ApiMode %d", conneventsv1.ApiMode_API_MODE_TEST), "types EventType 99",
+		fmt.Sprintf("types EventType %d", conneventsv1.EventType_EVENT_TYPE_CONNECTION_FAILED)}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("enums %q, want %q", got, want)
 	}
 }

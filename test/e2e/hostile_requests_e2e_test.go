@@ -63,6 +63,11 @@ func TestHostileReadRequests(t *testing.T) {
 		{"a subscription body with a repeated field, resuming", "POST", "/v1/events:subscribe", `{"filter":{"patient":"x"},"filter":{}}`, http.Header{"Last-Event-ID": {"x"}}, 400, reason.InvalidRequest},
 		{"a malformed subscription query, resuming", "GET", "/v1/events:subscribe?filter.patient=x%zz", "", http.Header{"Last-Event-ID": {"x"}}, 400, reason.InvalidRequest},
 		{"invalid UTF-8 in Last-Event-ID", "GET", "/v1/events:subscribe", "", http.Header{"Last-Event-ID": {"\xff"}}, 400, reason.InvalidRequest},
+		{"an undefined event type number", "POST", "/v1/events:search", `{"filter":{"types":[7,99]}}`, nil, 400, reason.InvalidRequest},
+		{"an undefined api mode number", "POST", "/v1/events:search", `{"filter":{"apiMode":42}}`, nil, 400, reason.InvalidRequest},
+		{"an undefined view number", "POST", "/v1/events:search", `{"view":7}`, nil, 400, reason.InvalidRequest},
+		{"an undefined status number", "POST", "/v1/connections:search", `{"filter":{"statuses":[99]}}`, nil, 400, reason.InvalidRequest},
+		{"an undefined start position number", "POST", "/v1/events:subscribe", `{"startPosition":9}`, nil, 400, reason.InvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

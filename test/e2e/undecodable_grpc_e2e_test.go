@@ -113,3 +113,26 @@ func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	*v.(*rawMessage) = data.Materialize()
 	return nil
 }
+
+// TestUndefinedEnumNumbersOverGRPC: an enum number its enum does not
+// define is INVALID_REQUEST over gRPC too (protobuf decodes any number),
+// unary or streaming, naming the field.
+func TestUndefinedEnumNumbersOverGRPC(t *testing.T) {
+	s := testserver.Start(t, nil)
+	ctx := context.Background()
+	check := func(name, field string, err error) {
+		t.Helper()
+		if api.ReasonOf(err) != reason.InvalidRequest || !strings.Contains(status.Convert(err).Message(), field) {
+			t.Errorf("%s: %v, want INVALID_REQUEST naming %s", name, err, field)
+		}
+	}
+	_, err := s.Client.ListEvents(ctx, &conneventsv1.ListEventsRequest{Filter: &conneventsv1.EventFilter{Types: []conneventsv1.EventType{99}}})
+	check("ListEvents", "filter.types", err)
+	_, err = s.Client.GetFunnel(ctx, &conneventsv1.GetFunnelRequest{GroupBy: 55})
+	check("GetFunnel", "group_by", err)
+	sub, err := s.Client.SubscribeEvents(ctx, &conneventsv1.SubscribeEventsRequest{Start: &conneventsv1.SubscribeEventsRequest_StartPosition{StartPosition: 9}})
+	if err == nil {
+		_, err = sub.Recv()
+	}
+	check("SubscribeEvents", "start_position", err)
+}
