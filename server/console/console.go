@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"unicode/utf8"
 )
 
 // Path is where the console is mounted.
@@ -39,8 +40,11 @@ func Handler() http.Handler {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		if r.URL.Path != Path && r.URL.Path[len(r.URL.Path)-1] == '/' {
-			http.NotFound(w, r) // no directory listings
+		// No directory listings; and no asset's name holds invalid UTF-8,
+		// which the embedded file system answers with an error that
+		// net/http would turn into a 500.
+		if r.URL.Path != Path && r.URL.Path[len(r.URL.Path)-1] == '/' || !utf8.ValidString(r.URL.Path) {
+			http.NotFound(w, r)
 			return
 		}
 		files.ServeHTTP(w, r)

@@ -61,6 +61,11 @@ func TestAssets(t *testing.T) {
 	if res := get(t, h, http.MethodGet, "/console/vendor/"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("a directory = %d, want 404 (no listings)", res.StatusCode)
 	}
+	for _, path := range []string{"/console/%ff", "/console/a%ffb.js", "/console/vendor/%fe", "/console/%00"} {
+		if res := get(t, h, http.MethodGet, path); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s (no such name) = %d, want 404", path, res.StatusCode)
+		}
+	}
 	if res := get(t, h, http.MethodPost, "/console/"); res.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST = %d, want 405", res.StatusCode)
 	}
