@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -33,7 +35,7 @@ func subscribe(gw http.Handler) http.Handler {
 		r = r.Clone(r.Context())
 		r.Header.Del("Content-Type")
 		r.Header.Del("Grpc-Metadata-" + stream.TransportMetadata)
-		if strings.Contains(r.Header.Get("Accept"), MIMEEventStream) {
+		if wantsEventStream(r.Header.Values("Accept")) {
 			r.Header.Set("Accept", MIMEEventStream)
 		} else {
 			r.Header.Set("Accept", MIMENDJSON)
@@ -42,6 +44,30 @@ func subscribe(gw http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		gw.ServeHTTP(w, r)
 	})
+}
+
+// wantsEventStream says whether the Accept header asks for Server-Sent
+// Events: text/event-stream (any case) with a quality above zero and not
+// below NDJSON's, when the header names NDJSON too.
+func wantsEventStream(accept []string) bool {
+	quality := map[string]float64{}
+	for _, field := range accept {
+		for _, r := range strings.Split(field, ",") {
+			mt, params, err := mime.ParseMediaType(r)
+			if err != nil {
+				continue
+			}
+			q := 1.0
+			if v, ok := params["q"]; ok {
+				if q, err = strconv.ParseFloat(v, 64); err != nil {
+					continue
+				}
+			}
+			quality[mt] = q
+		}
+	}
+	sse, ok := quality[MIMEEventStream]
+	return ok && sse > 0 && sse >= quality[MIMENDJSON]
 }
 
 // startFields are the names (in both spellings) of a subscription's start.
