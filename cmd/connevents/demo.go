@@ -46,11 +46,8 @@ func parseDemo(args []string) (*demoOptions, error) {
 	fs.StringVar(&o.cfg.LogLevel, "log-level", o.cfg.LogLevel, "server log level: debug, info, warn or error (JSON on stderr)")
 	fs.DurationVar(&o.duration, "duration", time.Minute, "how long the scripted events take to arrive")
 	fs.BoolVar(&o.exit, "exit", false, "stop once every scripted event is stored, instead of serving until interrupted")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))
 	}
 	if o.duration <= 0 {
 		return nil, errors.New("demo: --duration must be positive")

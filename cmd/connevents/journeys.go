@@ -24,7 +24,7 @@ func runJourneysRebuild(ctx context.Context, args []string, stdout io.Writer, lo
 	fs.StringVar(&database, "database", database, "event store: sqlite:PATH or postgres://… (a running server may use it)")
 	fs.Var(server.ThresholdsFlag{T: &th}, "stall-after", "stall thresholds, as serve's --stall-after (give the server's)")
 	batch := fs.Int("batch", 0, "journeys per transaction: ingest waits for at most one batch (0: the store's default)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	err := server.ApplyEnv(fs, func(env string) (string, bool) {

@@ -14,11 +14,8 @@ func keysNew(args []string) error {
 	fs := newFlagSet("keys new", nil)
 	name := fs.String("name", "", "the key's name, shown in logs and the access log (required)")
 	roles := fs.String("roles", "", "comma-separated roles: ingest, read, admin (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("keys new takes no arguments; got %d", fs.NArg())
 	}
 	if *name == "" || *roles == "" {
 		return errors.New("keys new needs --name and --roles, such as --name relay --roles ingest")

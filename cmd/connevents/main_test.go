@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,25 @@ func TestExitStatusAndUsage(t *testing.T) {
 		stdout, stderr, status := execCLI(t, tt.args...)
 		if status != tt.wantStatus || !strings.Contains(stdout, tt.wantOut) || !strings.Contains(stderr, tt.wantErr) {
 			t.Errorf("connevents %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", tt.args, status, tt.wantStatus, stdout, stderr)
+		}
+	}
+}
+
+// TestEveryCommandRefusesBadFlagsAndStrayArguments: a flag a command does
+// not define, or an argument it does not take, prints the usage and exits
+// 2 for every command, before the command does anything.
+func TestEveryCommandRefusesBadFlagsAndStrayArguments(t *testing.T) {
+	for _, c := range commands() {
+		name := strings.Fields(c.name)
+		stray := append(slices.Clone(name), "stray")
+		if strings.HasPrefix(c.name, "deadletters ") && c.name != "deadletters list" {
+			stray = append(slices.Clone(name), "dl_id", "stray") // these take one id
+		}
+		for _, args := range [][]string{append(slices.Clone(name), "--no-such-flag"), stray} {
+			stdout, stderr, status := execCLI(t, args...)
+			if status != 2 || !strings.Contains(stderr, "usage: connevents "+c.name) {
+				t.Errorf("connevents %v: exit %d, want 2 with the usage\nstdout:\n%s\nstderr:\n%s", args, status, stdout, stderr)
+			}
 		}
 	}
 }
