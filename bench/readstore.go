@@ -30,6 +30,9 @@ func (b *Bench) readStore(ctx context.Context) (string, []string, error) {
 	if err := b.fill(ctx, st, b.cfg.Rows); err != nil {
 		return "", nil, err
 	}
+	if err := b.warmFiles(path, path+"-wal"); err != nil {
+		return "", nil, err
+	}
 	ids, err := sampleIDs(ctx, st, 4096)
 	return path, ids, err
 }
