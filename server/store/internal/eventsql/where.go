@@ -36,8 +36,8 @@ func Select(q store.Query) (string, []any, error) {
 	switch {
 	case f.GetPatient() != "":
 		w = w.patientPage(f.GetPatient(), order, int64(q.Limit))
-	case lead == "" && f.GetOccurredBefore() != nil:
-		w = beforePage(conds, *TimestampNanos(f.GetOccurredBefore()), q.Before, order, int64(q.Limit))
+	case lead != "identifier" && f.GetOccurredBefore() != nil:
+		w = beforePage(conds, lead, *TimestampNanos(f.GetOccurredBefore()), q.Before, order, int64(q.Limit))
 	}
 	limit := w.arg(int64(q.Limit))
 	return w.clause() + " ORDER BY e.sequence " + order + " LIMIT " + limit, w.args, nil
@@ -74,9 +74,10 @@ const (
 )
 
 // beforePage returns the conditions of a page with an occurred_before
-// bound t (and no more selective field), from conds(lead, seq), the
-// filter's conditions with lead's column left to lead the plan and the
-// page's bounds written on seq. Let Y be the first sequence whose running
+// bound t (and no identifier), from conds(lead, seq), the filter's
+// conditions with lead's column left to lead the plan and the page's
+// bounds written on seq; lead is the filter's enum column that leads its
+// plan (a type or an outcome), or "" for none. Let Y be the first sequence whose running
 // maximum of occurred_at reaches t + StragglerNanos. Before Y, the events that occurred before t are read
 // along the sequence (recent, testing the time): every event before the
 // first whose running maximum reaches t matches, and between that one and
@@ -87,12 +88,15 @@ const (
 // read from events_late by time). Neither walks the log after t, as a walk
 // in sequence order checking occurred_at would, nor every event that
 // occurred before t, as a read of their times would.
-func beforePage(conds func(lead, seq string, before int64) *where, t, before int64, order string, limit int64) *where {
+func beforePage(conds func(lead, seq string, before int64) *where, lead string, t, before int64, order string, limit int64) *where {
 	y := t + min(StragglerNanos, math.MaxInt64-t) // saturating
-	// recent: every column written +col and one upper bound on the
-	// sequence (the page's and Y's in one), so that it leads: given two,
-	// SQLite walks down from the page's and tests the other on each row.
-	recent := conds("e.sequence", "e.sequence", 0)
+	// recent: one upper bound on the sequence (the page's and Y's in one)
+	// and every column but lead's written +col, so that the sequence
+	// leads, or seeks lead's index (enum, sequence) below the bound
+	// instead of walking every event of a type down from the newest: given
+	// two bounds, SQLite walks down from the page's and tests the other on
+	// each row.
+	recent := conds(cmp.Or(lead, "e.sequence"), "e.sequence", 0)
 	if before > 0 {
 		// Arguments are taken in the order they appear in the text.
 		b, r := recent.arg(before), firstReaching(recent, y)
