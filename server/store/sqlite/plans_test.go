@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
+	"github.com/connevents/connevents/server/store"
 	"github.com/connevents/connevents/server/store/storetest"
 )
 
@@ -120,6 +122,27 @@ func TestEnumIndexesCarryFilterColumns(t *testing.T) {
 		}
 		if !slices.Equal(got, columns) {
 			t.Errorf("%s: columns %v, want %v", index, got, columns)
+		}
+	}
+}
+
+// TestPatientOfAConnectionWalksItOnce: a patient and a connection together
+// walk the connection's index once, testing the patient on each row, not
+// once per patient column (a busy connection and a patient who is not its
+// own: 36 → 13 ms at 1,000,000 events; one who is: 26 → 0.6 ms).
+func TestPatientOfAConnectionWalksItOnce(t *testing.T) {
+	s := openTemp(t)
+	for _, f := range []*conneventsv1.EventFilter{
+		{Patient: "patient-1", ConnectionId: "cnx_aaaaaaaaaaaaaaaaaaaaaaaaaa"},
+		{Patient: "patient-1", OrgConnectionId: "orgconn-1"},
+	} {
+		plan, err := s.ExplainList(t.Context(), store.Query{Filter: f, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(plan, "\n")
+		if len(plan) != 1 || !strings.Contains(text, "_connection_id (") {
+			t.Errorf("%v: plan\n%s\nwant one search of the connection's index", f, text)
 		}
 	}
 }

@@ -34,6 +34,8 @@ func Select(q store.Query) (string, []any, error) {
 	}
 	w := conds(lead, "e.sequence", q.Before)
 	switch {
+	case f.GetPatient() != "" && (f.GetConnectionId() != "" || f.GetOrgConnectionId() != ""):
+		w.patientOf(f.GetPatient())
 	case f.GetPatient() != "":
 		w = w.patientPage(f.GetPatient(), order, int64(q.Limit))
 	case lead != "identifier" && f.GetOccurredBefore() != nil:
@@ -61,6 +63,19 @@ func (w *where) patientPage(p, order string, limit int64) *where {
 		branches[i] = b
 	}
 	return union(branches, order, limit)
+}
+
+// patientOf adds the condition that an event is patient p's, any column,
+// for a filter that names a connection too: the connection's index leads
+// and p is tested on its events' rows, one walk of them. (A union of one
+// branch per column, as patientPage's, would walk a busy connection once
+// per column when p is not its patient.)
+func (w *where) patientOf(p string) {
+	terms := make([]string, len(patientColumns))
+	for i, c := range patientColumns {
+		terms[i] = c + " = " + w.arg(p)
+	}
+	w.add("(" + strings.Join(terms, " OR ") + ")")
 }
 
 // StragglerNanos is how far below the running maximum of occurred_at (15
