@@ -158,11 +158,7 @@ func TestEventDatedNearYear9999(t *testing.T) {
 func TestEventDatedYearOne(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
-			s := testserver.Start(t, func(c *server.Config) {
-				if backend == "postgres" {
-					c.Database = pgtest.Schema(t)
-				}
-			})
+			s := startOn(t, backend)
 			var first time.Time
 			accept(t, s, signed(t, sample(t, fasten.TypeConnectionSuccess, fasten.WithDate(first), fasten.WithVariant("authorized"))), "INGEST_STATUS_STORED")
 			accept(t, s, signed(t, sample(t, fasten.TypeConnectionSuccess, fasten.WithVariant("authorized"))), "INGEST_STATUS_STORED")
@@ -182,11 +178,7 @@ func TestEventDatedYearOne(t *testing.T) {
 func TestConnectionPagesAcrossExtremeDates(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
-			s := testserver.Start(t, func(c *server.Config) {
-				if backend == "postgres" {
-					c.Database = pgtest.Schema(t)
-				}
-			})
+			s := startOn(t, backend)
 			dates := []time.Time{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), time.Now().Add(-time.Hour),
 				time.Now().Add(-2 * time.Hour), time.Now().Add(-3 * time.Hour), time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)}
 			for i, at := range dates {
@@ -213,6 +205,16 @@ func TestConnectionPagesAcrossExtremeDates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startOn starts a server on backend: "sqlite" (its default) or
+// "postgres" (a fresh schema).
+func startOn(t *testing.T, backend string) *testserver.Server {
+	return testserver.Start(t, func(c *server.Config) {
+		if backend == "postgres" {
+			c.Database = pgtest.Schema(t)
+		}
+	})
 }
 
 // request sends one HTTP request and returns the status and the body read
