@@ -61,7 +61,7 @@ func requestText(p protowalk.Path, s string) error {
 // silently match nothing.
 func requestEnum(p protowalk.Path, e protoreflect.EnumDescriptor, n protoreflect.EnumNumber) error {
 	if e.Values().ByNumber(n) == nil {
-		return reason.New(reason.InvalidRequest, fmt.Sprintf("%s is not a %s value", p, e.Name()))
+		return reason.New(reason.InvalidRequest, fmt.Sprintf("%s holds a number that is not a value of %s", p, e.Name()))
 	}
 	return nil
 }
