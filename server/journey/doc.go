@@ -15,8 +15,10 @@
 // # The fold
 //
 // The state of a journey is a function of the set of its events, ordered by
-// occurred_at (received_at when an event has none), then sequence, then
-// source_event_id. Every part of State is a join that does not depend on the
+// occurred_at (received_at when an event has none), then source_event_id
+// (events at the same time, common as Fasten dates to the second, in an
+// order that does not depend on their arrival), then sequence (copies of
+// one event). Every part of State is a join that does not depend on the
 // order it sees events in (a latest-by-that-order value, a minimum, a
 // maximum or a count), so:
 //

@@ -9,10 +9,12 @@ import (
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
 )
 
-// point is an event's place in a journey's order: time, then sequence,
-// then the vendor's event id, which is kept only for events without a
-// sequence (distinct stored events never share a sequence; within a source,
-// distinct events never share an id).
+// point is an event's place in a journey's order: time, then the vendor's
+// event id, then sequence. Events at the same time (Fasten dates its
+// deliveries to the second) are ordered by what the vendor sent, not by
+// when it arrived, so that any order of arrival gives the same state;
+// within a source (a journey has one) distinct events never share an id,
+// and the sequence orders only copies of one event.
 type point struct {
 	Sec  int64  `json:"t"`
 	Nano int32  `json:"n,omitempty"`
@@ -27,7 +29,7 @@ func pointOf(ev *conneventsv1.ConnectionEvent) point {
 	if ts == nil {
 		ts = ev.GetReceivedAt()
 	}
-	p := point{Seq: ev.GetSequence()}
+	p := point{Seq: ev.GetSequence(), Key: ev.GetSourceEventId()}
 	if ts != nil {
 		p.Sec, p.Nano = ts.GetSeconds(), ts.GetNanos()
 		if p.time().IsZero() {
@@ -36,9 +38,6 @@ func pointOf(ev *conneventsv1.ConnectionEvent) point {
 	} else {
 		var zero time.Time
 		p.Sec = zero.Unix()
-	}
-	if p.Seq == 0 {
-		p.Key = ev.GetSourceEventId()
 	}
 	return p
 }
@@ -54,10 +53,10 @@ func (p point) before(q point) bool {
 	if p.Nano != q.Nano {
 		return p.Nano < q.Nano
 	}
-	if p.Seq != q.Seq {
-		return p.Seq < q.Seq
+	if p.Key != q.Key {
+		return p.Key < q.Key
 	}
-	return p.Key < q.Key
+	return p.Seq < q.Seq
 }
 
 // latest holds the value of the latest event (by point) that had one.

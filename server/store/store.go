@@ -177,7 +177,7 @@ type Store interface {
 	// GetJourney returns the journey with the id (ConnectionJourney.id) and
 	// up to maxEvents of its events (none when maxEvents <= 0), in the order
 	// its state is folded in: occurred_at (received_at for an event without
-	// one), then sequence. The events are those the returned state was
+	// one), then source_event_id byte by byte, then sequence. The events are those the returned state was
 	// folded from (never a later one), without raw. ErrNotFound when there
 	// is no such journey.
 	GetJourney(ctx context.Context, id string, maxEvents int) (*conneventsv1.ConnectionJourney, []*conneventsv1.ConnectionEvent, error)

@@ -1640,8 +1640,10 @@ type GetConnectionResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The journey's state.
 	Connection *ConnectionJourney `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
-	// The journey's events, ordered by `occurred_at` then `sequence` (the
-	// order the state is derived in), in the basic view. A long journey's
+	// The journey's events, ordered by `occurred_at`, then the vendor's
+	// event id (`source_event_id`, byte by byte), then `sequence` (the order
+	// the state is derived in, whatever the order they arrived in), in the
+	// basic view. A long journey's
 	// events can also be paged with ListEvents and
 	// `filter.connection_id`.
 	Events        []*ConnectionEvent `protobuf:"bytes,2,rep,name=events,proto3" json:"events,omitempty"`

@@ -48,6 +48,9 @@ type Dialect struct {
 	// other processes, at commit, that the log moved (a hint: they still
 	// poll the head).
 	NotifyCommit string
+	// Bytewise follows a text expression to compare it byte by byte, as
+	// Go compares strings ("" where that is the default).
+	Bytewise string
 }
 
 // CommitChannel is the PostgreSQL notification channel of NotifyCommit; the
@@ -87,6 +90,7 @@ var PostgreSQL = Dialect{
 	Explain:         "EXPLAIN ",
 	ExplainColumns:  1,
 	NotifyCommit:    `SELECT pg_notify('` + CommitChannel + `', current_schema())`,
+	Bytewise:        ` COLLATE "C"`,
 }
 
 // sql returns query with the dialect's placeholders.

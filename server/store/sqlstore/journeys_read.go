@@ -14,11 +14,14 @@ import (
 // journeyRead is what reads select of a journey.
 const journeyRead = "j.id, j.state, j.status, j.update_time"
 
-// sqlJourneyEvents reads a journey's events in fold order: point in time
-// (occurred_at, else received_at, else the lowest time), then sequence.
-const sqlJourneyEvents = `SELECT e.sequence, e.connection_id, e.body FROM events e
+// journeyEventsSQL reads a journey's events in fold order (see package
+// journey): point in time (occurred_at, else received_at, else the lowest
+// time), then the vendor's event id, byte by byte, then sequence.
+func journeyEventsSQL(d Dialect) string {
+	return d.sql(`SELECT e.sequence, e.connection_id, e.body FROM events e
 	WHERE e.connection_id = ? AND e.sequence <= ?
-	ORDER BY COALESCE(e.occurred_at, e.received_at, -9223372036854775808), e.sequence LIMIT ?`
+	ORDER BY COALESCE(e.occurred_at, e.received_at, -9223372036854775808), e.source_event_id` + d.Bytewise + `, e.sequence LIMIT ?`)
+}
 
 // GetJourney returns a journey and its first events. See store.Store.
 func (s *Store) GetJourney(ctx context.Context, id string, maxEvents int) (*conneventsv1.ConnectionJourney, []*conneventsv1.ConnectionEvent, error) {
@@ -41,7 +44,7 @@ func (s *Store) GetJourney(ctx context.Context, id string, maxEvents int) (*conn
 	// Every event of the journey's state has a sequence up to its own, and
 	// every later event one above: this reads exactly the state's events
 	// (but those pruned since).
-	rows, err := s.read.Query(ctx, s.d.sql(sqlJourneyEvents), id, j.GetSequence(), int64(maxEvents))
+	rows, err := s.read.Query(ctx, journeyEventsSQL(s.d), id, j.GetSequence(), int64(maxEvents))
 	if err != nil {
 		return nil, nil, s.wrap("get journey", err)
 	}

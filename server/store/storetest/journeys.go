@@ -216,6 +216,29 @@ func testGetJourney(t *testing.T, newStore NewStore) {
 	if _, _, err := s.GetJourney(t.Context(), "cnx_aaaaaaaaaaaaaaaaaaaaaaaaaa", 1); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetJourney(unknown) error = %v, want ErrNotFound", err)
 	}
+
+	// Events at the same time come in the order of the vendor's ids, byte
+	// by byte (upper case first, whatever the database's collation), not
+	// in the order they arrived.
+	var tied []*conneventsv1.ConnectionEvent
+	at := timestamppb.New(g.base.Add(time.Hour))
+	for _, key := range []string{"alpha", "Zeta", "Mid"} {
+		ev := g.event(1)
+		ev.SourceEventId, ev.OccurredAt = "tie-"+key, at
+		tied = append(tied, ev)
+	}
+	got, err := s.Append(t.Context(), tied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, evs, err = s.GetJourney(t.Context(), got[0].Event.GetConnectionId(), 10)
+	var keys []string
+	for _, ev := range evs {
+		keys = append(keys, ev.GetSourceEventId())
+	}
+	if want := []string{"tie-Mid", "tie-Zeta", "tie-alpha"}; err != nil || !slices.Equal(keys, want) {
+		t.Errorf("tied events: %v (%v), want %v", keys, err, want)
+	}
 }
 
 // matchJourney is the reference semantics of a ConnectionFilter.

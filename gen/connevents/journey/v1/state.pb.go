@@ -259,8 +259,10 @@ func (x *StoredState) GetConsentExpires() *timestamppb.Timestamp {
 	return nil
 }
 
-// Point is an event's place in a journey's order: time, then sequence,
-// then (for an event not stored yet) the vendor's event id.
+// Point is an event's place in a journey's order: time, then the vendor's
+// event id (key), then sequence. States stored before key was always set
+// hold it only for events not stored yet; `connevents journeys rebuild`
+// refolds them.
 type Point struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Seconds       int64                  `protobuf:"varint,1,opt,name=seconds,proto3" json:"seconds,omitempty"`
