@@ -604,3 +604,37 @@ func TestJourneysOnTwoReplicas(t *testing.T) {
 		t.Fatalf("funnels differ: a %v (%v), b %v (%v)", fa, errA, fb, errB)
 	}
 }
+
+// TestTiedEventsGiveOneStateWhateverTheirArrival: Fasten dates deliveries
+// to the second, so an authorization and a revocation often share a time;
+// the journey's state must not depend on which arrived first.
+func TestTiedEventsGiveOneStateWhateverTheirArrival(t *testing.T) {
+	s := testserver.Start(t, nil)
+	at := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	deliver := func(conn string, revokedFirst bool) {
+		auth := sample(t, fasten.TypeConnectionSuccess, fasten.WithDate(at), fasten.WithVariant("authorized"),
+			fasten.WithID("evt-"+conn+"-auth"), fasten.WithData("org_connection_id", conn))
+		rev := sample(t, fasten.TypeAuthorizationRevoked, fasten.WithDate(at),
+			fasten.WithID("evt-"+conn+"-rev"), fasten.WithData("org_connection_id", conn))
+		order := [][]byte{auth, rev}
+		if revokedFirst {
+			order = [][]byte{rev, auth}
+		}
+		for _, body := range order {
+			accept(t, s, signed(t, body), "INGEST_STATUS_STORED")
+		}
+	}
+	deliver("tie-a", false)
+	deliver("tie-b", true)
+	page, err := s.Client.ListConnections(t.Context(), &conneventsv1.ListConnectionsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]conneventsv1.ConnectionStatus{}
+	for _, j := range page.GetConnections() {
+		got[j.GetConnection().GetOrgConnectionId()] = j.GetStatus()
+	}
+	if len(got) != 2 || got["tie-a"] != got["tie-b"] {
+		t.Errorf("statuses %v: the same two deliveries in two orders gave two states", got)
+	}
+}
