@@ -71,71 +71,96 @@ func unmarshalJSON(b []byte) (State, error) {
 
 // stored converts s to its stored form.
 func (s *state) stored() *journeyv1.StoredState {
+	k := &keyTable{index: map[string]int32{}}
 	m := &journeyv1.StoredState{
 		Version: stateVersion, Source: s.Source, Count: s.Count,
-		First: pointMsg(s.First), Last: pointMsg(s.Last), MaxSequence: s.MaxSeq, StageRank: int32(s.StageRank),
-		StepAt: pointMsg(s.Step.At), StepType: s.Step.Val.Type, StepKind: int32(s.Step.Val.Kind), StepReason: s.Step.Val.Reason,
-		ProgressAt: pointMsg(s.Progress.At), ProgressPhase: int32(s.Progress.Val),
+		First: k.point(s.First), Last: k.point(s.Last), MaxSequence: s.MaxSeq, StageRank: int32(s.StageRank),
+		StepAt: k.point(s.Step.At), StepType: s.Step.Val.Type, StepKind: int32(s.Step.Val.Kind), StepReason: s.Step.Val.Reason,
+		ProgressAt: k.point(s.Progress.At), ProgressPhase: int32(s.Progress.Val),
 		ResourcesIngested: s.Resources, ResourceRetrievalFailures: s.Failures,
-		ExportAt: pointMsg(s.Export.At), Export: s.Export.Val,
-		ApiModeAt: pointMsg(s.APIMode.At), ApiMode: s.APIMode.Val,
-		ConsentExpiresAt: pointMsg(s.ConsentExp.At),
+		ExportAt: k.point(s.Export.At), Export: s.Export.Val,
+		ApiModeAt: k.point(s.APIMode.At), ApiMode: s.APIMode.Val,
+		ConsentExpiresAt: k.point(s.ConsentExp.At),
 	}
-	for k, p := range s.Times {
+	for kind, p := range s.Times {
 		if p != nil {
-			m.StepTimes = append(m.StepTimes, &journeyv1.StepTime{Kind: int32(k), At: pointMsg(p)})
+			m.StepTimes = append(m.StepTimes, &journeyv1.StepTime{Kind: int32(kind), At: k.point(p)})
 		}
 	}
 	m.Identities = make([]*journeyv1.Latest, len(s.Identities))
 	for i, l := range s.Identities {
-		m.Identities[i] = &journeyv1.Latest{At: pointMsg(l.At), Value: l.Val}
+		m.Identities[i] = &journeyv1.Latest{At: k.point(l.At), Value: l.Val}
 	}
 	if s.ConsentExp.At != nil {
 		m.ConsentExpires = timestamppb.New(s.ConsentExp.Val)
 	}
+	m.Keys = k.keys
 	return m
 }
 
 // stateOf converts a stored state back.
 func stateOf(m *journeyv1.StoredState) state {
+	k := &keyTable{keys: m.GetKeys()}
 	s := state{
-		Source: m.GetSource(), Count: m.GetCount(), First: storedPoint(m.GetFirst()), Last: storedPoint(m.GetLast()),
+		Source: m.GetSource(), Count: m.GetCount(), First: k.stored(m.GetFirst()), Last: k.stored(m.GetLast()),
 		MaxSeq: m.GetMaxSequence(), StageRank: int(m.GetStageRank()),
-		Step: latest[step]{At: storedPoint(m.GetStepAt()),
+		Step: latest[step]{At: k.stored(m.GetStepAt()),
 			Val: step{Type: m.GetStepType(), Kind: Kind(m.GetStepKind()), Reason: m.GetStepReason()}},
-		Progress:  latest[Phase]{At: storedPoint(m.GetProgressAt()), Val: Phase(m.GetProgressPhase())},
+		Progress:  latest[Phase]{At: k.stored(m.GetProgressAt()), Val: Phase(m.GetProgressPhase())},
 		Resources: m.GetResourcesIngested(), Failures: m.GetResourceRetrievalFailures(),
-		Export:  latest[[]byte]{At: storedPoint(m.GetExportAt()), Val: m.GetExport()},
-		APIMode: latest[int32]{At: storedPoint(m.GetApiModeAt()), Val: m.GetApiMode()},
+		Export:  latest[[]byte]{At: k.stored(m.GetExportAt()), Val: m.GetExport()},
+		APIMode: latest[int32]{At: k.stored(m.GetApiModeAt()), Val: m.GetApiMode()},
 	}
 	for _, t := range m.GetStepTimes() {
-		if k := int(t.GetKind()); k >= 0 && k < len(s.Times) {
-			s.Times[k] = storedPoint(t.GetAt())
+		if kind := int(t.GetKind()); kind >= 0 && kind < len(s.Times) {
+			s.Times[kind] = k.stored(t.GetAt())
 		}
 	}
 	for i, l := range m.GetIdentities() {
 		if i < len(s.Identities) {
-			s.Identities[i] = latest[string]{At: storedPoint(l.GetAt()), Val: l.GetValue()}
+			s.Identities[i] = latest[string]{At: k.stored(l.GetAt()), Val: l.GetValue()}
 		}
 	}
 	if at := m.GetConsentExpiresAt(); at != nil {
-		s.ConsentExp = latest[time.Time]{At: storedPoint(at), Val: m.GetConsentExpires().AsTime()}
+		s.ConsentExp = latest[time.Time]{At: k.stored(at), Val: m.GetConsentExpires().AsTime()}
 	}
 	return s
 }
 
-// pointMsg converts a point; nil stays nil.
-func pointMsg(p *point) *journeyv1.Point {
+// keyTable interns the points' keys (vendor event ids) of one stored
+// state: most points name the same few events, so each id is written once
+// and the points refer to it.
+type keyTable struct {
+	keys  []string
+	index map[string]int32 // writing: key → 1 + its index in keys
+}
+
+// point converts a point for storing; nil stays nil.
+func (k *keyTable) point(p *point) *journeyv1.Point {
 	if p == nil {
 		return nil
 	}
-	return &journeyv1.Point{Seconds: p.Sec, Nanos: p.Nano, Sequence: p.Seq, Key: p.Key}
+	m := &journeyv1.Point{Seconds: p.Sec, Nanos: p.Nano, Sequence: p.Seq}
+	if p.Key != "" {
+		ref, ok := k.index[p.Key]
+		if !ok {
+			k.keys = append(k.keys, p.Key)
+			ref = int32(len(k.keys))
+			k.index[p.Key] = ref
+		}
+		m.KeyIndex = ref
+	}
+	return m
 }
 
-// storedPoint converts a stored point; nil stays nil.
-func storedPoint(m *journeyv1.Point) *point {
+// stored converts a stored point back; nil stays nil.
+func (k *keyTable) stored(m *journeyv1.Point) *point {
 	if m == nil {
 		return nil
 	}
-	return &point{Sec: m.GetSeconds(), Nano: m.GetNanos(), Seq: m.GetSequence(), Key: m.GetKey()}
+	p := &point{Sec: m.GetSeconds(), Nano: m.GetNanos(), Seq: m.GetSequence(), Key: m.GetKey()}
+	if i := int(m.GetKeyIndex()); i > 0 && i <= len(k.keys) {
+		p.Key = k.keys[i-1]
+	}
+	return p
 }

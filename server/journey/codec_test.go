@@ -3,6 +3,7 @@ package journey
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,6 +38,57 @@ func TestStoredStateRoundTrips(t *testing.T) {
 			t.Errorf("seed %d: apply after reload differs", seed)
 		}
 	}
+}
+
+// TestKeysAreInternedAndEarlierPointsRead: each vendor event id is stored
+// once however many points name it, and a state written before that (the
+// id in each point) reads back as the same state.
+func TestKeysAreInternedAndEarlierPointsRead(t *testing.T) {
+	for seed := range uint64(20) {
+		st := Fold(randomJourney(newRand(seed)))
+		m := st.s.stored()
+		seen := map[string]bool{}
+		for _, k := range m.GetKeys() {
+			if seen[k] {
+				t.Fatalf("seed %d: key %q stored twice", seed, k)
+			}
+			seen[k] = true
+		}
+		// The earlier form: every point carries its key.
+		earlier := proto.Clone(m).(*journeyv1.StoredState)
+		for _, p := range pointsOf(earlier) {
+			if i := p.GetKeyIndex(); i > 0 {
+				p.Key, p.KeyIndex = earlier.GetKeys()[i-1], 0
+			}
+		}
+		earlier.Keys = nil
+		b, err := proto.Marshal(earlier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Unmarshal(b)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		got, _ := back.Marshal()
+		want, _ := st.Marshal()
+		if !bytes.Equal(got, want) {
+			t.Errorf("seed %d: a state with its keys in its points reads back as another state", seed)
+		}
+	}
+}
+
+// pointsOf returns every point of m.
+func pointsOf(m *journeyv1.StoredState) []*journeyv1.Point {
+	ps := []*journeyv1.Point{m.GetFirst(), m.GetLast(), m.GetStepAt(), m.GetProgressAt(), m.GetExportAt(),
+		m.GetApiModeAt(), m.GetConsentExpiresAt()}
+	for _, t := range m.GetStepTimes() {
+		ps = append(ps, t.GetAt())
+	}
+	for _, l := range m.GetIdentities() {
+		ps = append(ps, l.GetAt())
+	}
+	return slices.DeleteFunc(ps, func(p *journeyv1.Point) bool { return p == nil })
 }
 
 // TestUnmarshalReadsEarlierJSON: states stored as JSON by earlier releases

@@ -64,8 +64,11 @@ type StoredState struct {
 	Identities       []*Latest              `protobuf:"bytes,21,rep,name=identities,proto3" json:"identities,omitempty"`
 	ConsentExpiresAt *Point                 `protobuf:"bytes,22,opt,name=consent_expires_at,json=consentExpiresAt,proto3" json:"consent_expires_at,omitempty"`
 	ConsentExpires   *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=consent_expires,json=consentExpires,proto3" json:"consent_expires,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The vendor event ids the points name, each once (most points name the
+	// same few events): a point's key_index refers here.
+	Keys          []string `protobuf:"bytes,24,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StoredState) Reset() {
@@ -259,16 +262,27 @@ func (x *StoredState) GetConsentExpires() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *StoredState) GetKeys() []string {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
 // Point is an event's place in a journey's order: time, then the vendor's
 // event id (key), then sequence. States stored before key was always set
 // hold it only for events not stored yet; `connevents journeys rebuild`
 // refolds them.
 type Point struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Seconds       int64                  `protobuf:"varint,1,opt,name=seconds,proto3" json:"seconds,omitempty"`
-	Nanos         int32                  `protobuf:"varint,2,opt,name=nanos,proto3" json:"nanos,omitempty"`
-	Sequence      int64                  `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
-	Key           string                 `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Seconds  int64                  `protobuf:"varint,1,opt,name=seconds,proto3" json:"seconds,omitempty"`
+	Nanos    int32                  `protobuf:"varint,2,opt,name=nanos,proto3" json:"nanos,omitempty"`
+	Sequence int64                  `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The key itself, in states written before keys were interned.
+	Key string `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
+	// 1 + the index of the point's key in StoredState.keys; 0 when the key
+	// is the key field (or empty).
+	KeyIndex      int32 `protobuf:"varint,5,opt,name=key_index,json=keyIndex,proto3" json:"key_index,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -329,6 +343,13 @@ func (x *Point) GetKey() string {
 		return x.Key
 	}
 	return ""
+}
+
+func (x *Point) GetKeyIndex() int32 {
+	if x != nil {
+		return x.KeyIndex
+	}
+	return 0
 }
 
 // StepTime is when a step kind was last reached (seconds and nanos only).
@@ -442,7 +463,7 @@ var File_connevents_journey_v1_state_proto protoreflect.FileDescriptor
 
 const file_connevents_journey_v1_state_proto_rawDesc = "" +
 	"\n" +
-	"!connevents/journey/v1/state.proto\x12\x15connevents.journey.v1\x1a\x19connevents/v1/event.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xef\b\n" +
+	"!connevents/journey/v1/state.proto\x12\x15connevents.journey.v1\x1a\x19connevents/v1/event.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\t\n" +
 	"\vStoredState\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x05R\aversion\x12-\n" +
 	"\x06source\x18\x02 \x01(\x0e2\x15.connevents.v1.SourceR\x06source\x12\x14\n" +
@@ -473,12 +494,14 @@ const file_connevents_journey_v1_state_proto_rawDesc = "" +
 	"identities\x18\x15 \x03(\v2\x1d.connevents.journey.v1.LatestR\n" +
 	"identities\x12J\n" +
 	"\x12consent_expires_at\x18\x16 \x01(\v2\x1c.connevents.journey.v1.PointR\x10consentExpiresAt\x12C\n" +
-	"\x0fconsent_expires\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\x0econsentExpires\"e\n" +
+	"\x0fconsent_expires\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\x0econsentExpires\x12\x12\n" +
+	"\x04keys\x18\x18 \x03(\tR\x04keys\"\x82\x01\n" +
 	"\x05Point\x12\x18\n" +
 	"\aseconds\x18\x01 \x01(\x03R\aseconds\x12\x14\n" +
 	"\x05nanos\x18\x02 \x01(\x05R\x05nanos\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x03R\bsequence\x12\x10\n" +
-	"\x03key\x18\x04 \x01(\tR\x03key\"L\n" +
+	"\x03key\x18\x04 \x01(\tR\x03key\x12\x1b\n" +
+	"\tkey_index\x18\x05 \x01(\x05R\bkeyIndex\"L\n" +
 	"\bStepTime\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\x05R\x04kind\x12,\n" +
 	"\x02at\x18\x02 \x01(\v2\x1c.connevents.journey.v1.PointR\x02at\"L\n" +
