@@ -3,6 +3,7 @@ package journey
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -66,15 +67,22 @@ func TestKeysAreInternedAndEarlierPointsRead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := Unmarshal(b)
-		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		got, _ := back.Marshal()
-		want, _ := st.Marshal()
-		if !bytes.Equal(got, want) {
-			t.Errorf("seed %d: a state with its keys in its points reads back as another state", seed)
-		}
+		readsBackAs(t, b, st, fmt.Sprintf("seed %d: a state with its keys in its points", seed))
+	}
+}
+
+// readsBackAs checks that stored, a state in an earlier stored form, reads
+// back as st.
+func readsBackAs(t *testing.T, stored []byte, st State, what string) {
+	t.Helper()
+	back, err := Unmarshal(stored)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	got, _ := back.Marshal()
+	want, _ := st.Marshal()
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s reads back as another state", what)
 	}
 }
 
@@ -100,15 +108,7 @@ func TestUnmarshalReadsEarlierJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := Unmarshal(old)
-		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		got, _ := back.Marshal()
-		want, _ := st.Marshal()
-		if !bytes.Equal(got, want) {
-			t.Errorf("seed %d: the JSON state reads back as another state", seed)
-		}
+		readsBackAs(t, old, st, fmt.Sprintf("seed %d: the JSON state", seed))
 	}
 }
 
