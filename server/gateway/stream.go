@@ -47,8 +47,11 @@ func subscribe(gw http.Handler) http.Handler {
 }
 
 // wantsEventStream says whether the Accept header asks for Server-Sent
-// Events: text/event-stream (any case) with a quality above zero and not
-// below NDJSON's, when the header names NDJSON too.
+// Events: it names text/event-stream (any case) with a quality above zero
+// and not below NDJSON's, which is that of the most specific range
+// matching application/x-ndjson (itself, application/*, */*; 0 when none
+// does). A header that does not name text/event-stream, */* included,
+// gets NDJSON.
 func wantsEventStream(accept []string) bool {
 	quality := map[string]float64{}
 	for _, field := range accept {
@@ -67,7 +70,15 @@ func wantsEventStream(accept []string) bool {
 		}
 	}
 	sse, ok := quality[MIMEEventStream]
-	return ok && sse > 0 && sse >= quality[MIMENDJSON]
+	if !ok || sse <= 0 {
+		return false
+	}
+	for _, r := range []string{MIMENDJSON, "application/*", "*/*"} {
+		if q, ok := quality[r]; ok {
+			return sse >= q
+		}
+	}
+	return true
 }
 
 // startFields are the names (in both spellings) of a subscription's start.

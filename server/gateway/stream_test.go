@@ -20,6 +20,11 @@ func TestWantsEventStream(t *testing.T) {
 		{[]string{"*/*"}, false},
 		{[]string{"text/event-streamx"}, false},
 		{[]string{"text/event-stream;q=bad"}, false},
+		{[]string{"text/event-stream;q=0.1, */*"}, false},
+		{[]string{"*/*;q=0.5, text/event-stream;q=0.4"}, false},
+		{[]string{"application/*, text/event-stream;q=0.2"}, false},
+		{[]string{"text/event-stream, */*"}, true},
+		{[]string{"text/event-stream;q=0.5, application/x-ndjson;q=0.4, */*"}, true}, // the most specific range counts
 		{nil, false},
 	}
 	for _, tt := range tests {
