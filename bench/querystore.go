@@ -75,14 +75,13 @@ func (b *Bench) queryStore(ctx context.Context, backend string, size int) (store
 	return st, func() { st.Close(); drop() }, nil
 }
 
-// The query rows time a store whose pages are in memory, as a served
-// database's are: this machine's disk reads about 30 MB/s, so a page not
-// yet read costs milliseconds, and a store just built is mostly not in the
-// page cache (the kernel kept 55 MB of a 1 GB file just written). Timed
-// cold, a filter's p99 would be set by which random patient's index pages
-// happened to be read before, not by its plan.
-
 // warmFiles reads SQLite files into the operating system's page cache.
+// The query and read rows time a store whose pages are in memory, as a
+// served database's are: this machine's disk reads about 30 MB/s, so a page
+// not yet read costs milliseconds, and a store just built is mostly not in
+// the page cache (the kernel kept 55 MB of a 1 GB file just written).
+// Timed cold, a filter's p99 would be set by which random patient's index
+// pages happened to be read before, not by its plan.
 func (b *Bench) warmFiles(paths ...string) error {
 	b.progress.say("reading the store into the page cache")
 	for _, p := range paths {

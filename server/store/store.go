@@ -177,9 +177,9 @@ type Store interface {
 	// GetJourney returns the journey with the id (ConnectionJourney.id) and
 	// up to maxEvents of its events (none when maxEvents <= 0), in the order
 	// its state is folded in: occurred_at (received_at for an event without
-	// one), then source_event_id byte by byte, then sequence. The events are those the returned state was
-	// folded from (never a later one), without raw. ErrNotFound when there
-	// is no such journey.
+	// one), then source_event_id byte by byte, then sequence. The events
+	// are those the returned state was folded from (never a later one),
+	// without raw. ErrNotFound when there is no such journey.
 	GetJourney(ctx context.Context, id string, maxEvents int) (*conneventsv1.ConnectionJourney, []*conneventsv1.ConnectionEvent, error)
 
 	// ListJourneys returns up to q.Limit journeys that match q, ordered by

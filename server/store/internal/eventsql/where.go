@@ -92,13 +92,13 @@ const (
 // bound t (and no identifier), from conds(lead, seq), the filter's
 // conditions with lead's column left to lead the plan and the page's
 // bounds written on seq; lead is the filter's enum column that leads its
-// plan (a type or an outcome), or "" for none. Let Y be the first sequence whose running
-// maximum of occurred_at reaches t + StragglerNanos. Before Y, the events that occurred before t are read
-// along the sequence (recent, testing the time): every event before the
-// first whose running maximum reaches t matches, and between that one and
-// Y lies only what arrived while the running maximum was within the
-// straggler window past t, a stretch as long as what arrives in that
-// window, not as the log. From Y on, an event that occurred before t is a
+// plan (a type or an outcome), or "" for none. Let Y be the first sequence
+// whose running maximum of occurred_at reaches t + StragglerNanos. Before
+// Y, the events that occurred before t are read along the sequence
+// (recent, testing the time): every event before the first whose running
+// maximum reaches t matches, and between that one and Y lies only what
+// arrived while the running maximum was within the straggler window past
+// t, a stretch as long as what arrives in that window, not as the log. From Y on, an event that occurred before t is a
 // straggler, at least the window behind the running maximum (stragglers,
 // read from events_late by time). Neither walks the log after t, as a walk
 // in sequence order checking occurred_at would, nor every event that
