@@ -3,7 +3,6 @@ package gateway
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -40,21 +39,41 @@ func checkQuery(r *http.Request) error {
 	rr := routeOf(r)
 	for key := range values {
 		if rr.input == nil || rr.bodyAll || !isField(rr.input, key) {
-			return reason.New(reason.InvalidRequest, unknownParameter(key))
+			return reason.New(reason.InvalidRequest, unknownParameter(rr.input, key))
 		}
 	}
 	return nil
 }
 
-// fieldName is what a parameter name must look like to be repeated in a
-// message (a client may put anything there, even a patient id).
-var fieldName = regexp.MustCompile(`^[a-zA-Z0-9_.]{1,100}$`)
-
-func unknownParameter(key string) string {
-	if fieldName.MatchString(key) {
-		return key + " is not a parameter of this call"
+// unknownParameter says which part of key's path is known, by the
+// request's own field names, never by repeating key: a client may put
+// anything there, even a patient id ("?123456789").
+func unknownParameter(md protoreflect.MessageDescriptor, key string) string {
+	if prefix := knownPrefix(md, key); prefix != "" {
+		return "a query parameter names no field of " + prefix
 	}
-	return "a query parameter is not a parameter of this call"
+	return "a query parameter names no field of this call's request"
+}
+
+// knownPrefix returns the longest leading part of the dotted path that
+// names a message field of md, in JSON names ("" for none).
+func knownPrefix(md protoreflect.MessageDescriptor, path string) string {
+	var known []string
+	for _, name := range strings.Split(path, ".") {
+		if md == nil {
+			break
+		}
+		fd := md.Fields().ByTextName(name)
+		if fd == nil {
+			fd = md.Fields().ByJSONName(name)
+		}
+		if fd == nil || fd.Message() == nil || fd.IsList() || fd.IsMap() {
+			break
+		}
+		known = append(known, fd.JSONName())
+		md = fd.Message()
+	}
+	return strings.Join(known, ".")
 }
 
 // isField reports whether the dotted path names a field of md.
