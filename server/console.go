@@ -2,8 +2,12 @@ package server
 
 import (
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/connevents/connevents/server/console"
+	"github.com/connevents/connevents/server/gateway"
+	"github.com/connevents/connevents/server/reason"
 )
 
 // withConsole serves the web console beside the API: its assets at
@@ -13,8 +17,56 @@ func withConsole(api http.Handler) http.Handler {
 	mux.Handle("/", api)
 	mux.Handle(console.Path, console.Handler())
 	mux.Handle("GET /{$}", console.Redirect())
-	return mux
+	return canonicalPaths(mux)
 }
+
+// canonicalPaths answers a path that is not in its clean form ("//",
+// "/./", "/../") NOT_FOUND, where http.ServeMux would redirect to the
+// clean path with the query string copied into Location: a URL the
+// service made, holding whatever the query named (a patient filter). A
+// redirect the mux still makes (/console to /console/) loses the query.
+func canonicalPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p != cleanPath(p) {
+			gateway.WriteError(w, reason.New(reason.NotFound, "the path is not in its clean form"))
+			return
+		}
+		next.ServeHTTP(queryFreeRedirects{w}, r)
+	})
+}
+
+// cleanPath is p as http.ServeMux cleans it: path.Clean, keeping a
+// trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// queryFreeRedirects drops the query string from the Location of a
+// redirect.
+type queryFreeRedirects struct{ http.ResponseWriter }
+
+func (w queryFreeRedirects) WriteHeader(code int) {
+	if code >= 300 && code < 400 {
+		if loc, _, cut := strings.Cut(w.Header().Get("Location"), "?"); cut {
+			w.Header().Set("Location", loc)
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Flush passes flushes of streamed answers on (grpc-gateway asserts
+// http.Flusher).
+func (w queryFreeRedirects) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w queryFreeRedirects) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // consoleURL is where a browser opens the web console.
 func (s *Server) consoleURL() string {

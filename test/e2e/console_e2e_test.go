@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,6 +41,45 @@ func TestConsoleMounted(t *testing.T) {
 	}
 	if resp, _ := get(t, s.BaseURL+"/v1/unknown", "k"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown API route = %d, want 404", resp.StatusCode)
+	}
+}
+
+// No URL the service makes holds the query a client sent: a path that is
+// not clean is NOT_FOUND (http.ServeMux redirected it, query and all, to
+// its clean form), and the one redirect left, /console to /console/, drops
+// the query.
+func TestNoRedirectCarriesTheQuery(t *testing.T) {
+	s := testserver.Start(t, func(c *server.Config) { c.APIKeys = []string{"k"} })
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{
+		"/v1//events?filter.patient=PATIENT42",
+		"//v1/events?filter.patient=PATIENT42",
+		"/v1/events/../events?filter.patient=PATIENT42",
+		"/console/./app.js?patient=PATIENT42",
+	} {
+		req, _ := http.NewRequest("GET", s.BaseURL+path, nil)
+		req.URL.Opaque = path[:strings.Index(path, "?")] // sent as written, not cleaned by the client
+		req.Header.Set("Authorization", "Bearer k")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"NOT_FOUND"`) {
+			t.Errorf("GET %s = %d %s, want 404 NOT_FOUND", path, resp.StatusCode, body)
+		}
+		if loc := resp.Header.Get("Location"); loc != "" {
+			t.Errorf("GET %s redirects to %q", path, loc)
+		}
+	}
+	resp, err := client.Get(s.BaseURL + "/console?patient=PATIENT42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/console/" {
+		t.Errorf("GET /console?patient=… = %d to %q, want a redirect to /console/", resp.StatusCode, loc)
 	}
 }
 
