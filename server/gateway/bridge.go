@@ -53,6 +53,10 @@ func muxOptions(logger *slog.Logger) []runtime.ServeMuxOption {
 		// A form POST is never a GET in disguise: the body would be read
 		// before any check (and without limitBody's bounds).
 		runtime.WithDisablePathLengthFallback(),
+		// The service sets no gRPC response metadata for REST clients;
+		// grpc-go's own (content-type: application/grpc) would otherwise
+		// come out as Grpc-Metadata-Content-Type on streams.
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 	}
 }
 

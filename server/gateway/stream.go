@@ -42,8 +42,60 @@ func subscribe(gw http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Accel-Buffering", "no")
 		w.Header().Set("Cache-Control", "no-cache")
-		gw.ServeHTTP(w, r)
+		ow := &openErrors{ResponseWriter: w}
+		gw.ServeHTTP(ow, r)
+		ow.finish()
 	})
+}
+
+// openErrors answers a subscription refused at open (a bad cursor, a
+// missing role, an access log that cannot record) with the error body of
+// every other HTTP error, as JSON: grpc-gateway writes it as a stream's
+// error item ({"error": …} in NDJSON, an `error` event in SSE), which a
+// client reading the status code does not expect. Once the stream has
+// started (status 200), everything passes through.
+type openErrors struct {
+	http.ResponseWriter
+	refused bool
+	body    bytes.Buffer
+}
+
+func (w *openErrors) WriteHeader(code int) {
+	if code != http.StatusOK {
+		w.refused = true
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *openErrors) Write(b []byte) (int, error) {
+	if w.refused {
+		return w.body.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *openErrors) Flush() {
+	if !w.refused {
+		_ = http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+func (w *openErrors) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish writes the refusal's error body, taken out of the stream item
+// the gateway wrote.
+func (w *openErrors) finish() {
+	if !w.refused {
+		return
+	}
+	item := bytes.TrimSpace(w.body.Bytes())
+	if data, ok := bytes.CutPrefix(item, []byte("event: error\ndata: ")); ok {
+		item = data
+	} else if fields, ok := jsonObject(item); ok && fields["error"] != nil {
+		item = fields["error"]
+	}
+	_, _ = w.ResponseWriter.Write(append(item, '\n'))
 }
 
 // wantsEventStream says whether the Accept header asks for Server-Sent

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -165,16 +166,28 @@ func TestPostSubscribeResumesFromLastEventID(t *testing.T) {
 	}
 }
 
-func TestServerSentEventsError(t *testing.T) {
+// A subscription refused at open is answered like every other HTTP error
+// (its status, and the common JSON error body), in either format; a
+// stream's own `error` item is for a stream that has started.
+func TestSubscriptionRefusedAtOpen(t *testing.T) {
 	s := testserver.Start(t, nil)
-	resp := openStream(t, s, "", http.Header{"Accept": {"text/event-stream"}, "Last-Event-ID": {"garbage"}})
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("status %s, want 400", resp.Status)
-	}
-	ev := sseEvents(t, resp, 1)[0]
-	var body struct{ Status, Reason string }
-	if err := json.Unmarshal([]byte(ev.Data), &body); err != nil || ev.Type != "error" || body.Reason != "CURSOR_INVALID" {
-		t.Fatalf("got event %q %s, want an error event with reason CURSOR_INVALID", ev.Type, ev.Data)
+	for _, accept := range []string{"text/event-stream", "application/x-ndjson"} {
+		resp := openStream(t, s, "", http.Header{"Accept": {accept}, "Last-Event-ID": {"garbage"}})
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("%s: %s, Content-Type %q, want 400 with JSON", accept, resp.Status, resp.Header.Get("Content-Type"))
+		}
+		var e struct {
+			Code           int
+			Status, Reason string
+		}
+		if err := json.Unmarshal(body, &e); err != nil || e.Code != 400 || e.Status != "INVALID_ARGUMENT" || e.Reason != "CURSOR_INVALID" {
+			t.Errorf("%s: body %s, want the error body with reason CURSOR_INVALID", accept, body)
+		}
+		if resp.Header.Get("Grpc-Metadata-Content-Type") != "" {
+			t.Errorf("%s: the answer carries grpc-go's metadata", accept)
+		}
 	}
 }
 
