@@ -51,7 +51,7 @@ func (s *Service) IngestFastenWebhook(ctx context.Context, req *conneventsv1.Ing
 	}
 	res := ingestResult(appended[0])
 	s.board.Succeeded(fastenSrc, s.now())
-	s.logger.InfoContext(ctx, "fasten delivery accepted", "event_id", res.GetEventId(), "type", ev.GetSourceEventType(), "status", res.GetStatus().String())
+	s.logger.InfoContext(ctx, "fasten delivery accepted", "event_id", res.GetEventId(), "type", ev.GetType().String(), "status", res.GetStatus().String())
 	return &conneventsv1.IngestFastenWebhookResponse{Result: res}, nil
 }
 

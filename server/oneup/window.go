@@ -95,7 +95,7 @@ func (p *Poller) ingestPage(ctx context.Context, page *Page, res *PollResult) (t
 		}
 		stored++
 		p.cfg.Logger.DebugContext(ctx, "oneup: stored event", "event_id", a.Event.GetId(),
-			"source_event_id", events[i].GetSourceEventId(), "subtype", events[i].GetSourceEventType())
+			"source_event_id", events[i].GetSourceEventId(), "type", events[i].GetType().String())
 	}
 	res.Stored += stored
 	res.Duplicates += dups

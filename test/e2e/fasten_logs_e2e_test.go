@@ -50,6 +50,8 @@ func TestFastenLogsHoldNoPersonalData(t *testing.T) {
 	send(signed(t, []byte(`{"id":"e2e-log-1","type":"patient.request_support","data":{"name":"`+phiName+`"`)))
 	send(signed(t, []byte(`{"type":"patient.request_support","data":{"email":"`+phiEmail+`"}}`)))
 	send(signed(t, []byte(`{"id":"e2e-log-2","type":"patient.request_support","data":"`+phiText+`"}`)))
+	// A type the service does not know is the sender's free text.
+	send(signed(t, []byte(`{"id":"e2e-log-3","type":"patient.Quaxworth","api_mode":"live","date":"2026-01-02T03:04:05Z","data":{}}`)))
 	send(signed(t, sample(t, fasten.TypeRequestSupport, fasten.WithData("body", phiText+strings.Repeat(" ", fasten.MaxBodyBytes)))))
 	_, err := s.Client.IngestFastenWebhook(context.Background(), relayRequest(t, otherSecret, support))
 	if err == nil {
