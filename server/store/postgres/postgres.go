@@ -33,6 +33,10 @@ func Open(ctx context.Context, url string, opts ...sqlstore.Option) (*Store, err
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	if err := schemaExists(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	s, err := sqlstore.Open(ctx, sqlstore.Config{
 		Dialect: sqlstore.PostgreSQL, Write: sqlstore.PGX(pool), Read: sqlstore.PGXReads(pool),
 		Options: sqlstore.NewOptions(opts...),
@@ -41,6 +45,24 @@ func Open(ctx context.Context, url string, opts ...sqlstore.Option) (*Store, err
 		return nil, err
 	}
 	return &Store{Store: s, pool: pool}, nil
+}
+
+// errNoSchema: no schema named in search_path exists, so the migrations
+// have nowhere to create the tables (PostgreSQL's own message, "no schema
+// has been selected to create in", does not say why).
+var errNoSchema = errors.New("postgres: no schema of the URL's search_path exists: create it first (CREATE SCHEMA name)")
+
+// schemaExists checks that the connection's search_path names a schema
+// that exists.
+func schemaExists(ctx context.Context, pool *pgxpool.Pool) error {
+	var schema *string
+	if err := pool.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return fmt.Errorf("postgres: open: %w", sqlstore.PostgreSQL.Scrub(err))
+	}
+	if schema == nil {
+		return errNoSchema
+	}
+	return nil
 }
 
 // noParallel is the connection parameter that keeps PostgreSQL from

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"errors"
+	"net/url"
 	"testing"
 
 	conneventsv1 "github.com/connevents/connevents/gen/connevents/v1"
@@ -78,5 +80,27 @@ func TestParallelQueryOffUnlessTheURLSetsIt(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("URL params %q: max_parallel_workers_per_gather = %s, want %s", tc.params, got, tc.want)
 		}
+	}
+}
+
+// TestOpenSaysTheSchemaIsMissing: a search_path naming no existing schema
+// is refused at Open with what to do, not PostgreSQL's "no schema has been
+// selected to create in" from the first migration.
+func TestOpenSaysTheSchemaIsMissing(t *testing.T) {
+	u, err := url.Parse(pgtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgtest.Schema(t) // skips (or fails under CI) without a server
+	q := u.Query()
+	q.Set("search_path", "connevents_test_never_created")
+	u.RawQuery = q.Encode()
+	s, err := Open(t.Context(), u.String())
+	if err == nil {
+		s.Close()
+		t.Fatal("Open on a missing schema succeeded")
+	}
+	if !errors.Is(err, errNoSchema) {
+		t.Errorf("Open on a missing schema: %v, want %v", err, errNoSchema)
 	}
 }
