@@ -30,7 +30,7 @@ func (s *Server) buildHTTP(ctx context.Context, tls bool) error {
 	if err != nil {
 		return err
 	}
-	handler = withConsole(handler)
+	handler = withConsole(privateAnswers(handler))
 	if s.keys.Open() && isLoopback(s.cfg.HTTPAddr) {
 		handler = loopbackHostsOnly(handler)
 	}
@@ -87,6 +87,17 @@ func isLoopbackOrigin(origin string) bool {
 	}
 	u, err := url.Parse(origin)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && isLoopbackHost(u.Host)
+}
+
+// privateAnswers marks every API answer (they carry personal data) as
+// not to be stored by browsers or shared caches, nor sniffed as another
+// content type.
+func privateAnswers(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // strictTransport tells browsers to reach this host over HTTPS only, for a

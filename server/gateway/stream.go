@@ -41,7 +41,6 @@ func subscribe(gw http.Handler) http.Handler {
 			r.Header.Set("Accept", MIMENDJSON)
 		}
 		w.Header().Set("X-Accel-Buffering", "no")
-		w.Header().Set("Cache-Control", "no-cache")
 		ow := &openErrors{ResponseWriter: w}
 		gw.ServeHTTP(ow, r)
 		ow.finish()

@@ -39,6 +39,14 @@ func TestConsoleMounted(t *testing.T) {
 	if resp, _ := get(t, s.BaseURL+"/v1/sources", ""); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /v1/sources without a key = %d, want 401", resp.StatusCode)
 	}
+	// API answers carry personal data: never stored by a cache, never sniffed.
+	for _, path := range []string{"/v1/events", "/v1/sources"} {
+		resp, _ := get(t, s.BaseURL+path, "k")
+		if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("GET %s: Cache-Control %q, X-Content-Type-Options %q, want no-store and nosniff", path,
+				resp.Header.Get("Cache-Control"), resp.Header.Get("X-Content-Type-Options"))
+		}
+	}
 	if resp, _ := get(t, s.BaseURL+"/v1/unknown", "k"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown API route = %d, want 404", resp.StatusCode)
 	}
