@@ -49,23 +49,33 @@ func (t Thresholds) String() string {
 
 // ParseThresholds reads a `--stall-after` value such as
 // `authorized=2h,transfer=24h`: comma-separated phase=duration pairs
-// (phases discovery, authorized, transfer; Go durations, 0 to disable) that
-// override base. An empty string returns base.
+// (phases discovery, authorized, transfer; Go durations, 0 to disable),
+// each phase at most once, that override base; or `0` alone, which
+// disables every phase. An empty string returns base.
 func ParseThresholds(s string, base Thresholds) (Thresholds, error) {
 	t := base
-	if strings.TrimSpace(s) == "" {
+	switch strings.TrimSpace(s) {
+	case "":
 		return t, nil
+	case "0":
+		return Thresholds{}, nil
 	}
+	seen := map[string]bool{}
 	for _, part := range strings.Split(s, ",") {
 		name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return base, fmt.Errorf("stall threshold %q: want phase=duration", part)
+			return base, fmt.Errorf("stall threshold %q: want phase=duration, or 0 alone to never stall", part)
 		}
 		d, err := time.ParseDuration(strings.TrimSpace(value))
 		if err != nil || d < 0 {
 			return base, fmt.Errorf("stall threshold %q: want a non-negative duration such as 2h", part)
 		}
-		switch strings.ToLower(strings.TrimSpace(name)) {
+		phase := strings.ToLower(strings.TrimSpace(name))
+		if seen[phase] {
+			return base, fmt.Errorf("stall threshold %q: phase %s given twice", part, phase)
+		}
+		seen[phase] = true
+		switch phase {
 		case "discovery":
 			t.Discovery = d
 		case "authorized":

@@ -20,6 +20,10 @@ func TestParseThresholds(t *testing.T) {
 		{"authorized=soon", def, true},
 		{"authorized=-1h", def, true},
 		{"completed=1h", def, true},
+		{"0", Thresholds{}, false},
+		{" 0 ", Thresholds{}, false},
+		{"transfer=2h,transfer=3h", def, true},
+		{"authorized=1h,Authorized=2h", def, true},
 	}
 	for _, tc := range tests {
 		got, err := ParseThresholds(tc.in, def)
