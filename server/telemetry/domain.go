@@ -121,6 +121,13 @@ func (d domain) initialize() {
 		}
 		d.degraded.WithLabelValues(s)
 	}
+	// Only 1upHealth is polled; its last success stays absent until one,
+	// rather than a zero that reads as "stale since 1970".
+	oneup := sourceLabel(conneventsv1.Source_SOURCE_ONEUP)
+	d.pollPages.WithLabelValues(oneup)
+	for _, k := range append(pollErrors, Other) {
+		d.pollErrors.WithLabelValues(oneup, k.label())
+	}
 	for _, t := range []Transport{TransportGRPC, TransportNDJSON, TransportSSE} {
 		for _, k := range []Kind{KindEvents, KindJourneys} {
 			d.subsActive.WithLabelValues(t.label(), k.label())

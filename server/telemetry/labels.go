@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"slices"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,9 +70,11 @@ const (
 	PollErrorStore PollError = "store"
 )
 
+// pollErrors are the kinds a poll error is counted by.
+var pollErrors = []PollError{PollErrorCredentials, PollErrorHTTPStatus, PollErrorNetwork, PollErrorMalformedPage, PollErrorStore}
+
 func (e PollError) label() string {
-	switch e {
-	case PollErrorCredentials, PollErrorHTTPStatus, PollErrorNetwork, PollErrorMalformedPage, PollErrorStore:
+	if slices.Contains(pollErrors, e) {
 		return string(e)
 	}
 	return Other

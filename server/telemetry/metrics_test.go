@@ -164,6 +164,7 @@ func TestScrapeDomainSeries(t *testing.T) {
 		{"connevents_poller_last_success_timestamp_seconds", map[string]string{"source": "oneup"}, 1700000000},
 		{"connevents_poller_pages_total", map[string]string{"source": "oneup"}, 2},
 		{"connevents_poller_errors_total", map[string]string{"source": "oneup", "kind": "credentials"}, 1},
+		{"connevents_poller_errors_total", map[string]string{"source": "oneup", "kind": "network"}, 0}, // created at zero, so increase() sees the first
 		{"connevents_log_head_sequence", nil, 42},
 		{"connevents_log_oldest_sequence", nil, 5},
 		{"connevents_journeys", map[string]string{"status": "TRANSFER"}, 3},
