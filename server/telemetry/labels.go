@@ -1,8 +1,8 @@
 package telemetry
 
 import (
-	"slices"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
