@@ -140,11 +140,29 @@ func ApplyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 		}
 		if v, ok := lookup(EnvName(f.Name)); ok {
 			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", EnvName(f.Name), err))
+				errs = append(errs, fmt.Errorf("%s: %w%s", EnvName(f.Name), err, wantOf(f.Value)))
 			}
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// wantOf says what a flag's value must look like, for a value that did
+// not parse (never repeating the value: it may be a secret).
+func wantOf(v flag.Value) string {
+	g, ok := v.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return " (want a duration such as 90s, 2h or 720h)"
+	case bool:
+		return " (want true or false)"
+	case int, int64, uint, uint64:
+		return " (want a whole number)"
+	}
+	return ""
 }
 
 // EnvName is the environment variable of a flag: grpc-addr → CONNEVENTS_GRPC_ADDR.
@@ -183,8 +201,8 @@ func (c Config) Validate() error {
 	if c.Retention < 0 || (c.Retention > 0 && c.Retention < MinRetention) {
 		errs = append(errs, fmt.Errorf("--retention must be 0 (keep everything) or at least %s: a pruned event delivered again (a Fasten retry, a 1upHealth re-read) would be stored again", MinRetention))
 	}
-	if c.AccessLogRetention < 0 {
-		errs = append(errs, errors.New("--access-log-retention must not be negative"))
+	if c.AccessLogRetention < 0 || (c.AccessLogRetention > 0 && c.AccessLogRetention < MinAccessLogRetention) {
+		errs = append(errs, fmt.Errorf("--access-log-retention must be 0 (keep every record) or at least %s: the access log is the audit trail of PHI reads (HIPAA asks six years, the default)", MinAccessLogRetention))
 	}
 	if c.FastenExpectEvery < 0 || c.OneUp.ExpectEvery < 0 {
 		errs = append(errs, errors.New("--fasten-expect-every and --oneup-expect-every must not be negative"))
@@ -236,6 +254,11 @@ func durationFlag(d time.Duration) string {
 // retention HIPAA asks of its required documentation (45 CFR
 // 164.316(b)(2)).
 const DefaultAccessLogRetention = 2191 * 24 * time.Hour
+
+// MinAccessLogRetention is the shortest --access-log-retention: shorter
+// is a mistake (a unit left out), not a policy; replicas sharing a
+// database prune with the shortest any of them has.
+const MinAccessLogRetention = 24 * time.Hour
 
 // MinRetention is the shortest --retention: longer than Fasten's retries
 // (about a day) and any 1upHealth poll overlap.

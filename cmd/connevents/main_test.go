@@ -181,3 +181,20 @@ func TestServeWarnsWithoutFastenSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestServeExplainsBadSettings: an environment value that does not parse
+// says what the variable wants (never repeating the value, which may be a
+// secret), and an access-log retention too short to be a policy is refused.
+func TestServeExplainsBadSettings(t *testing.T) {
+	cmd := connevents(t, "serve", "--database", filepath.Join(t.TempDir(), "e.db"))
+	cmd.Env = append(cmd.Env, "CONNEVENTS_RETENTION=SECRETISH")
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), "CONNEVENTS_RETENTION") || !strings.Contains(string(out), "want a duration such as") ||
+		strings.Contains(string(out), "SECRETISH") || cmd.ProcessState.ExitCode() == 0 {
+		t.Errorf("CONNEVENTS_RETENTION=SECRETISH: exit %d, %s", cmd.ProcessState.ExitCode(), out)
+	}
+	_, stderr, code := execCLI(t, "serve", "--database", filepath.Join(t.TempDir(), "e.db"), "--access-log-retention", "1ns")
+	if code == 0 || !strings.Contains(stderr, "--access-log-retention must be 0") {
+		t.Errorf("--access-log-retention 1ns: exit %d, %s", code, stderr)
+	}
+}
