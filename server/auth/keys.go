@@ -45,6 +45,16 @@ func PlainKeys(secrets []string) []Key {
 
 func plainName(i int) string { return fmt.Sprintf("key-%d", i+1) }
 
+// plainNameHint explains a clash on a name --api-keys gives its keys.
+func plainNameHint(name string) string {
+	if plainNames.MatchString(name) {
+		return " (--api-keys names its keys key-1, key-2, … in order: give the keys file's keys other names)"
+	}
+	return ""
+}
+
+var plainNames = regexp.MustCompile(`^key-[1-9][0-9]*$`)
+
 // CheckLength refuses plain keys shorter than MinKeyLength, naming them by
 // position (key-2), never by value. Servers that are not on loopback call
 // it at start-up.
@@ -75,7 +85,7 @@ func NewKeys(keys ...Key) (*Keys, error) {
 			return nil, errors.New(nameRule)
 		}
 		if names[k.Name] {
-			return nil, fmt.Errorf("two keys are named %s", k.Name)
+			return nil, fmt.Errorf("two keys are named %s%s", k.Name, plainNameHint(k.Name))
 		}
 		if other, dup := digests[k.digest]; dup {
 			return nil, fmt.Errorf("keys %s and %s have the same secret", other, k.Name)

@@ -85,7 +85,7 @@ func TestLoadFileErrors(t *testing.T) {
 	if err := os.WriteFile(path, []byte(line+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load([]string{"plain-secret-0123456789"}, path); err == nil || !strings.Contains(err.Error(), "two keys are named key-1") {
+	if _, err := Load([]string{"plain-secret-0123456789"}, path); err == nil || !strings.Contains(err.Error(), "two keys are named key-1 (--api-keys names its keys key-1") {
 		t.Errorf("a file key named like a plain key: %v", err)
 	}
 }
