@@ -40,7 +40,9 @@ func runJourneysRebuild(ctx context.Context, args []string, stdout io.Writer, lo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "journeys rebuild: %d journeys changed\n", n)
+	// The thresholds used say whether they are the servers': a rebuild with
+	// others moves every in-progress journey's stall time.
+	fmt.Fprintf(stdout, "journeys rebuild: %d journeys changed (--stall-after %s)\n", n, th)
 	return nil
 }
 

@@ -42,7 +42,7 @@ func TestJourneysRebuild(t *testing.T) {
 	in.Close()
 	st.Close()
 
-	for _, want := range []string{"2 journeys changed", "0 journeys changed"} {
+	for _, want := range []string{"2 journeys changed (--stall-after discovery=1h0m0s,authorized=6h0m0s,transfer=24h0m0s)", "0 journeys changed"} {
 		var out strings.Builder
 		err := runJourneysRebuild(context.Background(), []string{"--database", "sqlite:" + path, "--batch", "1"}, &out, noEnv)
 		if err != nil || !strings.Contains(out.String(), want) {
