@@ -176,10 +176,8 @@ func (c Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
-	if len(c.APIKeys) == 0 && c.APIKeysFile == "" && !c.InsecureNoAuth {
-		for _, addr := range c.publicAddrs() {
-			errs = append(errs, fmt.Errorf("no --api-keys or --api-keys-file and %s is not a loopback address: set one, or --insecure-no-auth to serve without authentication", addr))
-		}
+	if public := c.publicAddrs(); len(public) > 0 && len(c.APIKeys) == 0 && c.APIKeysFile == "" && !c.InsecureNoAuth {
+		errs = append(errs, fmt.Errorf("no --api-keys or --api-keys-file and %s: set one, or --insecure-no-auth to serve without authentication", addrList(public)))
 	}
 	if len(c.publicAddrs()) > 0 {
 		errs = append(errs, auth.CheckLength(c.APIKeys))
@@ -263,6 +261,14 @@ const MinAccessLogRetention = 24 * time.Hour
 // MinRetention is the shortest --retention: longer than Fasten's retries
 // (about a day) and any 1upHealth poll overlap.
 const MinRetention = 48 * time.Hour
+
+// addrList says that addrs are not loopback addresses.
+func addrList(addrs []string) string {
+	if len(addrs) == 1 {
+		return addrs[0] + " is not a loopback address"
+	}
+	return strings.Join(addrs, " and ") + " are not loopback addresses"
+}
 
 // publicAddrs are the listen addresses that accept non-local connections.
 func (c Config) publicAddrs() []string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,6 +217,12 @@ func TestRefusesOpenNonLoopback(t *testing.T) {
 	cfg.HTTPAddr = "0.0.0.0:0"
 	if _, err := server.New(context.Background(), cfg, nil); err == nil {
 		t.Fatal("started without API keys on a non-loopback address")
+	}
+	// Both listeners public: one error naming both, on one line.
+	cfg.GRPCAddr = "0.0.0.0:0"
+	if err := cfg.Validate(); err == nil || strings.Count(err.Error(), "\n") != 0 ||
+		!strings.Contains(err.Error(), "0.0.0.0:0 and 0.0.0.0:0 are not loopback addresses") {
+		t.Errorf("two public listeners without keys: %v", err)
 	}
 	cfg.InsecureNoAuth = true
 	if err := cfg.Validate(); err != nil {
