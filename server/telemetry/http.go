@@ -103,10 +103,21 @@ func GatewayRoute(next runtime.HandlerFunc) runtime.HandlerFunc {
 // health probes), continuing the caller's trace from its traceparent
 // header. It uses the global tracer provider and propagator that
 // SetupTracing installs: with tracing off, it costs next to nothing.
+//
+// A span records nothing a client writes freely into its headers: the
+// server's name instead of the Host header, no User-Agent, and the peer
+// address instead of X-Forwarded-For (the service reads none of them
+// after this point).
 func TraceHTTP(next http.Handler) http.Handler {
-	return otelhttp.NewHandler(next, "http",
+	traced := otelhttp.NewHandler(next, "http",
 		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" }),
+		otelhttp.WithServerName(ServiceName),
 	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("User-Agent")
+		r.Header.Del("X-Forwarded-For")
+		traced.ServeHTTP(w, r)
+	})
 }
 
 // observe records d, with the request's trace id as exemplar when its span

@@ -84,6 +84,14 @@ func busyDay(t *testing.T, s *testserver.Server) {
 		}
 		resp.Body.Close()
 	}
+	// Headers a client chooses freely: a span records none of them as sent.
+	hreq, _ := http.NewRequest("GET", s.BaseURL+"/v1/dead-letters", nil)
+	hreq.Host = canary + ".example"
+	hreq.Header.Set("User-Agent", "app "+canaryPatient)
+	hreq.Header.Set("X-Forwarded-For", "10.0.0.1, "+canary)
+	if resp, err := http.DefaultClient.Do(hreq); err == nil {
+		resp.Body.Close()
+	}
 	ctx := context.Background()
 	_, _ = s.Client.ListEvents(ctx, &conneventsv1.ListEventsRequest{Filter: &conneventsv1.EventFilter{Patient: canaryPatient}})
 	_, _ = s.Client.GetEvent(ctx, &conneventsv1.GetEventRequest{Id: canaryPatient})
