@@ -82,6 +82,6 @@ func accessRecordProto(r store.AccessRecord) *conneventsv1.AccessRecord {
 	return &conneventsv1.AccessRecord{
 		Id: r.ID, Time: timestamppb.New(r.Time), KeyName: r.KeyName, Role: r.Role,
 		Method: r.Method, Route: r.Route, Phase: r.Phase, Filter: r.Filter,
-		Count: r.Count, Peer: r.Peer, Outcome: r.Outcome,
+		Count: r.Count, Peer: r.Peer, Outcome: r.Outcome, Patient: r.Patient,
 	}
 }

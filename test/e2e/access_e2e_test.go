@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,13 +32,14 @@ type wantRecord struct {
 	count         int64
 	outcome       string
 	filterHas     string
+	patient       string // the record's patient: the filter's, or the one event or journey returned
 }
 
 // TestAccessLog reads personal data every way the API allows and checks
 // that each call wrote exactly one access record (a subscription two: at
 // open and at end), with the key's name and role, the method or route, the
-// filter, the count and the outcome; and that calls returning no personal
-// data wrote none.
+// filter, the patient, the count and the outcome, all read back through
+// ListAccessRecords; and that calls returning no personal data wrote none.
 func TestAccessLog(t *testing.T) {
 	s := startWithRoleKeys(t)
 	ids := seed(t, s, 3) // patient-0, patient-1, patient-0
@@ -48,27 +50,27 @@ func TestAccessLog(t *testing.T) {
 	if _, err := s.Client.GetEvent(ctx, &conneventsv1.GetEventRequest{Id: ids[0], View: conneventsv1.EventView_EVENT_VIEW_FULL}); err != nil {
 		t.Fatal(err)
 	}
-	call(wantRecord{svcPrefix + "GetEvent", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1, "OK", "EVENT_VIEW_FULL"})
+	call(wantRecord{svcPrefix + "GetEvent", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1, "OK", "EVENT_VIEW_FULL", "patient-0"})
 	if _, err := s.Client.GetEvent(ctx, &conneventsv1.GetEventRequest{Id: "01234567-0000-7000-8000-000000000000"}); err == nil {
 		t.Fatal("unknown id found")
 	}
-	call(wantRecord{svcPrefix + "GetEvent", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 0, "NOT_FOUND", "01234567-0000"})
+	call(wantRecord{svcPrefix + "GetEvent", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 0, "NOT_FOUND", "01234567-0000", ""})
 	if r, body := get(t, s.BaseURL+"/v1/events/"+ids[1]+"?view=EVENT_VIEW_FULL", readSecret); r.StatusCode != http.StatusOK {
 		t.Fatalf("REST get: %s %s", r.Status, body)
 	}
-	call(wantRecord{svcPrefix + "GetEvent", "GET /v1/events/{id}", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1, "OK", ids[1]})
+	call(wantRecord{svcPrefix + "GetEvent", "GET /v1/events/{id}", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1, "OK", ids[1], "patient-1"})
 	list, err := s.Client.ListEvents(ctx, &conneventsv1.ListEventsRequest{Filter: &conneventsv1.EventFilter{Patient: "patient-0"}})
 	if err != nil || len(list.GetEvents()) != 2 {
 		t.Fatalf("ListEvents: %v, %v", list, err)
 	}
-	call(wantRecord{svcPrefix + "ListEvents", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 2, "OK", "patient-0"})
+	call(wantRecord{svcPrefix + "ListEvents", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 2, "OK", "patient-0", "patient-0"})
 	req, _ := http.NewRequest(http.MethodPost, s.BaseURL+"/v1/events:search", strings.NewReader(`{"filter":{"patient":"patient-1"}}`))
 	req.Header.Set("Authorization", "Bearer "+readSecret)
 	req.Header.Set(api.GatewayHeaders.Route, "GET /forged") // replaced by the gateway
 	if r, body := testserver.Do(t, req); r.StatusCode != http.StatusOK {
 		t.Fatalf("REST search: %s %s", r.Status, body)
 	}
-	call(wantRecord{svcPrefix + "ListEvents", "POST /v1/events:search", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1, "OK", "patient-1"})
+	call(wantRecord{svcPrefix + "ListEvents", "POST /v1/events:search", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1, "OK", "patient-1", "patient-1"})
 
 	// A gRPC subscription that replays the 3 events, then is cancelled.
 	subCtx, cancel := context.WithCancel(metadata.AppendToOutgoingContext(ctx, "connevents-http-route", "GET /forged"))
@@ -88,13 +90,13 @@ func TestAccessLog(t *testing.T) {
 		}
 	}
 	cancel()
-	call(wantRecord{svcPrefix + "SubscribeEvents", "", conneventsv1.AccessPhase_ACCESS_PHASE_OPEN, 0, "OK", "START_POSITION_EARLIEST"})
-	call(wantRecord{svcPrefix + "SubscribeEvents", "", conneventsv1.AccessPhase_ACCESS_PHASE_END, 3, "CANCELED", "START_POSITION_EARLIEST"})
+	call(wantRecord{svcPrefix + "SubscribeEvents", "", conneventsv1.AccessPhase_ACCESS_PHASE_OPEN, 0, "OK", "START_POSITION_EARLIEST", ""})
+	call(wantRecord{svcPrefix + "SubscribeEvents", "", conneventsv1.AccessPhase_ACCESS_PHASE_END, 3, "CANCELED", "START_POSITION_EARLIEST", ""})
 
 	// The same over REST (NDJSON), closed after the 3 events.
 	restSubscribe(t, s, 3)
-	call(wantRecord{svcPrefix + "SubscribeEvents", "GET /v1/events:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_OPEN, 0, "OK", "START_POSITION_EARLIEST"})
-	call(wantRecord{svcPrefix + "SubscribeEvents", "GET /v1/events:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_END, 3, "CANCELED", "START_POSITION_EARLIEST"})
+	call(wantRecord{svcPrefix + "SubscribeEvents", "GET /v1/events:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_OPEN, 0, "OK", "START_POSITION_EARLIEST", ""})
+	call(wantRecord{svcPrefix + "SubscribeEvents", "GET /v1/events:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_END, 3, "CANCELED", "START_POSITION_EARLIEST", ""})
 
 	// The journeys: list, get, funnel, and a REST subscription replayed to
 	// its first checkpoint.
@@ -102,21 +104,26 @@ func TestAccessLog(t *testing.T) {
 	if err != nil || len(conns.GetConnections()) == 0 {
 		t.Fatalf("ListConnections: %v, %v", conns, err)
 	}
-	call(wantRecord{svcPrefix + "ListConnections", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, int64(len(conns.GetConnections())), "OK", "{}"})
+	call(wantRecord{svcPrefix + "ListConnections", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, int64(len(conns.GetConnections())), "OK", "{}", ""})
 	conn, err := s.Client.GetConnection(ctx, &conneventsv1.GetConnectionRequest{Id: conns.GetConnections()[0].GetId()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	call(wantRecord{svcPrefix + "GetConnection", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1 + int64(len(conn.GetEvents())), "OK", conns.GetConnections()[0].GetId()})
+	cp := conn.GetConnection().GetPatient()
+	connPatient := cmp.Or(cp.GetExternalId(), cp.GetOneupUserId(), cp.GetFhirPatientReference(), cp.GetExternalState())
+	if connPatient == "" {
+		t.Fatalf("GetConnection returned a journey without a patient: %v", conn.GetConnection())
+	}
+	call(wantRecord{svcPrefix + "GetConnection", "", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, 1 + int64(len(conn.GetEvents())), "OK", conns.GetConnections()[0].GetId(), connPatient})
 	r, body := get(t, s.BaseURL+"/v1/funnel?startTime="+time.Now().Add(-24*time.Hour).UTC().Format(time.RFC3339)+"&groupBy=FUNNEL_GROUP_BY_SOURCE", readSecret)
 	var funnel struct{ Funnels []any }
 	if err := json.Unmarshal(body, &funnel); err != nil || r.StatusCode != http.StatusOK {
 		t.Fatalf("REST funnel: %s %s", r.Status, body)
 	}
-	call(wantRecord{svcPrefix + "GetFunnel", "GET /v1/funnel", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, int64(len(funnel.Funnels)), "OK", "FUNNEL_GROUP_BY_SOURCE"})
+	call(wantRecord{svcPrefix + "GetFunnel", "GET /v1/funnel", conneventsv1.AccessPhase_ACCESS_PHASE_CALL, int64(len(funnel.Funnels)), "OK", "FUNNEL_GROUP_BY_SOURCE", ""})
 	changes := restReplay(t, s, "/v1/connections:subscribe")
-	call(wantRecord{svcPrefix + "SubscribeConnections", "GET /v1/connections:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_OPEN, 0, "OK", "START_POSITION_EARLIEST"})
-	call(wantRecord{svcPrefix + "SubscribeConnections", "GET /v1/connections:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_END, changes, "CANCELED", "START_POSITION_EARLIEST"})
+	call(wantRecord{svcPrefix + "SubscribeConnections", "GET /v1/connections:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_OPEN, 0, "OK", "START_POSITION_EARLIEST", ""})
+	call(wantRecord{svcPrefix + "SubscribeConnections", "GET /v1/connections:subscribe", conneventsv1.AccessPhase_ACCESS_PHASE_END, changes, "CANCELED", "START_POSITION_EARLIEST", ""})
 
 	// Calls that return no personal data are not recorded.
 	if _, err := s.Client.ListSourceStatuses(ctx, &conneventsv1.ListSourceStatusesRequest{}); err != nil {
@@ -132,7 +139,7 @@ func TestAccessLog(t *testing.T) {
 		found := false
 		for i, r := range got {
 			if !used[i] && r.GetMethod() == w.method && r.GetRoute() == w.route && r.GetPhase() == w.phase && r.GetCount() == w.count &&
-				r.GetOutcome() == w.outcome && strings.Contains(r.GetFilter(), w.filterHas) &&
+				r.GetOutcome() == w.outcome && strings.Contains(r.GetFilter(), w.filterHas) && r.GetPatient() == w.patient &&
 				r.GetKeyName() == "read" && r.GetRole() == "read" && strings.HasPrefix(r.GetPeer(), "127.0.0.1:") && r.GetTime() != nil {
 				used[i], found = true, true
 				break
@@ -152,6 +159,9 @@ func TestAccessLog(t *testing.T) {
 	var methods []string
 	for _, r := range byPatient.GetAccessRecords() {
 		methods = append(methods, strings.TrimPrefix(r.GetMethod(), svcPrefix))
+		if r.GetPatient() != "patient-0" {
+			t.Errorf("a record found by patient-0 says patient %q: %v", r.GetPatient(), r)
+		}
 	}
 	slices.Sort(methods)
 	wantMethods := []string{"GetEvent", "ListEvents"}
@@ -178,6 +188,18 @@ func TestAccessLog(t *testing.T) {
 	for _, rec := range page.AccessRecords {
 		if rec["method"] != svcPrefix+"ListAccessRecords" || rec["role"] != "admin" || rec["route"] != "" {
 			t.Errorf("reading the access log is recorded as %v", rec)
+		}
+	}
+	// Over HTTP the patient is the record's `patient`: each of the records
+	// of patient-1 (GetEvent of ids[1], the search) says so.
+	r, body = get(t, s.BaseURL+"/v1/access-records?patient=patient-1&keyName=read", adminSecret)
+	page.AccessRecords = nil
+	if err := json.Unmarshal(body, &page); err != nil || r.StatusCode != http.StatusOK || len(page.AccessRecords) < 2 {
+		t.Fatalf("GET /v1/access-records?patient=patient-1: %s %s, want the reads of patient-1", r.Status, body)
+	}
+	for _, rec := range page.AccessRecords {
+		if rec["patient"] != "patient-1" {
+			t.Errorf("a record of patient-1 over HTTP: %v", rec)
 		}
 	}
 	if logs := s.Logs.String(); strings.Contains(logs, "patient-0") || strings.Contains(logs, "patient-1") {

@@ -2176,7 +2176,13 @@ type AccessRecord struct {
 	// The caller's network address.
 	Peer string `protobuf:"bytes,10,opt,name=peer,proto3" json:"peer,omitempty"`
 	// `OK`, or the reason the call failed (`NOT_FOUND`, …).
-	Outcome       string `protobuf:"bytes,11,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	Outcome string `protobuf:"bytes,11,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// The patient the filter names, or for GetEvent and GetConnection the
+	// patient of the event or journey returned (its first identifier: Fasten
+	// external id, 1upHealth user id, FHIR patient reference, external
+	// state); empty if none. This is what ListAccessRecordsRequest.patient
+	// matches.
+	Patient       string `protobuf:"bytes,12,opt,name=patient,proto3" json:"patient,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2288,6 +2294,13 @@ func (x *AccessRecord) GetOutcome() string {
 	return ""
 }
 
+func (x *AccessRecord) GetPatient() string {
+	if x != nil {
+		return x.Patient
+	}
+	return ""
+}
+
 // ListAccessRecordsRequest selects a page of access records. Fields are
 // ANDed; an empty field matches everything.
 type ListAccessRecordsRequest struct {
@@ -2298,7 +2311,9 @@ type ListAccessRecordsRequest struct {
 	// (`/connevents.v1.ConnectionEventService/GetEvent`) or its name
 	// (`GetEvent`).
 	Method string `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
-	// Records of calls whose filter names this patient.
+	// Records of this patient (AccessRecord.patient): calls whose filter
+	// names it, and GetEvent and GetConnection calls that returned its event
+	// or journey.
 	Patient string `protobuf:"bytes,3,opt,name=patient,proto3" json:"patient,omitempty"`
 	// Records written at or after this time.
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
@@ -3078,7 +3093,7 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\asources\x18\x04 \x03(\x0e2\x15.connevents.v1.SourceR\asources\x121\n" +
 	"\bapi_mode\x18\x05 \x01(\x0e2\x16.connevents.v1.ApiModeR\aapiMode\"D\n" +
 	"\x11GetFunnelResponse\x12/\n" +
-	"\afunnels\x18\x01 \x03(\v2\x15.connevents.v1.FunnelR\afunnels\"\xb9\x02\n" +
+	"\afunnels\x18\x01 \x03(\v2\x15.connevents.v1.FunnelR\afunnels\"\xd3\x02\n" +
 	"\fAccessRecord\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x19\n" +
@@ -3091,7 +3106,8 @@ const file_connevents_v1_service_proto_rawDesc = "" +
 	"\x05count\x18\t \x01(\x03R\x05count\x12\x12\n" +
 	"\x04peer\x18\n" +
 	" \x01(\tR\x04peer\x12\x18\n" +
-	"\aoutcome\x18\v \x01(\tR\aoutcome\"\x95\x02\n" +
+	"\aoutcome\x18\v \x01(\tR\aoutcome\x12\x18\n" +
+	"\apatient\x18\f \x01(\tR\apatient\"\x95\x02\n" +
 	"\x18ListAccessRecordsRequest\x12\x19\n" +
 	"\bkey_name\x18\x01 \x01(\tR\akeyName\x12\x16\n" +
 	"\x06method\x18\x02 \x01(\tR\x06method\x12\x18\n" +
