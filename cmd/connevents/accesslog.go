@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -44,7 +46,7 @@ func parseAccessLog(args []string) (*accessLogOptions, error) {
 	fs.StringVar(&o.conn.caFile, "ca-file", "", "verify the server against the CA certificates in this PEM file (implies --tls)")
 	fs.StringVar(&o.req.KeyName, "key", "", "only calls made with the key of this name")
 	fs.StringVar(&o.req.Method, "method", "", "only calls of this RPC, e.g. GetEvent")
-	fs.StringVar(&o.req.Patient, "patient", "", "only calls whose filter names this patient")
+	fs.StringVar(&o.req.Patient, "patient", "", "only records of this patient: calls whose filter names it, GetEvent and GetConnection calls that returned its event or journey")
 	fs.StringVar(&o.since, "since", "", "only records at or after this time: RFC 3339, or a duration ago such as 24h")
 	fs.StringVar(&o.until, "until", "", "only records before this time: RFC 3339, or a duration ago")
 	fs.IntVar(&o.limit, "limit", 100, "print at most this many records (0: all)")
@@ -92,7 +94,7 @@ func (o *accessLogOptions) run(ctx context.Context) error {
 	}
 	w := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 	if !o.json {
-		fmt.Fprintln(w, "TIME\tKEY\tROLE\tCALL\tPHASE\tCOUNT\tOUTCOME\tPEER\tFILTER")
+		fmt.Fprintln(w, "TIME\tKEY\tROLE\tCALL\tPHASE\tCOUNT\tOUTCOME\tPEER\tPATIENT\tFILTER")
 	}
 	printed := 0
 	for {
@@ -131,7 +133,23 @@ func (o *accessLogOptions) print(w io.Writer, r *conneventsv1.AccessRecord) erro
 		call += " (" + r.GetRoute() + ")"
 	}
 	phase := strings.ToLower(strings.TrimPrefix(r.GetPhase().String(), "ACCESS_PHASE_"))
-	_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.GetTime().AsTime().Format(time.RFC3339),
-		r.GetKeyName(), r.GetRole(), call, phase, r.GetCount(), r.GetOutcome(), r.GetPeer(), r.GetFilter())
+	patient := patientCell(r.GetPatient())
+	_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.GetTime().AsTime().Format(time.RFC3339),
+		r.GetKeyName(), r.GetRole(), call, phase, r.GetCount(), r.GetOutcome(), r.GetPeer(), patient, r.GetFilter())
 	return err
+}
+
+// patientCell is a patient as a column of the text output: "-" when the
+// record names none, quoted (Go syntax) when it would not read as one
+// column of one line (it holds space or an unprintable character) or could
+// be taken for "-" or a quoted one; as it is otherwise.
+func patientCell(p string) string {
+	switch {
+	case p == "":
+		return "-"
+	case p == "-" || strings.HasPrefix(p, `"`) ||
+		strings.ContainsFunc(p, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }):
+		return strconv.Quote(p)
+	}
+	return p
 }
