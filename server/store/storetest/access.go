@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ var accessCases = []struct {
 	run  func(*testing.T, NewStore)
 }{
 	{"AccessRoundTrip", testAccessRoundTrip},
+	{"AccessPatient", testAccessPatient},
 	{"AccessAppendOnly", testAccessAppendOnly},
 	{"AccessFilters", testAccessFilters},
 	{"AccessPaging", testAccessPaging},
@@ -101,6 +103,55 @@ func testAccessRoundTrip(t *testing.T, newStore NewStore) {
 	}
 	if _, err := s.ListAccessRecords(t.Context(), store.AccessQuery{}); err == nil {
 		t.Error("ListAccessRecords with Limit 0 succeeded")
+	}
+}
+
+// testAccessPatient: each record's patient reads back as it was stored
+// (none as "", whatever its text and length), in one batch and across
+// batches, and the records a patient filter finds all name that patient.
+func testAccessPatient(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	patients := []string{"", "patient-1", "ключ ✓ \"q\"", " ", "patient-1", strings.Repeat("p", 1000), "", "a\tb\nc"}
+	var in []store.AccessRecord
+	for i, p := range patients {
+		r := accessRecord(i)
+		r.Count, r.Patient = int64(i), p
+		in = append(in, r)
+	}
+	for _, batch := range [][]store.AccessRecord{in[:3], in[3:4], in[4:]} {
+		if err := s.AppendAccessRecords(t.Context(), batch); err != nil {
+			t.Fatalf("AppendAccessRecords: %v", err)
+		}
+	}
+	got := mustListAccess(t, s, store.AccessQuery{Limit: 100})
+	if len(got) != len(patients) {
+		t.Fatalf("listed %d records, want %d", len(got), len(patients))
+	}
+	for _, r := range got {
+		if want := patients[r.Count]; r.Patient != want {
+			t.Errorf("record %d reads back patient %q, want %q", r.Count, r.Patient, want)
+		}
+	}
+	for _, p := range patients {
+		if p == "" {
+			continue // an empty filter matches every record
+		}
+		var want []int64
+		for i := len(patients) - 1; i >= 0; i-- {
+			if patients[i] == p {
+				want = append(want, int64(i))
+			}
+		}
+		var idx []int64
+		for _, r := range mustListAccess(t, s, store.AccessQuery{Limit: 100, Patient: p}) {
+			idx = append(idx, r.Count)
+			if r.Patient != p {
+				t.Errorf("patient filter %q found record %d of patient %q", p, r.Count, r.Patient)
+			}
+		}
+		if !reflect.DeepEqual(idx, want) {
+			t.Errorf("patient filter %q: records %v, want %v", p, idx, want)
+		}
 	}
 }
 
