@@ -40,19 +40,48 @@ export function newSecret() {
 }
 
 // startServer runs `connevents serve` and resolves once it logs its
-// addresses. apiKey: '' runs without keys (loopback only).
+// addresses. apiKey: '' runs without keys (loopback only). halt() and
+// resume() stop it and start it again on the same address and database,
+// as a restart does.
 export async function startServer({ apiKey = `key-${randomUUID()}`, args = [] } = {}) {
   const bin = await buildBinary();
   const dir = await mkdtemp(path.join(tmpdir(), 'connevents-console-'));
   const secret = newSecret();
   const env = { ...process.env, CONNEVENTS_FASTEN_WEBHOOK_SECRETS: secret };
   delete env.CONNEVENTS_API_KEYS;
-  const argv = ['serve', '--http-addr', '127.0.0.1:0', '--grpc-addr', '127.0.0.1:0',
-    '--database', `sqlite:${path.join(dir, 'events.db')}`, '--log-level', 'info', ...args];
-  if (apiKey) argv.push('--api-keys', apiKey);
-  const proc = spawn(bin, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const argv = (httpAddr) => {
+    const a = ['serve', '--http-addr', httpAddr, '--grpc-addr', '127.0.0.1:0',
+      '--database', `sqlite:${path.join(dir, 'events.db')}`, '--log-level', 'info', ...args];
+    if (apiKey) a.push('--api-keys', apiKey);
+    return a;
+  };
   const logs = [];
-  const serving = new Promise((resolve, reject) => {
+  let proc;
+  let rec = await serve(bin, argv('127.0.0.1:0'), env, logs, (p) => { proc = p; });
+  const base = `http://${rec.http}`;
+  const halt = async () => {
+    if (proc.exitCode !== null) return;
+    proc.kill('SIGTERM');
+    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+  };
+  return {
+    base, consoleURL: rec.console, apiKey, secret, logs, bin, halt,
+    async resume() {
+      rec = await serve(bin, argv(rec.http), env, logs, (p) => { proc = p; });
+    },
+    async stop() {
+      await halt();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// serve spawns connevents with argv and resolves with its `serving` log
+// record; started(proc) gets the process first.
+function serve(bin, argv, env, logs, started) {
+  const proc = spawn(bin, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  started(proc);
+  return new Promise((resolve, reject) => {
     let rest = '';
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (chunk) => {
@@ -68,16 +97,6 @@ export async function startServer({ apiKey = `key-${randomUUID()}`, args = [] } 
     });
     proc.on('exit', (code) => reject(new Error(`connevents exited with ${code}:\n${logs.join('\n')}`)));
   });
-  const rec = await serving;
-  const base = `http://${rec.http}`;
-  return {
-    base, consoleURL: rec.console, apiKey, secret, logs, bin,
-    async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 // sign returns the Standard Webhooks headers of body.

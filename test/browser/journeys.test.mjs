@@ -4,6 +4,7 @@
 // server runs with a 1 s stall threshold after authorization) and a new one
 // appears live, the funnel shows the numbers computed here from what was
 // sent, and no URL the page requests carries the key or a patient id.
+// Apart, on a server of its own: the list reconnects across a restart.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -190,5 +191,41 @@ describe('Connections and Funnel', () => {
     for (const s of secrets) assert.ok(!history.join(' ').includes(s));
     assert.equal(await page.evaluate(() => localStorage.length), 0);
     assert.deepEqual(cspViolations, []);
+  });
+});
+
+describe('Connections across a server restart', () => {
+  let server, browser, page;
+
+  before(async () => {
+    [server, browser] = await Promise.all([startServer(), launch()]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await login(page, server);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the list says it is reconnecting while the server is down, then follows again', async () => {
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.locator('#conn-status', { hasText: /live$/ }).waitFor();
+    await server.halt();
+    await page.locator('#conn-status', { hasText: 'reconnecting' }).waitFor({ timeout: 5000 });
+    // Down for longer than one retry: the page keeps trying, both the
+    // subscription and a reload asked for meanwhile (Apply).
+    await page.waitForTimeout(4000);
+    assert.match(await page.locator('#conn-status').innerText(), /reconnecting/);
+    await page.locator('#conn-filters button[type=submit]').click();
+    await page.waitForTimeout(4000);
+    assert.match(await page.locator('#conn-status').innerText(), /reconnecting/);
+    assert.ok(await page.locator('#conn-error').isHidden(), 'a retried failure is shown as an error');
+    await server.resume();
+    await page.locator('#conn-status', { hasText: /live$/ }).waitFor({ timeout: 10000 });
+    const patient = 'fasten-restart-patient-31';
+    assert.equal((await sendFasten(server, delivery('patient.connection_success', connectionData(patient)))).status, 200);
+    await page.locator(ROWS, { hasText: patient }).waitFor({ timeout: 5000 });
+    assert.ok(await page.locator('#conn-error').isHidden());
   });
 });

@@ -14,8 +14,11 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 100;
-const RETRY = 3000;
 const AGES = 10000;
+// Reconnecting waits RETRY, then twice as long each time up to RETRY_MAX:
+// a restart is over in seconds, a longer outage is not hammered.
+const RETRY = 1000;
+const RETRY_MAX = 8000;
 
 let form;
 let controller = null;
@@ -23,6 +26,8 @@ let nextPage = '';
 let openId = '';
 let ageTimer = 0;
 let generation = 0;
+let cursor = ''; // the subscription's last cursor: a reconnection resumes after it
+let listed = {}; // the filter of the list shown: its pages and changes follow it, not the form's edits
 const shown = new Map(); // connection id → row
 
 // The step times of a journey, in the chain's order.
@@ -86,14 +91,18 @@ function toSeconds(text) {
   return `${Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]]}s`;
 }
 
-async function load(pageToken = '') {
+// load reads the first page (or the next one) and follows the changes
+// from then; retry is how long to wait before trying again if the server
+// cannot be reached.
+async function load(pageToken = '', retry = RETRY) {
   stop();
   const gen = generation;
   $('conn-error').hidden = true;
   $('conn-status').textContent = 'Loading…';
   const started = performance.now();
+  if (!pageToken) listed = filter();
   try {
-    const res = await post('/v1/connections:search', { filter: filter(), pageSize: PAGE, pageToken });
+    const res = await post('/v1/connections:search', { filter: listed, pageSize: PAGE, pageToken });
     if (gen !== generation) return;
     if (!pageToken) { shown.clear(); $('conn-rows').replaceChildren(); }
     const frag = document.createDocumentFragment();
@@ -105,10 +114,29 @@ async function load(pageToken = '') {
     $('conn-more').hidden = !nextPage;
     $('conn-empty').hidden = shown.size > 0;
     count(`${Math.round(performance.now() - started)} ms`);
+    if (!pageToken) cursor = ''; // a next page resumes the changes where they were
     follow(gen);
   } catch (err) {
-    if (gen === generation) failed(err);
+    if (gen !== generation) return;
+    if (pageToken || !retryable(err)) {
+      failed(err);
+      return;
+    }
+    // The server is away (restarting, unreachable): the list stays as it
+    // was, and the page says so and tries again.
+    reconnecting(err, retry);
+    setTimeout(() => { if (gen === generation) load('', Math.min(retry * 2, RETRY_MAX)); }, retry);
   }
+}
+
+// retryable: a failure that trying again can cure (no answer, overload,
+// a server error), not a refused key or filter.
+function retryable(err) {
+  return !(err instanceof ApiError) || err.httpStatus === 429 || err.httpStatus >= 500;
+}
+
+function reconnecting(err, wait) {
+  $('conn-status').textContent = `Disconnected (${err.reason || err.message}); reconnecting in ${wait / 1000} s…`;
 }
 
 function count(extra = '') {
@@ -126,30 +154,59 @@ function failed(err) {
 }
 
 // follow applies each journey change from now on: the changed journey moves
-// to the top (its latest activity is the newest), or appears there.
+// to the top (its latest activity is the newest), or appears there. When
+// the stream ends or fails (a restart, a slow page), it resubscribes after
+// the last cursor, waiting longer each time, so no change is missed.
 async function follow(gen) {
   const ctl = new AbortController();
   controller = ctl;
-  try {
-    await stream('/v1/connections:subscribe', { filter: filter(), startPosition: 'START_POSITION_LATEST' }, {
-      signal: ctl.signal,
-      onItem: (item) => {
-        const c = item.connection;
-        if (!c) return;
-        shown.get(c.id)?.remove();
-        $('conn-rows').prepend(row(c));
-        $('conn-empty').hidden = true;
-        count();
-        if (c.id === openId) open(c.id, false);
-      },
-    });
-  } catch (err) {
-    if (ctl.signal.aborted || gen !== generation) return;
-    $('conn-status').textContent = `Live updates stopped (${err.reason || err.message}); reloading…`;
+  let wait = RETRY;
+  while (!ctl.signal.aborted && gen === generation) {
+    try {
+      await stream('/v1/connections:subscribe', subscription(), {
+        signal: ctl.signal,
+        onOpen: () => { wait = RETRY; count(); },
+        onItem: (item) => {
+          cursor = item.cursor || cursor;
+          if (item.connection) change(item.connection);
+        },
+      });
+      if (ctl.signal.aborted) return;
+      reconnecting(new Error('the server ended the stream'), wait);
+    } catch (err) {
+      if (ctl.signal.aborted || gen !== generation) return;
+      if (err instanceof ApiError && err.reason.startsWith('CURSOR_')) {
+        // The changes after the cursor are gone (retention): read afresh.
+        load();
+        return;
+      }
+      if (!retryable(err)) {
+        failed(err);
+        return;
+      }
+      reconnecting(err, wait);
+    }
+    await new Promise((r) => { setTimeout(r, wait); });
+    wait = Math.min(wait * 2, RETRY_MAX);
   }
-  // The server ended the stream (a restart, a slow page): reload the list,
-  // which resubscribes from then.
-  if (!ctl.signal.aborted && gen === generation) setTimeout(() => { if (gen === generation) load(); }, RETRY);
+}
+
+// subscription is the request that follows the list: after the last
+// cursor once there is one.
+function subscription() {
+  const req = { filter: listed };
+  if (cursor) req.startCursor = cursor;
+  else req.startPosition = 'START_POSITION_LATEST';
+  return req;
+}
+
+// change puts a changed journey at the top.
+function change(c) {
+  shown.get(c.id)?.remove();
+  $('conn-rows').prepend(row(c));
+  $('conn-empty').hidden = true;
+  count();
+  if (c.id === openId) open(c.id, false);
 }
 
 // row draws one journey.
