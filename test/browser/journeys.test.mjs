@@ -2,8 +2,9 @@
 // a seeded scenario: a journey's timeline shows its steps in order, the
 // filters select the right journeys, a stalled journey is marked (the
 // server runs with a 1 s stall threshold after authorization) and a new one
-// appears live, the funnel shows the numbers computed here from what was
-// sent, and no URL the page requests carries the key or a patient id.
+// appears live, journeys leave and enter a filtered list as they change,
+// the funnel shows the numbers computed here from what was sent, and no URL
+// the page requests carries the key or a patient id.
 // Apart, on a server of its own: the list reconnects across a restart.
 
 import assert from 'node:assert/strict';
@@ -177,6 +178,52 @@ describe('Connections and Funnel', () => {
     assert.equal(await table.locator('tr[data-field=connections] td').innerText(), String(all.connections));
     assert.equal(await table.locator('tr[data-step=FUNNEL_STEP_AUTHORIZED] td:nth-of-type(1)').innerText(), String(all.authorized));
     assert.equal(await table.locator('tr[data-field=stalled] td').innerText(), String(all.stalled));
+  });
+
+  // stalledShown returns how long (seconds) the list says a journey has
+  // been stalled when its row appears.
+  async function stalledShown(patient) {
+    const tr = page.locator(ROWS, { hasText: patient });
+    await tr.waitFor({ timeout: 15000 });
+    return Number(/for (\d+) s/.exec(await tr.locator('td.status-cell').innerText())?.[1]);
+  }
+
+  // The server applies a subscription's filter to a journey's new state, so
+  // it never says that a journey left a filter: the page does.
+  test('with filters, journeys leave and enter the list as they change', async () => {
+    await page.getByRole('link', { name: 'Connections' }).click();
+    const gone = 'fasten-jt-leaves-41';
+    await applyFilter({ statuses: ['CONNECTION_STATUS_IN_PROGRESS'] });
+    await page.locator('#conn-status', { hasText: /live$/ }).waitFor();
+    await sendFasten(server, delivery('patient.connection_success', connectionData(gone)));
+    await page.locator(ROWS, { hasText: gone }).waitFor({ timeout: 5000 });
+    // Stalled a second later: no longer in progress, so no longer listed.
+    await page.locator(ROWS, { hasText: gone }).waitFor({ state: 'detached', timeout: 10000 });
+    assert.ok(await page.locator(ROWS).evaluateAll((trs) => trs.every((tr) => tr.dataset.status === 'CONNECTION_STATUS_IN_PROGRESS')));
+
+    // Stalled before the list was loaded, for less than asked: it appears
+    // once stalled long enough, not before.
+    const early = 'fasten-jt-stalls-early-42';
+    await applyFilter({});
+    await page.locator('#conn-status', { hasText: /live$/ }).waitFor();
+    await sendFasten(server, delivery('patient.connection_success', connectionData(early)));
+    await page.locator(ROWS, { hasText: early }).locator('.badge', { hasText: 'stalled' }).waitFor({ timeout: 10000 });
+    await applyFilter({ stalledFor: '4s' });
+    await page.locator('#conn-status', { hasText: /live$/ }).waitFor();
+    assert.equal(await page.locator(ROWS, { hasText: early }).count(), 0, 'listed before it was stalled for 4 s');
+    // Stalled after the list was loaded: the same.
+    const late = 'fasten-jt-stalls-late-43';
+    await sendFasten(server, delivery('patient.connection_success', connectionData(late)));
+    assert.ok(await stalledShown(early) >= 4);
+    assert.ok(await stalledShown(late) >= 4);
+    assert.equal(await page.locator(`${ROWS} td.phi`).first().innerText(), late, 'the newest to match is on top');
+
+    // Completed: no longer stalled, so it leaves.
+    await sendFasten(server, delivery('patient.ehi_export_success', connectionData(early, { task_id: 't-early' })));
+    await page.locator(ROWS, { hasText: early }).waitFor({ state: 'detached', timeout: 5000 });
+    assert.ok(await page.locator(ROWS, { hasText: late }).isVisible());
+    await applyFilter({});
+    for (const patient of [gone, early, late]) sent.push({ source: 'SOURCE_FASTEN', patient, steps: [], live: true });
   });
 
   test('no request URL carries the key or a patient id; no CSP violation', async () => {

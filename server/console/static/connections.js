@@ -4,8 +4,14 @@
 // and its events in order (GET /v1/connections/{id}: the id is opaque, not
 // a patient identifier). Changes arrive live from the journeys stream.
 //
-// Filters travel in JSON bodies (POST /v1/connections:search and
-// :subscribe), so a patient never appears in a URL.
+// The server filters a subscription by each journey's new state, so it
+// never says that a journey left the filter: the page subscribes by source
+// alone (a journey's source never changes) and applies the list's filter
+// to each change itself. A stalled journey that is not yet stalled for as
+// long as asked is waited for: time, not a change, makes it match.
+//
+// Filters travel in JSON bodies (POST /v1/connections:search), so a
+// patient never appears in a URL.
 
 import { ApiError, get, post, stream } from './api.js';
 import {
@@ -14,6 +20,9 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 100;
+const STALLING_PAGE = 1000; // the most stalled journeys waited for (the API's largest page)
+const STALLED = 'CONNECTION_STATUS_STALLED';
+const LONGEST_TIMER = 2 ** 31 - 1; // ms; a longer setTimeout fires at once
 const AGES = 10000;
 // Reconnecting waits RETRY, then twice as long each time up to RETRY_MAX:
 // a restart is over in seconds, a longer outage is not hammered.
@@ -28,6 +37,8 @@ let ageTimer = 0;
 let generation = 0;
 let cursor = ''; // the subscription's last cursor: a reconnection resumes after it
 let listed = {}; // the filter of the list shown: its pages and changes follow it, not the form's edits
+let skew = 0; // the server's clock minus this one (from checkpoints), which stalled-for is measured on
+const due = new Map(); // connection id → timer: a stalled journey that will match stalled-for
 const shown = new Map(); // connection id → row
 
 // The step times of a journey, in the chain's order.
@@ -66,7 +77,16 @@ export function show() {
   ageTimer = setInterval(refreshAges, AGES);
 }
 export function hide() { clearInterval(ageTimer); }
-export function stop() { generation++; controller?.abort(); controller = null; }
+export function stop() { halt(); forget(); }
+
+// halt ends the subscription and whatever load is under way.
+function halt() { generation++; controller?.abort(); controller = null; }
+
+// forget stops waiting for stalled journeys.
+function forget() {
+  for (const t of due.values()) clearTimeout(t);
+  due.clear();
+}
 
 // filter reads the form into a ConnectionFilter.
 function filter() {
@@ -95,16 +115,23 @@ function toSeconds(text) {
 // from then; retry is how long to wait before trying again if the server
 // cannot be reached.
 async function load(pageToken = '', retry = RETRY) {
-  stop();
+  halt();
   const gen = generation;
   $('conn-error').hidden = true;
   $('conn-status').textContent = 'Loading…';
   const started = performance.now();
-  if (!pageToken) listed = filter();
+  if (!pageToken) {
+    forget();
+    listed = filter();
+  }
   try {
-    const res = await post('/v1/connections:search', { filter: listed, pageSize: PAGE, pageToken });
+    const [res, stalling] = await Promise.all([
+      post('/v1/connections:search', { filter: listed, pageSize: PAGE, pageToken }),
+      pageToken ? [] : stallingFor(listed),
+    ]);
     if (gen !== generation) return;
     if (!pageToken) { shown.clear(); $('conn-rows').replaceChildren(); }
+    for (const c of stalling) if (!matches(listed, c)) later(c);
     const frag = document.createDocumentFragment();
     for (const c of res.connections || []) {
       if (!shown.has(c.id)) frag.append(row(c));
@@ -166,10 +193,7 @@ async function follow(gen) {
       await stream('/v1/connections:subscribe', subscription(), {
         signal: ctl.signal,
         onOpen: () => { wait = RETRY; count(); },
-        onItem: (item) => {
-          cursor = item.cursor || cursor;
-          if (item.connection) change(item.connection);
-        },
+        onItem: receive,
       });
       if (ctl.signal.aborted) return;
       reconnecting(new Error('the server ended the stream'), wait);
@@ -191,22 +215,92 @@ async function follow(gen) {
   }
 }
 
-// subscription is the request that follows the list: after the last
-// cursor once there is one.
+// subscription is the request that follows the list: every change of the
+// list's sources (a journey's source never changes; whether it still
+// matches the rest is for change to say), after the last cursor once there
+// is one.
 function subscription() {
-  const req = { filter: listed };
+  const req = { filter: { sources: listed.sources } };
   if (cursor) req.startCursor = cursor;
   else req.startPosition = 'START_POSITION_LATEST';
   return req;
 }
 
-// change puts a changed journey at the top.
+// receive takes one item of the subscription.
+function receive(item) {
+  cursor = item.cursor || cursor;
+  if (item.checkpoint) skew = Date.parse(item.checkpoint.time) - Date.now();
+  if (item.connection) change(item.connection);
+}
+
+// change applies a journey's new state: it moves to the top if it matches
+// the list's filter, else it leaves the list (an open journey's panel
+// stays, showing the new state) and may be waited for.
 function change(c) {
-  shown.get(c.id)?.remove();
-  $('conn-rows').prepend(row(c));
-  $('conn-empty').hidden = true;
+  clearTimeout(due.get(c.id));
+  due.delete(c.id);
+  if (matches(listed, c)) {
+    put(c);
+  } else {
+    shown.get(c.id)?.remove();
+    shown.delete(c.id);
+    later(c);
+  }
+  $('conn-empty').hidden = shown.size > 0;
   count();
   if (c.id === openId) open(c.id, false);
+}
+
+// put draws a journey at the top, in place of its row if it has one.
+function put(c) {
+  shown.get(c.id)?.remove();
+  $('conn-rows').prepend(row(c));
+}
+
+function serverNow() { return Date.now() + skew; }
+
+// matches applies a ConnectionFilter, the fields the form sets, to a
+// journey as the server does (its reference is matchJourney in
+// server/store/storetest): each field set must match, a list by any of
+// its values, identifiers exactly; stalledFor keeps journeys STALLED at
+// least that long before the server's now.
+function matches(f, c, now = serverNow()) {
+  const p = c.patient || {};
+  const h = c.healthSystem || {};
+  const anyOf = (want, got) => !want?.length || want.includes(got);
+  return anyOf(f.sources, c.source) && anyOf(f.statuses, c.status)
+    && (!f.patient || [p.externalId, p.oneupUserId, p.fhirPatientReference, p.externalState].includes(f.patient))
+    && (!f.healthSystem || [h.endpointId, h.portalId, h.brandId, h.tefcaDirectoryId, h.orgId, h.oneupSystemId, h.name]
+      .includes(f.healthSystem))
+    && (f.stalledFor === undefined
+      || (c.status === STALLED && Date.parse(c.stallAt) <= now - parseFloat(f.stalledFor) * 1000));
+}
+
+// later waits for a journey that matches all but stalledFor, stalled for
+// less than that, to have been stalled long enough; then it is put at the
+// top, as a change would be. A change of the journey meanwhile cancels it.
+function later(c) {
+  const d = listed.stalledFor;
+  if (d === undefined || c.status !== STALLED || !matches({ ...listed, stalledFor: undefined }, c)) return;
+  const wait = Date.parse(c.stallAt) + parseFloat(d) * 1000 - serverNow();
+  due.set(c.id, setTimeout(() => {
+    due.delete(c.id);
+    if (!matches(listed, c)) { later(c); return; } // the server's clock said otherwise
+    put(c);
+    $('conn-empty').hidden = true;
+    count();
+  }, Math.min(Math.max(0, wait), LONGEST_TIMER)));
+}
+
+// stallingFor reads, for a filter with stalledFor, the stalled journeys
+// that match the rest of it (the most recently active STALLING_PAGE): those
+// stalled for less than asked will match later, with no change to say so.
+async function stallingFor(f) {
+  if (f.stalledFor === undefined || (f.statuses.length && !f.statuses.includes(STALLED))) return [];
+  const stalled = { ...f, statuses: [STALLED] };
+  delete stalled.stalledFor;
+  const res = await post('/v1/connections:search', { filter: stalled, pageSize: STALLING_PAGE });
+  return res.connections || [];
 }
 
 // row draws one journey.
