@@ -21,7 +21,8 @@ describe('console with API keys', () => {
   let server, browser, context, page, requests;
 
   before(async () => {
-    [server, browser] = await Promise.all([startServer(), launch()]);
+    // 1upHealth sends nothing here, so it is degraded after a second.
+    [server, browser] = await Promise.all([startServer({ args: ['--oneup-expect-every', '1s'] }), launch()]);
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     requests = recordRequests(page);
@@ -184,11 +185,15 @@ describe('console with API keys', () => {
     assert.equal(await page.evaluate(() => document.activeElement.id), 'live-table');
   });
 
-  test('Sources shows counts, rejections by reason and refreshes', async () => {
+  test('Sources shows counts, rejections and dead letters by reason, why a source is degraded, and refreshes', async () => {
     const bad = await sendFasten(server, delivery('patient.connection_success', connectionData(PATIENT_A)), {
       secret: `whsec_${Buffer.from('a wrong secret of the right size').toString('base64')}`,
     });
     assert.equal(bad.status, 401);
+    // Signed, but no usable envelope (no type): kept as a dead letter.
+    const dead = await sendFasten(server, delivery(undefined, connectionData(PATIENT_A)));
+    assert.equal(dead.status, 200);
+    assert.match(JSON.stringify(dead.answer), /INGEST_STATUS_DEAD_LETTERED/);
     await page.getByRole('link', { name: 'Sources' }).click();
     assert.equal(await page.title(), 'Sources · connevents');
     const fasten = page.locator('article[data-source=SOURCE_FASTEN]');
@@ -198,6 +203,15 @@ describe('console with API keys', () => {
     assert.match(text, /ok/);
     assert.match(text, /Events stored\s+1[0-9]/);
     assert.match(text, /SIGNATURE_INVALID\s+1/);
+    const deadLetters = fasten.locator('table.dead-letters');
+    assert.equal(await deadLetters.locator('caption').innerText(), 'Dead letters by reason');
+    assert.match(await deadLetters.innerText(), /MISSING_TYPE\s+1/);
+    const oneup = page.locator('article[data-source=SOURCE_ONEUP]');
+    // Not configured (DISABLED, which its badge says), and silent: the
+    // reason is shown all the same.
+    await oneup.locator('dt', { hasText: 'Degraded because' }).waitFor({ timeout: 10000 });
+    assert.match(await oneup.innerText(), /Degraded because\s+nothing arrived for \d+s \(--oneup-expect-every is 1s\)/);
+    assert.match(await oneup.locator('table.dead-letters').innerText(), /none/);
 
     await sendFasten(server, delivery('patient.connection_success', connectionData(PATIENT_A)), { secret: 'whsec_AAAA' });
     await fasten.locator('tr', { hasText: /SIGNATURE_INVALID\s*2$/ }).waitFor({ timeout: 10000 });

@@ -33,7 +33,7 @@ export function label(value) {
 // severity maps an outcome or status to a class that makes failures stand out.
 export function severity(value) {
   if (/SERIOUS|MAJOR|FAILED|STALLED|ERROR/.test(value || '')) return 'bad';
-  if (/MINOR|DECLINED|REVOKED/.test(value || '')) return 'warn';
+  if (/MINOR|DECLINED|REVOKED|DEGRADED/.test(value || '')) return 'warn';
   if (/SUCCESS|COMPLETED|_OK$/.test(value || '')) return 'good';
   return '';
 }

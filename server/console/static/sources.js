@@ -1,6 +1,7 @@
-// The Sources page: each source's state, last delivery or poll, counts,
-// rejections by reason, the poller's checkpoint and last error. It
-// refreshes every few seconds while it is shown.
+// The Sources page: each source's state and why it is degraded, last
+// delivery or poll, counts, rejections and dead letters by reason, the
+// poller's checkpoint and last error. It refreshes every few seconds while
+// it is shown.
 
 import { get } from './api.js';
 import { ago, dateTime, el, label, severity, time } from './format.js';
@@ -48,6 +49,9 @@ function card(s) {
   const oneup = s.source === 'SOURCE_ONEUP';
   const dl = el('dl', undefined, 'fields-list');
   const add = (k, v) => dl.append(el('dt', k), el('dd', v === '' ? '—' : v));
+  // Set whenever the source has been silent too long, even in ERROR (which
+  // the state shows instead, as it says more).
+  if (s.degradedReason) add('Degraded because', s.degradedReason);
   add(oneup ? 'Last complete poll' : 'Last accepted delivery', when(s.lastSuccessAt));
   add('Events stored', s.eventsIngested);
   add('Duplicates', s.duplicates);
@@ -56,13 +60,26 @@ function card(s) {
   add('Last error', s.lastError);
   art.append(dl);
 
-  const reasons = Object.entries(s.rejectionsByReason || {}).sort((a, b) => Number(b[1]) - Number(a[1]));
-  const table = el('table', undefined, 'rejections');
-  table.append(el('caption', 'Rejections by reason'));
-  const head2 = el('tr');
-  head2.append(th('Reason'), th('Count'));
+  art.append(byReason('Rejections by reason', 'rejections', s.rejectionsByReason));
+  // Dead letters were accepted (2xx) but could not be read: they wait for
+  // an operator, unlike rejections, which the sender was told about.
+  art.append(byReason('Dead letters by reason', 'dead-letters', s.deadLettersByReason));
+  if (Object.keys(s.deadLettersByReason || {}).length) {
+    art.append(el('p', 'Dead letters are kept for an operator to retry or discard: connevents deadletters list.', 'hint'));
+  }
+  art.append(el('p', 'Counts are since the server started.', 'hint'));
+  return art;
+}
+
+// byReason draws counts by reason, largest first, as a table.
+function byReason(caption, className, counts) {
+  const reasons = Object.entries(counts || {}).sort((a, b) => Number(b[1]) - Number(a[1]));
+  const table = el('table', undefined, `by-reason ${className}`);
+  table.append(el('caption', caption));
+  const head = el('tr');
+  head.append(th('Reason'), th('Count'));
   table.append(el('thead'));
-  table.tHead.append(head2);
+  table.tHead.append(head);
   const body = el('tbody');
   for (const [reason, n] of reasons) {
     const tr = el('tr');
@@ -77,9 +94,7 @@ function card(s) {
     body.append(tr);
   }
   table.append(body);
-  art.append(table);
-  art.append(el('p', 'Counts are since the server started.', 'hint'));
-  return art;
+  return table;
 }
 
 function th(text) {
