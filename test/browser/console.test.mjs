@@ -12,6 +12,7 @@ import path from 'node:path';
 import {
   connectionData, delivery, fastenSend, launch, login, recordRequests, screenshot, sendFasten, startServer,
 } from './harness.mjs';
+import { journeys, send } from './scenario.mjs';
 
 const ROWS = '#live-rows tr:not(.spacer)';
 const PATIENT_A = 'patient-alpha-7731';
@@ -257,6 +258,53 @@ describe('console with API keys', () => {
       await screenshot(phone, `phone-${name}`);
     }
     requests.push(...phoneRequests);
+    await phone.close();
+  });
+
+  // On a phone the page scrolls as a whole: a list that grew to its full
+  // length would put every row in the page and a detail below all of them.
+  test('phone width: the lists stay bounded, Live stays virtual, a detail opens near its row', async () => {
+    await send(server, journeys({ base: new Date(Date.now() - 3600 * 1000), oneup: 60, fasten: 0, tag: 'phone' }));
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    requests.push(...recordRequests(phone));
+    await phone.goto(`${server.consoleURL}#live`);
+    await phone.locator('#auth-key').fill(server.apiKey);
+    await phone.locator('#auth-key').press('Enter');
+    await phone.locator('#live-filter-box > summary').click();
+    await phone.locator('input[name=start][value=START_POSITION_EARLIEST]').check();
+    await phone.getByRole('button', { name: 'Apply' }).click();
+    await phone.waitForFunction(() => Number(document.getElementById('live-count').textContent) >= 200);
+    await phone.locator('#live-filter-box > summary').click(); // folded again
+    const events = Number(await phone.locator('#live-count').innerText());
+    // Drawn again as the window changes (the rotation of a phone, say).
+    await phone.setViewportSize({ width: 390, height: 800 });
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.evaluate(() => new Promise((r) => { requestAnimationFrame(() => requestAnimationFrame(r)); }));
+    const rows = await phone.locator(ROWS).count();
+    assert.ok(rows < 60, `${rows} of ${events} rows are in the page: the list is not virtual`);
+
+    // below returns how far below the row the detail starts, in pixels.
+    const below = (row, detail) => phone.evaluate(([r, d]) => document.querySelector(d).getBoundingClientRect().top
+      - document.querySelector(r).getBoundingClientRect().top, [row, detail]);
+    await phone.locator(ROWS).nth(3).click();
+    await phone.locator('#live-detail').waitFor();
+    await phone.locator(ROWS).nth(3).evaluate((tr) => tr.setAttribute('data-probe', ''));
+    const live = await below('#live-rows tr[data-probe]', '#live-detail');
+    assert.ok(live > 0 && live < 844, `the event's detail is ${live}px below its row`);
+    // In view: all of it, or its start at the top of the screen.
+    const { top, bottom } = await phone.locator('#live-detail').evaluate((d) => d.getBoundingClientRect().toJSON());
+    assert.ok(top > -1 && (top < 1 || bottom < 845), `the detail is at ${top}–${bottom}px`);
+    await screenshot(phone, 'phone-live-detail');
+
+    await phone.goto(`${server.consoleURL}#connections`);
+    const conn = phone.locator('#conn-rows tr');
+    await conn.nth(50).waitFor();
+    await conn.nth(3).click();
+    await phone.locator('#conn-detail').waitFor();
+    const journey = await below('#conn-rows tr[aria-selected]', '#conn-detail');
+    assert.ok(journey > 0 && journey < 844, `the journey's detail is ${journey}px below its row`);
+    await screenshot(phone, 'phone-connections-detail');
     await phone.close();
   });
 

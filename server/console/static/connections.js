@@ -15,7 +15,7 @@
 
 import { ApiError, get, post, stream } from './api.js';
 import {
-  ago, checked, dateTime, el, enums, fillChecks, label, patientOf, severity, systemOf, time,
+  ago, checked, dateTime, el, enums, fillChecks, label, patientOf, reveal, severity, systemOf, time,
 } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -395,7 +395,7 @@ async function open(id, focus = true) {
       return li;
     }));
     $('conn-detail').hidden = false;
-    if (focus) $('conn-detail-close').focus();
+    if (focus) reveal($('conn-detail'), $('conn-detail-close'));
   } catch (err) {
     if (id === openId) failed(err);
   }

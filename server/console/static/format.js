@@ -88,6 +88,14 @@ export function leaves(obj, prefix = '') {
   return out;
 }
 
+// reveal moves the focus into a detail panel just opened from a list and
+// shows the panel: beside the list nothing moves; below it (a narrow
+// screen) the page scrolls just enough to show all of it, or its start.
+export function reveal(panel, focus) {
+  focus.focus({ preventScroll: true });
+  panel.scrollIntoView({ block: 'nearest' });
+}
+
 // el makes an element with text content (never HTML: values are data).
 export function el(tag, text, className) {
   const e = document.createElement(tag);

@@ -9,7 +9,9 @@
 // so nothing is lost or repeated.
 
 import { ApiError, get, stream } from './api.js';
-import { checked, el, enums, fillChecks, label, leaves, patientOf, severity, systemOf, time } from './format.js';
+import {
+  checked, el, enums, fillChecks, label, leaves, patientOf, reveal, severity, systemOf, time,
+} from './format.js';
 import { VirtualTable } from './vtable.js';
 
 export const CAP = 500;
@@ -204,7 +206,7 @@ function select(ev) {
   $('detail-raw-body').textContent = '';
   $('detail-raw-error').hidden = true;
   panel.hidden = false;
-  $('detail-close').focus();
+  reveal(panel, $('detail-close'));
 }
 
 function closeDetail() {

@@ -34,6 +34,9 @@ export class VirtualTable {
     table.tabIndex = 0;
     scroller.addEventListener('scroll', () => this.schedule(), { passive: true });
     addEventListener('resize', () => this.schedule());
+    // The view also changes size without the window (a list bounded by
+    // max-height grows with its first rows): draw what now fits.
+    new ResizeObserver(() => this.schedule()).observe(scroller);
     table.addEventListener('keydown', (e) => this.key(e));
     table.addEventListener('focus', () => { if (!this.active && this.items.length) this.activate(this.items[0]); });
     this.body.addEventListener('click', (e) => {
