@@ -49,6 +49,10 @@ describe('console with API keys', () => {
     await page.goto(server.consoleURL);
     const dialog = page.locator('#auth');
     await dialog.waitFor();
+    await page.locator('#auth-key').fill('   ');
+    await page.locator('#auth-key').press('Enter');
+    await page.locator('#auth-error', { hasText: 'Enter a key' }).waitFor({ timeout: 5000 });
+    assert.ok(await dialog.isVisible());
     await page.locator('#auth-key').fill('not-the-key');
     await page.locator('#auth-key').press('Enter');
     await assert.doesNotReject(page.locator('#auth-error', { hasText: 'That key was refused (API_KEY_INVALID)' }).waitFor());

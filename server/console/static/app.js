@@ -67,8 +67,16 @@ function askKey(message) {
 async function submitKey(e) {
   e.preventDefault();
   const input = $('auth-key');
-  auth.set(input.value.trim());
+  const key = input.value.trim();
   input.value = '';
+  if (!key) {
+    // Spaces pass the field's `required`, but are no key: sent as none,
+    // the refusal would read as a first visit, with nothing to say.
+    $('auth-error').textContent = 'Enter a key: the field held only spaces.';
+    $('auth-error').hidden = false;
+    return;
+  }
+  auth.set(key);
   try {
     await get('/v1/sources');
     $('auth').close();
