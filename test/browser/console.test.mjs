@@ -149,6 +149,19 @@ describe('console with API keys', () => {
     await page.locator('#live-status', { hasText: 'checkpoint' }).waitFor();
   });
 
+  test('a time window that nothing can match says so', async () => {
+    await page.locator('#f-after').fill('2026-03-02T10:00:00');
+    await page.locator('#f-before').fill('2026-03-01T10:00:00');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('#live-error', { hasText: 'Occurred after' }).waitFor({ timeout: 5000 });
+    assert.match(await page.locator('#live-status').innerText(), /Stopped/);
+    await page.locator('#f-after').fill('');
+    await page.locator('#f-before').fill('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('#live-status', { hasText: 'checkpoint' }).waitFor();
+    assert.ok(await page.locator('#live-error').isHidden());
+  });
+
   test('pause keeps the cursor: resume delivers what arrived meanwhile, once', async () => {
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.locator('#live-status', { hasText: 'Paused' }).waitFor();

@@ -104,9 +104,16 @@ function restart() {
 }
 
 async function subscribe() {
+  errorEl.hidden = true;
+  if (emptyWindow()) {
+    // The server accepts it and sends nothing, ever: say why instead.
+    errorEl.textContent = 'Nothing can match: "Occurred after" is not before "Occurred before".';
+    errorEl.hidden = false;
+    setStatus('Stopped');
+    return;
+  }
   const ctl = new AbortController();
   controller = ctl;
-  errorEl.hidden = true;
   let wait = 500;
   while (!ctl.signal.aborted) {
     setStatus('Connecting…');
@@ -131,6 +138,14 @@ async function subscribe() {
     await new Promise((r) => setTimeout(r, wait));
     wait = Math.min(wait * 2, 10000);
   }
+}
+
+// emptyWindow: the occurred-after time (inclusive) is not before the
+// occurred-before time (exclusive), so no event can match.
+function emptyWindow() {
+  const after = $('f-after').value;
+  const before = $('f-before').value;
+  return Boolean(after && before) && new Date(after) >= new Date(before);
 }
 
 function retryable(err) {
