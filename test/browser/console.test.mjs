@@ -203,6 +203,28 @@ describe('console with API keys', () => {
     assert.equal(await page.evaluate(() => document.activeElement.id), 'live-table');
   });
 
+  test("the detail keeps every value that is data: '0', a name ending in _UNSPECIFIED", async () => {
+    await page.locator('#live-status', { hasText: 'checkpoint' }).waitFor();
+    await sendFasten(server, delivery('patient.ehi_export_failed', connectionData('0', {
+      failure_reason: 'CLINIC_UNSPECIFIED', task_id: 'task-zero', platform_type: '0',
+    })));
+    const row = page.locator(ROWS).filter({ has: page.locator('td.phi', { hasText: /^0$/ }) });
+    await row.click({ timeout: 5000 });
+    await page.locator('#live-detail').waitFor();
+    const fields = await page.locator('#detail-fields').evaluate((dl) => [...dl.querySelectorAll('dt')]
+      .map((dt) => [dt.textContent, dt.nextElementSibling.textContent]));
+    const field = (k) => fields.find(([name]) => name === k)?.[1];
+    assert.equal(field('patient.externalId'), '0');
+    assert.equal(field('connection.platformType'), '0');
+    assert.equal(field('failure.detail'), 'CLINIC_UNSPECIFIED');
+    // What the API sends for a field not set stays out.
+    assert.equal(field('export.totalResources'), undefined, JSON.stringify(fields));
+    assert.equal(field('search.resultCount'), undefined, JSON.stringify(fields));
+    assert.ok(fields.every(([, v]) => v !== '' && !/^(SOURCE|EVENT_TYPE|STAGE|OUTCOME|API_MODE|FAILURE_REASON)_UNSPECIFIED$/.test(v)));
+    await page.keyboard.press('Escape');
+    await page.locator('#live-detail').waitFor({ state: 'hidden' });
+  });
+
   test('Sources shows counts, rejections and dead letters by reason, why a source is degraded, and refreshes', async () => {
     const bad = await sendFasten(server, delivery('patient.connection_success', connectionData(PATIENT_A)), {
       secret: `whsec_${Buffer.from('a wrong secret of the right size').toString('base64')}`,

@@ -67,20 +67,22 @@ export function systemOf(ev) {
 }
 
 // leaves flattens an object into [path, value] pairs, skipping empty
-// values (the API returns every field, set or not).
-export function leaves(obj, prefix = '') {
+// values and those unset names: path → the value the API sends for a
+// field not set (it sends every field, set or not). The zero of a field is
+// skipped only where it means "not set" (an enum's *_UNSPECIFIED): a
+// patient id "0", or a vendor's text ending in _UNSPECIFIED, is data.
+export function leaves(obj, unset = {}, prefix = '') {
   const out = [];
   for (const [k, v] of Object.entries(obj)) {
     const path = prefix ? `${prefix}.${k}` : k;
-    if (v === null || v === '' || v === '0' || v === 0 || v === false) continue;
-    if (/_UNSPECIFIED$/.test(v)) continue;
+    if (v === null || v === '' || unset[path] === v) continue;
     if (Array.isArray(v)) {
       v.forEach((item, i) => {
-        if (item && typeof item === 'object') out.push(...leaves(item, `${path}[${i}]`));
+        if (item && typeof item === 'object') out.push(...leaves(item, unset, `${path}[${i}]`));
         else out.push([`${path}[${i}]`, String(item)]);
       });
     } else if (typeof v === 'object') {
-      out.push(...leaves(v, path));
+      out.push(...leaves(v, unset, path));
     } else {
       out.push([path, String(v)]);
     }

@@ -19,6 +19,15 @@ const DRAW_EVERY = 250;
 
 const $ = (id) => document.getElementById(id);
 
+// The fields of a ConnectionEvent whose zero value means "not set", and
+// that value: the enums, and the export's total (0 when the vendor says
+// none). A search's result count of 0 is data (nothing found).
+const UNSET = {
+  source: 'SOURCE_UNSPECIFIED', type: 'EVENT_TYPE_UNSPECIFIED', stage: 'STAGE_UNSPECIFIED',
+  outcome: 'OUTCOME_UNSPECIFIED', apiMode: 'API_MODE_UNSPECIFIED', 'failure.reason': 'FAILURE_REASON_UNSPECIFIED',
+  'export.totalResources': '0',
+};
+
 let form, table, statusEl, errorEl;
 let controller = null; // the open subscription
 let cursor = ''; // the last cursor received
@@ -211,11 +220,7 @@ function select(ev) {
   $('detail-h').textContent = `#${ev.sequence} ${label(ev.type) || ev.sourceEventType}`;
   const dl = $('detail-fields');
   dl.replaceChildren();
-  const fields = leaves(ev);
-  if (ev.type === 'EVENT_TYPE_SYSTEM_SEARCHED' && !fields.some(([k]) => k === 'search.resultCount')) {
-    fields.push(['search.resultCount', '0']);
-  }
-  for (const [k, v] of fields) dl.append(el('dt', k), el('dd', v));
+  for (const [k, v] of leaves(ev, UNSET)) dl.append(el('dt', k), el('dd', v));
   $('detail-raw').hidden = false;
   $('detail-raw-body').hidden = true;
   $('detail-raw-body').textContent = '';
