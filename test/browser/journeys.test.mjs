@@ -44,7 +44,7 @@ describe('Connections and Funnel', () => {
   // rowsShown waits until the list holds n rows and returns their patients.
   async function rowsShown(n) {
     await page.waitForFunction((want) => document.querySelectorAll('#conn-rows tr').length === want
-      && /connections/.test(document.getElementById('conn-status').textContent), n);
+      && /\d+ connections? /.test(document.getElementById('conn-status').textContent), n);
     return page.locator(`${ROWS} td.phi`).allInnerTexts();
   }
 
@@ -124,6 +124,10 @@ describe('Connections and Funnel', () => {
     assert.equal(await page.locator(`${ROWS} td.phi`).first().innerText(), patient, 'the newest change is on top');
     await tr.locator('.badge', { hasText: 'stalled' }).waitFor({ timeout: 10000 });
     assert.match(await tr.getAttribute('class'), /\bbad\b/);
+    // How long it has been stalled is kept up to date, as the step's age is.
+    const since = await tr.locator('.since').innerText();
+    assert.match(since, /^ ?for \d+ s$/);
+    await tr.locator('.since').filter({ hasNotText: since }).waitFor({ timeout: 15000 });
     sent.push({ source: 'SOURCE_FASTEN', patient, steps: [['authorized', new Date()]], live: true });
   });
 
@@ -274,5 +278,6 @@ describe('Connections across a server restart', () => {
     assert.equal((await sendFasten(server, delivery('patient.connection_success', connectionData(patient)))).status, 200);
     await page.locator(ROWS, { hasText: patient }).waitFor({ timeout: 5000 });
     assert.ok(await page.locator('#conn-error').isHidden());
+    assert.match(await page.locator('#conn-status').innerText(), /^1 connection · /);
   });
 });

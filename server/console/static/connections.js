@@ -168,7 +168,8 @@ function reconnecting(err, wait) {
 
 function count(extra = '') {
   const more = nextPage ? ' (more below)' : '';
-  $('conn-status').textContent = `${shown.size} connections${more}${extra ? ` · ${extra}` : ''} · live`;
+  const n = shown.size;
+  $('conn-status').textContent = `${n} connection${n === 1 ? '' : 's'}${more}${extra ? ` · ${extra}` : ''} · live`;
 }
 
 function failed(err) {
@@ -313,31 +314,39 @@ function row(c) {
   if (sev) tr.className = sev;
   const status = el('td', undefined, 'status-cell');
   status.append(el('span', label(c.status), `badge ${sev}`));
-  if (c.status === 'CONNECTION_STATUS_STALLED' && c.stallAt) status.append(el('span', ` for ${ago(c.stallAt)}`, 'since'));
+  if (c.status === STALLED && c.stallAt) status.append(age('span', c.stallAt, 'since', ' for '));
   if (c.status === 'CONNECTION_STATUS_FAILED' && c.failureReason && !/UNSPECIFIED/.test(c.failureReason)) {
     status.append(el('span', ` ${label(c.failureReason)}`, 'since'));
   }
   const at = c.currentStepAt || c.lastEventAt;
-  const age = el('td', at ? ago(at) : '', 'age num');
-  age.dataset.at = at || '';
-  if (at) age.title = dateTime(at);
+  const stepAge = age('td', at, 'age num');
+  if (at) stepAge.title = dateTime(at);
   tr.append(
     status,
     el('td', label(c.stage), 'wide'),
     el('td', label(c.currentStep)),
     el('td', systemOf(c), 'system'),
     el('td', label(c.source), 'wide'),
-    age,
+    stepAge,
     el('td', patientOf(c), 'phi'),
   );
   shown.set(c.id, tr);
   return tr;
 }
 
-function refreshAges() {
-  for (const td of $('conn-rows').querySelectorAll('td.age')) {
-    if (td.dataset.at) td.textContent = ago(td.dataset.at);
+// age makes an element that says how long ago at was, after prefix;
+// refreshAges keeps it up to date.
+function age(tag, at, className, prefix = '') {
+  const e = el(tag, at ? prefix + ago(at) : '', className);
+  if (at) {
+    e.dataset.at = at;
+    e.dataset.prefix = prefix;
   }
+  return e;
+}
+
+function refreshAges() {
+  for (const e of $('conn-rows').querySelectorAll('[data-at]')) e.textContent = e.dataset.prefix + ago(e.dataset.at);
 }
 
 function close() {
