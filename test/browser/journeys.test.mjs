@@ -60,6 +60,14 @@ describe('Connections and Funnel', () => {
   test('the list shows every journey; stalled and failed ones stand out', async () => {
     await page.getByRole('link', { name: 'Connections' }).click();
     const patients = await rowsShown(sent.length);
+    // Ages read as text ("34 s"), in the page's font with digits of one
+    // width, not in a monospace font, whose space is a letter wide.
+    const age = await page.locator(`${ROWS} td.age`).first().evaluate((td) => {
+      const style = getComputedStyle(td);
+      return { font: style.fontFamily, page: getComputedStyle(document.body).fontFamily, digits: style.fontVariantNumeric };
+    });
+    assert.equal(age.font, age.page);
+    assert.equal(age.digits, 'tabular-nums');
     assert.deepEqual(patients.sort(), sent.map((j) => j.patient).sort());
     // The authorized-only journeys stall within about a second.
     for (const j of sent.filter(stalled)) {
