@@ -31,7 +31,7 @@ func canonicalPaths(next http.Handler) http.Handler {
 			gateway.WriteError(w, reason.New(reason.NotFound, "the path is not in its clean form"))
 			return
 		}
-		next.ServeHTTP(queryFreeRedirects{w}, r)
+		next.ServeHTTP(&queryFreeRedirects{ResponseWriter: w}, r)
 	})
 }
 
@@ -49,24 +49,37 @@ func cleanPath(p string) string {
 }
 
 // queryFreeRedirects drops the query string from the Location of a
-// redirect.
-type queryFreeRedirects struct{ http.ResponseWriter }
+// redirect, and the redirect's body (http.Redirect links the target,
+// query and all, in it).
+type queryFreeRedirects struct {
+	http.ResponseWriter
+	redirected bool
+}
 
-func (w queryFreeRedirects) WriteHeader(code int) {
+func (w *queryFreeRedirects) WriteHeader(code int) {
 	if code >= 300 && code < 400 {
+		w.redirected = true
 		if loc, _, cut := strings.Cut(w.Header().Get("Location"), "?"); cut {
 			w.Header().Set("Location", loc)
 		}
+		w.Header().Del("Content-Type")
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *queryFreeRedirects) Write(b []byte) (int, error) {
+	if w.redirected {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
 // Flush passes flushes of streamed answers on (grpc-gateway asserts
 // http.Flusher).
-func (w queryFreeRedirects) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+func (w *queryFreeRedirects) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
 
 // Unwrap lets http.ResponseController reach the connection (deadlines).
-func (w queryFreeRedirects) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *queryFreeRedirects) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // consoleURL is where a browser opens the web console.
 func (s *Server) consoleURL() string {

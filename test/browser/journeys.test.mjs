@@ -246,6 +246,10 @@ describe('Connections and Funnel', () => {
     }
     assert.ok(requests.some((r) => r.url.endsWith('/v1/connections:search') && r.body.includes(sent[1].patient)),
       'the patient filter was not sent in a body');
+    // The list's subscription is filtered by patient on the server: no other
+    // patient's changes reach the browser.
+    assert.ok(requests.some((r) => r.url.endsWith('/v1/connections:subscribe') && JSON.parse(r.body).filter.patient === sent[1].patient),
+      'the subscription of a patient\'s list was not filtered by that patient');
     const history = await page.evaluate(() => [location.href, document.title, history.length]);
     for (const s of secrets) assert.ok(!history.join(' ').includes(s));
     assert.equal(await page.evaluate(() => localStorage.length), 0);

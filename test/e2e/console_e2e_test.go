@@ -85,9 +85,13 @@ func TestNoRedirectCarriesTheQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/console/" {
 		t.Errorf("GET /console?patient=… = %d to %q, want a redirect to /console/", resp.StatusCode, loc)
+	}
+	if strings.Contains(string(body), "PATIENT42") {
+		t.Errorf("the redirect's body repeats the query: %s", body)
 	}
 }
 

@@ -217,11 +217,16 @@ async function follow(gen) {
 }
 
 // subscription is the request that follows the list: every change of the
-// list's sources (a journey's source never changes; whether it still
-// matches the rest is for change to say), after the last cursor once there
-// is one.
+// list's sources and, when the list names them, of its patient or health
+// system (what identifies a journey: the server sends, and records in the
+// access log, no other patient's changes), after the last cursor once
+// there is one. Whether a change still matches the status and stall
+// filters, which a journey leaves as it moves on, is for change to say.
 function subscription() {
-  const req = { filter: { sources: listed.sources } };
+  const f = { sources: listed.sources };
+  if (listed.patient) f.patient = listed.patient;
+  if (listed.healthSystem) f.healthSystem = listed.healthSystem;
+  const req = { filter: f };
   if (cursor) req.startCursor = cursor;
   else req.startPosition = 'START_POSITION_LATEST';
   return req;
