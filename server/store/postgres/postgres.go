@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -47,22 +48,55 @@ func Open(ctx context.Context, url string, opts ...sqlstore.Option) (*Store, err
 	return &Store{Store: s, pool: pool}, nil
 }
 
-// errNoSchema: no schema named in search_path exists, so the migrations
-// have nowhere to create the tables (PostgreSQL's own message, "no schema
-// has been selected to create in", does not say why).
-var errNoSchema = errors.New("postgres: no schema of the URL's search_path exists: create it first (CREATE SCHEMA name)")
+// errNoSchema: the first schema of search_path does not exist, so the
+// migrations would create the tables elsewhere (in the next schema of the
+// path) or nowhere (PostgreSQL's "no schema has been selected to create
+// in", which does not say why).
+var errNoSchema = errors.New("postgres: the first schema of the URL's search_path does not exist: create it first (CREATE SCHEMA name)")
 
-// schemaExists checks that the connection's search_path names a schema
-// that exists.
+// errNoSchemaUsable: a schema of search_path exists but the user may not
+// use it.
+var errNoSchemaUsable = errors.New("postgres: the user may use no schema of the URL's search_path (GRANT USAGE, CREATE ON SCHEMA name TO user)")
+
+// schemaExists checks that the first schema search_path names (other than
+// the default "$user") exists and that the connection can use a schema of
+// the path.
 func schemaExists(ctx context.Context, pool *pgxpool.Pool) error {
-	var schema *string
-	if err := pool.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		return fmt.Errorf("postgres: open: %w", sqlstore.PostgreSQL.Scrub(err))
+	var path string
+	var first, current *string
+	err := pool.QueryRow(ctx, "SELECT current_setting('search_path'), current_schema()").Scan(&path, &current)
+	if err == nil {
+		if name, ok := firstSchema(path); ok {
+			first = &name
+		}
 	}
-	if schema == nil {
+	var exists bool
+	if err == nil && first != nil {
+		err = pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", *first).Scan(&exists)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("postgres: open: %w", sqlstore.PostgreSQL.Scrub(err))
+	case first != nil && !exists:
 		return errNoSchema
+	case current == nil:
+		return errNoSchemaUsable
 	}
 	return nil
+}
+
+// firstSchema returns the first schema of a search_path setting, unquoted;
+// false for none, or for "$user" (the default path: the server picks).
+func firstSchema(path string) (string, bool) {
+	first, _, _ := strings.Cut(path, ",")
+	first = strings.TrimSpace(first)
+	if first == "" || first == `"$user"` || first == "$user" {
+		return "", false
+	}
+	if unq, ok := strings.CutPrefix(first, `"`); ok {
+		return strings.ReplaceAll(strings.TrimSuffix(unq, `"`), `""`, `"`), true
+	}
+	return strings.ToLower(first), true
 }
 
 // noParallel is the connection parameter that keeps PostgreSQL from

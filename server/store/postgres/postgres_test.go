@@ -93,14 +93,34 @@ func TestOpenSaysTheSchemaIsMissing(t *testing.T) {
 	}
 	pgtest.Schema(t) // skips (or fails under CI) without a server
 	q := u.Query()
-	q.Set("search_path", "connevents_test_never_created")
-	u.RawQuery = q.Encode()
-	s, err := Open(t.Context(), u.String())
-	if err == nil {
-		s.Close()
-		t.Fatal("Open on a missing schema succeeded")
+	// Alone, or before one that exists: the tables would go there.
+	for _, path := range []string{"connevents_test_never_created", "connevents_test_never_created,public"} {
+		q.Set("search_path", path)
+		u.RawQuery = q.Encode()
+		s, err := Open(t.Context(), u.String())
+		if err == nil {
+			s.Close()
+			t.Fatalf("Open with search_path %s succeeded", path)
+		}
+		if !errors.Is(err, errNoSchema) {
+			t.Errorf("Open with search_path %s: %v, want %v", path, err, errNoSchema)
+		}
 	}
-	if !errors.Is(err, errNoSchema) {
-		t.Errorf("Open on a missing schema: %v, want %v", err, errNoSchema)
+}
+
+func TestFirstSchema(t *testing.T) {
+	for _, c := range []struct {
+		path, want string
+		ok         bool
+	}{
+		{`"$user", public`, "", false},
+		{"", "", false},
+		{"connevents", "connevents", true},
+		{"Connevents, public", "connevents", true},
+		{`"My ""Schema""", public`, `My "Schema"`, true},
+	} {
+		if got, ok := firstSchema(c.path); got != c.want || ok != c.ok {
+			t.Errorf("firstSchema(%q) = %q, %v; want %q, %v", c.path, got, ok, c.want, c.ok)
+		}
 	}
 }
