@@ -114,7 +114,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.HeartbeatInterval, "heartbeat-interval", c.HeartbeatInterval, "checkpoint interval on quiet subscriptions")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "most concurrent subscriptions")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "delete events received longer ago than this (0 keeps every event)")
-	fs.Var(ThresholdsFlag{&c.StallAfter}, "stall-after", "how long a journey may make no progress before it is STALLED, per phase: comma-separated phase=duration (phases discovery, authorized, transfer; 0 never stalls), e.g. authorized=2h,transfer=24h")
+	fs.Var(ThresholdsFlag{&c.StallAfter}, "stall-after", "how long a journey may make no progress before it is STALLED, per phase: comma-separated phase=duration (phases discovery, authorized, transfer; each once; phase=0 never stalls, 0 alone turns stalling off), e.g. authorized=2h,transfer=24h")
 	fs.DurationVar(&c.AccessLogRetention, "access-log-retention", c.AccessLogRetention, "delete access records older than this (0 keeps every record)")
 }
 

@@ -63,10 +63,7 @@ func knownPrefix(md protoreflect.MessageDescriptor, path string) string {
 		if md == nil {
 			break
 		}
-		fd := md.Fields().ByTextName(name)
-		if fd == nil {
-			fd = md.Fields().ByJSONName(name)
-		}
+		fd := fieldNamed(md, name)
 		if fd == nil || fd.Message() == nil || fd.IsList() || fd.IsMap() {
 			break
 		}
@@ -80,11 +77,7 @@ func knownPrefix(md protoreflect.MessageDescriptor, path string) string {
 func isField(md protoreflect.MessageDescriptor, path string) bool {
 	parts := strings.Split(path, ".")
 	for i, name := range parts {
-		fields := md.Fields()
-		fd := fields.ByTextName(name)
-		if fd == nil {
-			fd = fields.ByJSONName(name)
-		}
+		fd := fieldNamed(md, name)
 		switch {
 		case fd == nil:
 			return false
@@ -96,4 +89,12 @@ func isField(md protoreflect.MessageDescriptor, path string) bool {
 		md = fd.Message()
 	}
 	return false
+}
+
+// fieldNamed is md's field of that proto or JSON name, or nil.
+func fieldNamed(md protoreflect.MessageDescriptor, name string) protoreflect.FieldDescriptor {
+	if fd := md.Fields().ByTextName(name); fd != nil {
+		return fd
+	}
+	return md.Fields().ByJSONName(name)
 }

@@ -89,7 +89,7 @@ func (w *openErrors) finish() {
 		return
 	}
 	item := bytes.TrimSpace(w.body.Bytes())
-	if data, ok := bytes.CutPrefix(item, []byte("event: error\ndata: ")); ok {
+	if data, ok := bytes.CutPrefix(item, bytes.TrimSuffix(sseFrame("", "error", nil), []byte("\n"))); ok {
 		item = data
 	} else if fields, ok := jsonObject(item); ok && fields["error"] != nil {
 		item = fields["error"]

@@ -63,23 +63,20 @@ var errNoSchemaUsable = errors.New("postgres: the user may use no schema of the 
 // the path.
 func schemaExists(ctx context.Context, pool *pgxpool.Pool) error {
 	var path string
-	var first, current *string
-	err := pool.QueryRow(ctx, "SELECT current_setting('search_path'), current_schema()").Scan(&path, &current)
-	if err == nil {
-		if name, ok := firstSchema(path); ok {
-			first = &name
+	var current *string
+	if err := pool.QueryRow(ctx, "SELECT current_setting('search_path'), current_schema()").Scan(&path, &current); err != nil {
+		return fmt.Errorf("postgres: open: %w", sqlstore.PostgreSQL.Scrub(err))
+	}
+	if name, ok := firstSchema(path); ok {
+		var exists bool
+		if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", name).Scan(&exists); err != nil {
+			return fmt.Errorf("postgres: open: %w", sqlstore.PostgreSQL.Scrub(err))
+		}
+		if !exists {
+			return errNoSchema
 		}
 	}
-	var exists bool
-	if err == nil && first != nil {
-		err = pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", *first).Scan(&exists)
-	}
-	switch {
-	case err != nil:
-		return fmt.Errorf("postgres: open: %w", sqlstore.PostgreSQL.Scrub(err))
-	case first != nil && !exists:
-		return errNoSchema
-	case current == nil:
+	if current == nil {
 		return errNoSchemaUsable
 	}
 	return nil
